@@ -1,0 +1,26 @@
+using JiraAuthFunctions.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace JiraAuthFunctions.Inbound;
+
+/// <summary>
+/// The one log line per inbound decision. Fields are on-call's query keys: integration, reason,
+/// kid, issuer, subject, jti hash, request id. Never a token, a signature or a secret.
+/// </summary>
+public static partial class InboundLog
+{
+    [LoggerMessage(EventIds.EventAccepted, LogLevel.Information,
+        "Event {EventId} accepted for {Integration}: format {Format}, kid {Kid}, issuer {Issuer}, subject {Subject}, jti hash {JtiHash}, request {RequestId}.",
+        EventName = "EventAccepted")]
+    public static partial void EventAccepted(ILogger logger, string eventId, string integration, string format, string? kid, string? issuer, string? subject, string? jtiHash, string requestId);
+
+    [LoggerMessage(EventIds.RequestRejected, LogLevel.Warning,
+        "Request for {Integration} rejected with {StatusCode}: reason {Reason}, kid {Kid}, issuer {Issuer}, subject {Subject}, jti hash {JtiHash}, request {RequestId}.",
+        EventName = "RequestRejected")]
+    public static partial void RequestRejected(ILogger logger, string integration, int statusCode, string reason, string? kid, string? issuer, string? subject, string? jtiHash, string requestId);
+
+    [LoggerMessage(EventIds.SinkWriteFailed, LogLevel.Error,
+        "Event sink write failed for {Integration} ({ErrorType}); answered 503 so the sender retries. Request {RequestId}.",
+        EventName = "SinkWriteFailed")]
+    public static partial void SinkWriteFailed(ILogger logger, string integration, string errorType, string requestId);
+}

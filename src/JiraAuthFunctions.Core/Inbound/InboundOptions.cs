@@ -1,0 +1,96 @@
+namespace JiraAuthFunctions.Inbound;
+
+/// <summary>Settings for receiving Jira events, bound to section <c>Inbound</c> and validated at start.</summary>
+public sealed class InboundOptions
+{
+    public const string SectionName = "Inbound";
+
+    /// <summary>How far exp, nbf and iat may be off. Default 60 s (IdentityModel's own default is 5 minutes; too loose here).</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A longer token is rejected before it is parsed. Default 8 KB.</summary>
+    public int MaxTokenBytes { get; set; } = 8 * 1024;
+
+    /// <summary>A larger body is answered 413. Default 1 MiB; Jira issue payloads with many fields reach a few hundred KB.</summary>
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The integrations by name; the name is the last segment of <c>/api/jira/events/{integration}</c>.</summary>
+    public Dictionary<string, IntegrationOptions> Integrations { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One caller (a Jira automation rule, a webhook, an app) and how its tokens are checked.</summary>
+public sealed class IntegrationOptions
+{
+    /// <summary>How signatures are verified. This field is required.</summary>
+    public VerificationMethod? Verification { get; set; }
+
+    /// <summary>Accepted <c>iss</c> values. At least one is required.</summary>
+    public List<string> Issuers { get; set; } = [];
+
+    /// <summary>The <c>aud</c> a token must carry. This field is required.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>The allow-list of <c>alg</c> values, e.g. HS256 or ES256. <c>none</c> is never allowed. At least one is required.</summary>
+    public List<string> Algorithms { get; set; } = [];
+
+    /// <summary>Scopes (<c>scope</c> or <c>scp</c>) every token must include. Empty means none are required.</summary>
+    public List<string> RequiredScopes { get; set; } = [];
+
+    /// <summary>The longest allowed <c>exp - iat</c>. Default 1 hour; a <see cref="ReplayProtection.LongLivedToken"/> integration sets its own.</summary>
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Whether a <c>jti</c> is accepted once (<see cref="ReplayProtection.PerRequest"/>, the default) or a pasted token is reused.</summary>
+    public ReplayProtection Replay { get; set; } = ReplayProtection.PerRequest;
+
+    /// <summary>For <see cref="VerificationMethod.SharedSecret"/>: the secret's name in the secret store. Default <c>inbound-{integration}</c>.</summary>
+    public string? SharedSecretName { get; set; }
+
+    /// <summary>For <see cref="VerificationMethod.PublicKeys"/>: the keys, each as PEM or JWK.</summary>
+    public List<PublicKeyOptions> PublicKeys { get; set; } = [];
+
+    /// <summary>For <see cref="VerificationMethod.Jwks"/>: the JWKS document's https URL.</summary>
+    public Uri? JwksUri { get; set; }
+
+    /// <summary>For <see cref="VerificationMethod.Jwks"/>: how often the JWKS is refreshed in the background. Default 1 hour.</summary>
+    public TimeSpan JwksRefreshInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>For <see cref="VerificationMethod.Jwks"/>: an unknown <c>kid</c> triggers at most one fetch per this interval. Default 30 s.</summary>
+    public TimeSpan JwksMinRefetchInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>A public key given in configuration.</summary>
+public sealed class PublicKeyOptions
+{
+    /// <summary>The <c>kid</c> tokens name this key by. Required unless the JWK carries one.</summary>
+    public string? Kid { get; set; }
+
+    /// <summary>A PEM public key (<c>-----BEGIN PUBLIC KEY-----</c>). Give this or <see cref="Jwk"/>.</summary>
+    public string? Pem { get; set; }
+
+    /// <summary>A JWK as JSON (public members only). Give this or <see cref="Pem"/>.</summary>
+    public string? Jwk { get; set; }
+}
+
+public enum VerificationMethod
+{
+    /// <summary>HS256/384/512 with a secret from the secret store.</summary>
+    SharedSecret,
+
+    /// <summary>RS/PS/ES with public keys given in configuration.</summary>
+    PublicKeys,
+
+    /// <summary>RS/PS/ES with public keys fetched from a JWKS URL.</summary>
+    Jwks,
+}
+
+public enum ReplayProtection
+{
+    /// <summary>Each <c>jti</c> is accepted once until its <c>exp</c>: for callers that sign every request.</summary>
+    PerRequest,
+
+    /// <summary>
+    /// The same token is accepted on every request (a token pasted into a Jira automation rule).
+    /// It must carry a <c>jti</c> so it can be revoked, and is bounded by <see cref="IntegrationOptions.MaxTokenLifetime"/>.
+    /// </summary>
+    LongLivedToken,
+}

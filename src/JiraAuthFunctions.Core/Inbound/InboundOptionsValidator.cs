@@ -1,0 +1,170 @@
+using System.Text.Json;
+using JiraAuthFunctions.Secrets;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace JiraAuthFunctions.Inbound;
+
+/// <summary>
+/// Checks <see cref="InboundOptions"/> at start. Every rule runs without short-circuiting so one
+/// bad deploy shows every mistake, each message naming the full configuration key.
+/// </summary>
+public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
+{
+    private static readonly HashSet<string> SymmetricAlgorithms = ["HS256", "HS384", "HS512"];
+    private static readonly HashSet<string> AsymmetricAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
+
+    public ValidateOptionsResult Validate(string? name, InboundOptions options)
+    {
+        var errors = new List<string>();
+        const string root = InboundOptions.SectionName;
+
+        if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{root}:ClockSkew must be between 00:00:00 and 00:05:00; it is {options.ClockSkew}.");
+        }
+
+        if (options.MaxTokenBytes is < 512 or > 64 * 1024)
+        {
+            errors.Add($"{root}:MaxTokenBytes must be between 512 and 65536; it is {options.MaxTokenBytes}.");
+        }
+
+        if (options.MaxBodyBytes is < 1024 or > 100 * 1024 * 1024)
+        {
+            errors.Add($"{root}:MaxBodyBytes must be between 1024 and 104857600; it is {options.MaxBodyBytes}.");
+        }
+
+        foreach (var (integration, settings) in options.Integrations)
+        {
+            ValidateIntegration($"{root}:Integrations:{integration}", integration, settings, errors);
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateIntegration(string key, string integration, IntegrationOptions options, List<string> errors)
+    {
+        if (!IsValidIntegrationName(integration))
+        {
+            errors.Add($"{key}: the name must be 1-64 lowercase letters, digits or '-', as it is a URL segment.");
+        }
+
+        if (options.Verification is null)
+        {
+            errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys or Jwks.");
+        }
+
+        if (options.Issuers.Count == 0 || options.Issuers.Any(string.IsNullOrWhiteSpace))
+        {
+            errors.Add($"{key}:Issuers needs at least one non-empty issuer.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Audience))
+        {
+            errors.Add($"{key}:Audience is required.");
+        }
+
+        if (options.MaxTokenLifetime <= TimeSpan.Zero || options.MaxTokenLifetime > TimeSpan.FromDays(366))
+        {
+            errors.Add($"{key}:MaxTokenLifetime must be more than zero and at most 366 days; it is {options.MaxTokenLifetime}.");
+        }
+
+        if (options.RequiredScopes.Any(s => string.IsNullOrWhiteSpace(s) || s.Contains(' ', StringComparison.Ordinal)))
+        {
+            errors.Add($"{key}:RequiredScopes entries must be single non-empty words.");
+        }
+
+        ValidateAlgorithms(key, options, errors);
+
+        switch (options.Verification)
+        {
+            case VerificationMethod.SharedSecret:
+                if (options.SharedSecretName is not null && !SecretNames.IsValid(options.SharedSecretName))
+                {
+                    errors.Add($"{key}:SharedSecretName '{options.SharedSecretName}' is not a valid secret name: use 1-127 letters, digits and '-'.");
+                }
+
+                break;
+            case VerificationMethod.PublicKeys:
+                if (options.PublicKeys.Count == 0)
+                {
+                    errors.Add($"{key}:PublicKeys needs at least one key for Verification PublicKeys.");
+                }
+
+                for (var i = 0; i < options.PublicKeys.Count; i++)
+                {
+                    ValidatePublicKey($"{key}:PublicKeys:{i}", options.PublicKeys[i], errors);
+                }
+
+                break;
+            case VerificationMethod.Jwks:
+                if (options.JwksUri is null || !options.JwksUri.IsAbsoluteUri)
+                {
+                    errors.Add($"{key}:JwksUri is required for Verification Jwks and must be an absolute URL.");
+                }
+                else if (options.JwksUri.Scheme != Uri.UriSchemeHttps && !options.JwksUri.IsLoopback)
+                {
+                    errors.Add($"{key}:JwksUri must use https (plain http is allowed for loopback only); it is '{options.JwksUri}'.");
+                }
+
+                if (options.JwksRefreshInterval < TimeSpan.FromMinutes(1))
+                {
+                    errors.Add($"{key}:JwksRefreshInterval must be at least 00:01:00.");
+                }
+
+                if (options.JwksMinRefetchInterval < TimeSpan.FromSeconds(1) || options.JwksMinRefetchInterval > options.JwksRefreshInterval)
+                {
+                    errors.Add($"{key}:JwksMinRefetchInterval must be at least 00:00:01 and at most JwksRefreshInterval.");
+                }
+
+                break;
+        }
+    }
+
+    // The allow-list must match the verification method: an HS algorithm next to public keys is
+    // exactly the algorithm-confusion hole (a public key used as an HMAC secret), so it is refused here.
+    private static void ValidateAlgorithms(string key, IntegrationOptions options, List<string> errors)
+    {
+        if (options.Algorithms.Count == 0)
+        {
+            errors.Add($"{key}:Algorithms needs at least one algorithm.");
+            return;
+        }
+
+        var allowed = options.Verification == VerificationMethod.SharedSecret ? SymmetricAlgorithms : AsymmetricAlgorithms;
+        foreach (var algorithm in options.Algorithms)
+        {
+            if (!allowed.Contains(algorithm))
+            {
+                errors.Add($"{key}:Algorithms: '{algorithm}' cannot be used with Verification {options.Verification}; allowed: {string.Join(", ", allowed)}.");
+            }
+        }
+    }
+
+    private static void ValidatePublicKey(string key, PublicKeyOptions options, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(options.Pem) == string.IsNullOrWhiteSpace(options.Jwk))
+        {
+            errors.Add($"{key}: give exactly one of Pem or Jwk.");
+            return;
+        }
+
+        try
+        {
+            var parsed = PublicKeyParser.Parse(options);
+            if (string.IsNullOrEmpty(parsed.KeyId))
+            {
+                errors.Add($"{key}:Kid is required (the JWK has no kid either).");
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or JsonException or System.Security.Cryptography.CryptographicException or NotSupportedException)
+        {
+            errors.Add($"{key}: the key cannot be read: {ex.Message}");
+        }
+    }
+
+    internal static bool IsValidIntegrationName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
+    internal static bool IsSymmetric(string algorithm) => SymmetricAlgorithms.Contains(algorithm);
+}

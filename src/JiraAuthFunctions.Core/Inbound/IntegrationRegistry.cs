@@ -1,0 +1,56 @@
+using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
+using JiraAuthFunctions.Secrets;
+using Microsoft.Extensions.Logging;
+
+namespace JiraAuthFunctions.Inbound;
+
+/// <summary>The configured integrations by name, each with its key source.</summary>
+public sealed class IntegrationRegistry
+{
+    private readonly FrozenDictionary<string, Integration> _integrations;
+
+    public IntegrationRegistry(IEnumerable<Integration> integrations)
+    {
+        _integrations = integrations.ToFrozenDictionary(i => i.Name, StringComparer.Ordinal);
+    }
+
+    public IEnumerable<Integration> All => _integrations.Values;
+
+    public bool TryGet(string name, [NotNullWhen(true)] out Integration? integration) =>
+        _integrations.TryGetValue(name, out integration);
+
+    /// <summary>Builds every integration from validated options.</summary>
+    public static IntegrationRegistry Create(
+        InboundOptions options,
+        ISecretStore secretStore,
+        HttpClient jwksHttpClient,
+        TimeProvider timeProvider,
+        ILoggerFactory loggerFactory)
+    {
+        var integrations = new List<Integration>();
+        foreach (var (name, settings) in options.Integrations)
+        {
+            ISigningKeySource keys = settings.Verification switch
+            {
+                VerificationMethod.SharedSecret => new SharedSecretKeySource(
+                    secretStore,
+                    settings.SharedSecretName ?? SecretNames.ForIntegration(name),
+                    timeProvider,
+                    loggerFactory.CreateLogger<SharedSecretKeySource>()),
+                VerificationMethod.PublicKeys => new StaticKeySource(settings.PublicKeys.Select(PublicKeyParser.Parse)),
+                VerificationMethod.Jwks => new JwksKeySource(
+                    jwksHttpClient,
+                    settings.JwksUri!,
+                    settings.JwksRefreshInterval,
+                    settings.JwksMinRefetchInterval,
+                    timeProvider,
+                    loggerFactory.CreateLogger<JwksKeySource>()),
+                _ => throw new InvalidOperationException($"Integration '{name}' has no verification method; options validation should have caught this."),
+            };
+            integrations.Add(new Integration(name, settings, keys, options.ClockSkew));
+        }
+
+        return new IntegrationRegistry(integrations);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text.Json;
+
+namespace JiraAuthFunctions.Inbound;
+
+/// <summary>
+/// Finds repeated member names in a JWT header or payload. JSON parsers differ on duplicates
+/// (IdentityModel keeps the last, others the first), so a token with two <c>exp</c> or two
+/// <c>alg</c> could mean different things to different readers: such a token is refused.
+/// Escaped names are compared after unescaping, so <c>"\u0065xp"</c> and <c>"exp"</c> collide.
+/// </summary>
+internal static class JwtMembers
+{
+    private const int MaxMembers = 64;
+    private const int MaxNameBytes = 256;
+
+    /// <summary>Whether the base64url JSON object has a top-level member name twice; false also for what is not a JSON object (the parser reports that).</summary>
+    public static bool HasDuplicate(ReadOnlySpan<char> base64Url)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Base64Url.GetMaxDecodedLength(base64Url.Length));
+        try
+        {
+            if (Base64Url.DecodeFromChars(base64Url, rented, out _, out var length) != OperationStatus.Done)
+            {
+                return false;
+            }
+
+            return HasDuplicateMember(rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    internal static bool HasDuplicateMember(ReadOnlySpan<byte> json)
+    {
+        // Names are copied (unescaped) into one scratch buffer; with at most a few dozen members,
+        // comparing each new name with the earlier ones beats building a hash set.
+        Span<int> starts = stackalloc int[MaxMembers];
+        Span<int> lengths = stackalloc int[MaxMembers];
+        var scratch = ArrayPool<byte>.Shared.Rent(MaxMembers * MaxNameBytes);
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 32 });
+            var count = 0;
+            var used = 0;
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1)
+                {
+                    continue;
+                }
+
+                if (count == MaxMembers || (reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length) > MaxNameBytes)
+                {
+                    return true; // Treated as malformed: no honest token has this many members or such a name.
+                }
+
+                var length = reader.CopyString(scratch.AsSpan(used, MaxNameBytes));
+                var name = scratch.AsSpan(used, length);
+                for (var i = 0; i < count; i++)
+                {
+                    if (scratch.AsSpan(starts[i], lengths[i]).SequenceEqual(name))
+                    {
+                        return true;
+                    }
+                }
+
+                starts[count] = used;
+                lengths[count] = length;
+                used += length;
+                count++;
+            }
+
+            return false;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+}

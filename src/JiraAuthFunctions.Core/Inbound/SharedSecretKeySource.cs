@@ -1,0 +1,136 @@
+using System.Text;
+using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
+
+namespace JiraAuthFunctions.Inbound;
+
+/// <summary>
+/// The HMAC keys of one integration, read from the secret store: the current version and, during a
+/// rotation, the previous one, so both verify. Each key's <c>kid</c> is the secret's version id.
+/// Held in memory and refreshed at most once per <see cref="RefreshInterval"/>, so request load never
+/// becomes secret-store traffic; a token naming an unknown version triggers an early refresh, at most
+/// once per <see cref="MinRefetchInterval"/>. If a refresh fails, the keys already held keep serving.
+/// </summary>
+public sealed partial class SharedSecretKeySource : ISigningKeySource
+{
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan MinRefetchInterval = TimeSpan.FromSeconds(30);
+
+    private readonly ISecretStore _store;
+    private readonly string _secretName;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _refreshLock = new(1, 1);
+    private volatile Snapshot? _snapshot;
+
+    public SharedSecretKeySource(ISecretStore store, string secretName, TimeProvider timeProvider, ILogger logger)
+    {
+        _store = store;
+        _secretName = secretName;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public string SecretName => _secretName;
+
+    public async ValueTask<KeyLookup> GetKeysAsync(string? kid, CancellationToken cancellationToken = default)
+    {
+        var now = _timeProvider.GetUtcNow();
+        var snapshot = _snapshot;
+        if (snapshot is null || now - snapshot.LoadedAt >= RefreshInterval ||
+            (kid is not null && !snapshot.HasKid(kid) && now - snapshot.LoadedAt >= MinRefetchInterval))
+        {
+            snapshot = await RefreshAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (snapshot is null)
+        {
+            return KeyLookup.SourceUnavailable;
+        }
+
+        return snapshot.Lookup(kid, now);
+    }
+
+    // Single flight: concurrent callers wait for one store read instead of each making their own.
+    private async ValueTask<Snapshot?> RefreshAsync(Snapshot? seen, CancellationToken cancellationToken)
+    {
+        await _refreshLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!ReferenceEquals(_snapshot, seen))
+            {
+                return _snapshot;
+            }
+
+            var loaded = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            _snapshot = loaded ?? (seen is null ? null : seen with { LoadedAt = _timeProvider.GetUtcNow() });
+            return _snapshot;
+        }
+        finally
+        {
+            _refreshLock.Release();
+        }
+    }
+
+    private async Task<Snapshot?> LoadAsync(CancellationToken cancellationToken)
+    {
+        var now = _timeProvider.GetUtcNow();
+        try
+        {
+            var versions = await _store.GetPropertiesOfSecretVersionsAsync(_secretName, cancellationToken).ConfigureAwait(false);
+            var usable = versions.Where(v => v.IsUsableAt(now)).OrderByDescending(v => v.CreatedOn).Take(2).ToList();
+            var keys = new List<TimedKey>(usable.Count);
+            foreach (var properties in usable)
+            {
+                var secret = await _store.GetSecretAsync(_secretName, properties.Version, cancellationToken).ConfigureAwait(false);
+                if (secret is not null)
+                {
+                    var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret.Value)) { KeyId = properties.Version };
+                    keys.Add(new TimedKey(new VerificationKey(key), properties.ExpiresOn));
+                }
+            }
+
+            Log.SharedSecretKeysRefreshed(_logger, _secretName, keys.Count);
+            return new Snapshot(keys, now);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The exception type only: a store's message is not ours to vouch for.
+            Log.SecretReadFailed(_logger, _secretName, ex.GetType().Name);
+            return null;
+        }
+    }
+
+    private sealed record TimedKey(VerificationKey Key, DateTimeOffset? ExpiresOn);
+
+    private sealed record Snapshot(IReadOnlyList<TimedKey> Keys, DateTimeOffset LoadedAt)
+    {
+        public bool HasKid(string kid) => Keys.Any(k => k.Key.Kid == kid);
+
+        public KeyLookup Lookup(string? kid, DateTimeOffset now)
+        {
+            var matches = new List<VerificationKey>(Keys.Count);
+            foreach (var key in Keys)
+            {
+                // A version that expired since the last refresh stops verifying at once.
+                if ((key.ExpiresOn is null || now < key.ExpiresOn) && (kid is null || key.Key.Kid == kid))
+                {
+                    matches.Add(key.Key);
+                }
+            }
+
+            return new KeyLookup(matches);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.SharedSecretKeysRefreshed, LogLevel.Debug, "Shared secret {SecretName} loaded: {VersionCount} usable versions.", EventName = "SharedSecretKeysRefreshed")]
+        public static partial void SharedSecretKeysRefreshed(ILogger logger, string secretName, int versionCount);
+
+        [LoggerMessage(EventIds.SecretReadFailed, LogLevel.Error, "Reading secret {SecretName} failed ({ErrorType}); keys already held keep serving.", EventName = "SecretReadFailed")]
+        public static partial void SecretReadFailed(ILogger logger, string secretName, string errorType);
+    }
+}

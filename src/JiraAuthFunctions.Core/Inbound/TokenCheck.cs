@@ -1,0 +1,46 @@
+using JiraAuthFunctions.Telemetry;
+
+namespace JiraAuthFunctions.Inbound;
+
+/// <summary>
+/// The outcome of checking one token: accepted, or the reason it was not. Carries what the log
+/// needs about the caller; never the token, its signature or a key.
+/// </summary>
+public sealed class TokenCheck
+{
+    private TokenCheck(ReasonCode reason, CallerInfo caller)
+    {
+        Reason = reason;
+        Caller = caller;
+    }
+
+    public ReasonCode Reason { get; }
+
+    public CallerInfo Caller { get; }
+
+    public bool Succeeded => Reason == ReasonCode.Accepted;
+
+    public static TokenCheck Accept(CallerInfo caller) => new(ReasonCode.Accepted, caller);
+
+    public static TokenCheck Reject(ReasonCode reason, CallerInfo? caller = null) => new(reason, caller ?? CallerInfo.Unknown);
+}
+
+/// <summary>
+/// Who called, as far as the token says. Values are truncated to <see cref="MaxLength"/> characters:
+/// before the signature is verified they are the caller's unverified claims, fit for a log line only.
+/// </summary>
+public sealed record CallerInfo(string? Kid, string? Issuer, string? Subject, string? JtiHash, string? Algorithm)
+{
+    public const int MaxLength = 128;
+
+    public static readonly CallerInfo Unknown = new(null, null, null, null, null);
+
+    /// <summary>The scopes the token grants (after a successful check).</summary>
+    public IReadOnlyList<string> Scopes { get; init; } = [];
+
+    /// <summary>When the token expires (after a successful check).</summary>
+    public DateTimeOffset? ExpiresOn { get; init; }
+
+    internal static string? Clip(string? value) =>
+        value is null || value.Length <= MaxLength ? value : value[..MaxLength];
+}

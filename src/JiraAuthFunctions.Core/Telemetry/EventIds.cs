@@ -1,0 +1,27 @@
+namespace JiraAuthFunctions.Telemetry;
+
+/// <summary>
+/// Every log event id, in ranges per area. Ids are on-call's query keys: never reuse a retired one.
+/// </summary>
+public static class EventIds
+{
+    // Hosting 100-199
+    public const int HandlerStarted = 100;
+    public const int LocalQuickStart = 101;
+    public const int UnhandledException = 102;
+
+    // Inbound 200-299
+    public const int EventAccepted = 200;
+    public const int RequestRejected = 201;
+    public const int JwksRefreshed = 210;
+    public const int JwksRefreshFailed = 211;
+    public const int JwksRefetchThrottled = 212;
+    public const int RevocationsReloaded = 220;
+    public const int RevocationsReloadFailed = 221;
+    public const int SinkWriteFailed = 230;
+
+    // Secrets 300-399
+    public const int SecretCreated = 300;
+    public const int SecretReadFailed = 301;
+    public const int SharedSecretKeysRefreshed = 302;
+}
