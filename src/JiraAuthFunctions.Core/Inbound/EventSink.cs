@@ -18,8 +18,8 @@ public sealed record AcceptedEvent
     /// <summary>The verified caller (issuer, subject, kid, jti hash); never the token.</summary>
     public required CallerInfo Caller { get; init; }
 
-    /// <summary>The request body exactly as received (UTF-8 JSON).</summary>
-    public required ReadOnlyMemory<byte> Body { get; init; }
+    /// <summary>The event body as parsed JSON. Valid only during <see cref="IEventSink.AppendAsync"/>: a sink copies what it keeps.</summary>
+    public required System.Text.Json.JsonElement Payload { get; init; }
 }
 
 /// <summary>The sink could not make an event durable; the caller should answer 503 so Jira retries.</summary>

@@ -21,38 +21,29 @@ public enum JiraEventFormat
 /// <summary>Tells which Jira shape a body has, looking at top-level members only.</summary>
 public static class JiraEventClassifier
 {
-    public static JiraEventFormat Classify(ReadOnlySpan<byte> json)
+    public static JiraEventFormat Classify(JsonElement root)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return JiraEventFormat.Unknown;
-            }
-
-            if (root.TryGetProperty("webhookEvent", out var webhookEvent) && webhookEvent.ValueKind == JsonValueKind.String)
-            {
-                return JiraEventFormat.Webhook;
-            }
-
-            if (root.TryGetProperty("issue", out var issue) && issue.ValueKind == JsonValueKind.Object && IsIssue(issue))
-            {
-                return JiraEventFormat.JiraFormat;
-            }
-
-            if (IsIssue(root) && root.TryGetProperty("fields", out var fields) && fields.ValueKind == JsonValueKind.Object)
-            {
-                return JiraEventFormat.AutomationFormat;
-            }
-
-            return JiraEventFormat.Unknown;
-        }
-        catch (JsonException)
+        if (root.ValueKind != JsonValueKind.Object)
         {
             return JiraEventFormat.Unknown;
         }
+
+        if (root.TryGetProperty("webhookEvent", out var webhookEvent) && webhookEvent.ValueKind == JsonValueKind.String)
+        {
+            return JiraEventFormat.Webhook;
+        }
+
+        if (root.TryGetProperty("issue", out var issue) && issue.ValueKind == JsonValueKind.Object && IsIssue(issue))
+        {
+            return JiraEventFormat.JiraFormat;
+        }
+
+        if (IsIssue(root) && root.TryGetProperty("fields", out var fields) && fields.ValueKind == JsonValueKind.Object)
+        {
+            return JiraEventFormat.AutomationFormat;
+        }
+
+        return JiraEventFormat.Unknown;
     }
 
     private static bool IsIssue(JsonElement element) =>

@@ -41,6 +41,6 @@ public sealed record CallerInfo(string? Kid, string? Issuer, string? Subject, st
     /// <summary>When the token expires (after a successful check).</summary>
     public DateTimeOffset? ExpiresOn { get; init; }
 
-    internal static string? Clip(string? value) =>
+    public static string? Clip(string? value) =>
         value is null || value.Length <= MaxLength ? value : value[..MaxLength];
 }

@@ -17,7 +17,7 @@ namespace JiraAuthFunctions.Inbound;
 /// builds a ClaimsIdentity per call: about three times the cost of the HMAC itself (see bench/).
 /// A rejected token is a <see cref="TokenCheck"/> with a reason, never an exception.
 /// </summary>
-public sealed class TokenValidator
+public sealed class TokenValidator : ITokenValidator
 {
     // Headers that point at keys elsewhere or carry one: never followed, and a token carrying
     // one is refused outright rather than silently ignoring what its sender asked for.

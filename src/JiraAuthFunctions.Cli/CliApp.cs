@@ -1,0 +1,62 @@
+using System.CommandLine;
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Secrets;
+using Microsoft.Extensions.Configuration;
+
+namespace JiraAuthFunctions.Cli;
+
+/// <summary>
+/// <c>jiraauth</c>: token mint, revocation add/remove/list, secret rotate/list. It reads the app's
+/// settings (appsettings.json, then environment variables, as the app does) and works on the
+/// same data folder, so what it writes the running app sees.
+/// </summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider timeProvider)
+    {
+        var dataOption = new Option<string?>("--data") { Description = "The data folder (default: setting DataPath, else ./data).", Recursive = true };
+        var root = new RootCommand("JiraAuthFunctions admin CLI: mint test tokens, revoke tokens, rotate local shared secrets.");
+        root.Options.Add(dataOption);
+
+        var context = new CliContext(output, error, timeProvider, parse => LoadSettings(parse.GetValue(dataOption)));
+        root.Subcommands.Add(TokenCommands.Create(context));
+        root.Subcommands.Add(RevocationCommands.Create(context));
+        root.Subcommands.Add(SecretCommands.Create(context));
+
+        var parseResult = root.Parse(args);
+        return await parseResult.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    private static CliSettings LoadSettings(string? dataOverride)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var inbound = new InboundOptions();
+        configuration.GetSection(InboundOptions.SectionName).Bind(inbound);
+        var data = Path.GetFullPath(dataOverride ?? (configuration["DataPath"] is { Length: > 0 } p ? p : "data"));
+        return new CliSettings(inbound, data);
+    }
+}
+
+internal sealed record CliSettings(InboundOptions Inbound, string DataPath)
+{
+    public FileSecretStore SecretStore(TimeProvider timeProvider) => new(Path.Combine(DataPath, "secrets.json"), timeProvider);
+
+    public FileRevocationList Revocations(TimeProvider timeProvider) =>
+        new(Path.Combine(DataPath, "revocations.json"), timeProvider, Microsoft.Extensions.Logging.Abstractions.NullLogger<FileRevocationList>.Instance);
+
+    public bool TryGetIntegration(string name, out IntegrationOptions integration, TextWriter error)
+    {
+        if (Inbound.Integrations.TryGetValue(name, out integration!))
+        {
+            return true;
+        }
+
+        error.WriteLine($"No integration '{name}' is configured. Configured: {string.Join(", ", Inbound.Integrations.Keys)}.");
+        return false;
+    }
+}
+
+internal sealed record CliContext(TextWriter Output, TextWriter Error, TimeProvider TimeProvider, Func<ParseResult, CliSettings> Settings);

@@ -1,0 +1,3 @@
+using JiraAuthFunctions.Cli;
+
+return await CliApp.RunAsync(args, Console.Out, Console.Error, TimeProvider.System);

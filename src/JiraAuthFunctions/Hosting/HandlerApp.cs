@@ -1,0 +1,62 @@
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Secrets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace JiraAuthFunctions.Hosting;
+
+/// <summary>
+/// Builds the custom handler: the same app whether the Functions host starts it (it sets
+/// <c>FUNCTIONS_CUSTOMHANDLER_PORT</c>; we listen on 127.0.0.1 there) or a person runs it
+/// (<c>http://localhost:7071</c>, the port the Functions host uses locally, so URLs carry over).
+/// </summary>
+public static class HandlerApp
+{
+    public const string DefaultLocalUrl = "http://localhost:7071";
+    public const string CustomHandlerPortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
+
+    /// <param name="args">Command-line arguments, as for any ASP.NET Core app.</param>
+    /// <param name="configureServices">Extra registrations after the app's own (tests and benchmarks swap seams here).</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
+    {
+        // Settings are read from beside the executable (embedded defaults travel with it); the
+        // data folder stays relative to the working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        ConfigureUrls(builder);
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(LocalData.From(builder.Configuration));
+        builder.Services.AddSecrets(builder.Configuration);
+        builder.Services.AddInbound(builder.Configuration);
+        builder.Services.AddHostedService<QuickStart>();
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+
+        // The Functions host polls "/" until it answers (any status) before sending work.
+        app.MapGet("/", () => Results.Text("JiraAuthFunctions custom handler. Events: POST /api/jira/events/{integration}\n"));
+        app.MapGet("/api/health", () => Results.Json(new HealthReport("ok"), HostingJsonContext.Default.HealthReport));
+        app.MapInbound();
+        return app;
+    }
+
+    private static void ConfigureUrls(WebApplicationBuilder builder)
+    {
+        var port = Environment.GetEnvironmentVariable(CustomHandlerPortVariable);
+        if (!string.IsNullOrEmpty(port))
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultLocalUrl);
+        }
+    }
+
+    internal static bool RunsUnderFunctionsHost => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CustomHandlerPortVariable));
+}
+
+internal sealed record HealthReport(string Status);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(HealthReport))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class HostingJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,48 @@
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Telemetry;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace JiraAuthFunctions.Hosting;
+
+/// <summary>When a person runs the app on its own, says where it listens and how to send it a first event.</summary>
+internal sealed partial class QuickStart(
+    IServer server,
+    IHostApplicationLifetime lifetime,
+    LocalData data,
+    IOptions<InboundOptions> options,
+    ILogger<QuickStart> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? HandlerApp.DefaultLocalUrl;
+            Log.HandlerStarted(logger, address, options.Value.Integrations.Count, HandlerApp.RunsUnderFunctionsHost);
+            if (HandlerApp.RunsUnderFunctionsHost || !options.Value.Integrations.ContainsKey("demo"))
+            {
+                return;
+            }
+
+            Log.LocalQuickStart(logger, address, data.Path);
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.HandlerStarted, LogLevel.Information, "JiraAuthFunctions listening on {Address} with {IntegrationCount} integrations (under Functions host: {UnderFunctionsHost}).", EventName = "HandlerStarted")]
+        public static partial void HandlerStarted(ILogger logger, string address, int integrationCount, bool underFunctionsHost);
+
+        [LoggerMessage(EventIds.LocalQuickStart, LogLevel.Information, """
+            Try it with the demo integration (data folder: {DataPath}):
+              1. TOKEN=$(dotnet run --project src/JiraAuthFunctions.Cli -- token mint demo --data "{DataPath}")
+              2. curl -i -X POST {Address}/api/jira/events/demo -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{{"webhookEvent":"jira:issue_updated","issue":{{"key":"DEMO-1"}}}}'
+              3. See the event in {DataPath}/events/, and send the same token again: 401, reason replayed_jti in this log.
+            """, EventName = "LocalQuickStart")]
+        public static partial void LocalQuickStart(ILogger logger, string address, string dataPath);
+    }
+}
