@@ -263,7 +263,9 @@ public sealed class TokenValidator : ITokenValidator
         var issuedAt = jwt.IssuedAt == DateTime.MinValue ? (DateTime?)null : jwt.IssuedAt;
         var skew = integration.ClockSkew;
         var expires = jwt.ValidTo;
-        if (now >= expires + skew)
+
+        // now - skew, not expires + skew: an exp past year 9999 reads as DateTime.MaxValue, which cannot be added to.
+        if (now - skew >= expires)
         {
             return ReasonCode.TokenExpired;
         }
@@ -291,19 +293,21 @@ public sealed class TokenValidator : ITokenValidator
 
     private static IReadOnlyList<string> ReadScopes(JsonWebToken jwt)
     {
-        if (jwt.TryGetPayloadValue<string>("scope", out var scope) && !string.IsNullOrWhiteSpace(scope))
+        // The JSON type is looked at first: asked for a string, IdentityModel returns an array's JSON
+        // text, and asked for string[], it wraps a string ("a b") in a one-element array.
+        if (jwt.TryGetPayloadValue<object>("scope", out var scope) && scope is string scopeText && !string.IsNullOrWhiteSpace(scopeText))
         {
-            return scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return scopeText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        if (jwt.TryGetPayloadValue<object>("scp", out var scp) && scp is string scpText)
+        {
+            return scpText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         }
 
         if (jwt.TryGetPayloadValue<string[]>("scp", out var array) && array is not null)
         {
             return array;
-        }
-
-        if (jwt.TryGetPayloadValue<string>("scp", out var scp) && !string.IsNullOrWhiteSpace(scp))
-        {
-            return scp.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         }
 
         return [];
