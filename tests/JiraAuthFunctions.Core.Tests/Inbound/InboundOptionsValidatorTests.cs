@@ -1,0 +1,346 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Tests.Common;
+
+namespace JiraAuthFunctions.Core.Tests.Inbound;
+
+public class InboundOptionsValidatorTests
+{
+    private static readonly RSA Rsa = RSA.Create(2048);
+    private static readonly ECDsa Ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    private static IntegrationOptions SharedSecret() => new()
+    {
+        Verification = VerificationMethod.SharedSecret,
+        Issuers = [TestTokens.Issuer],
+        Audience = TestTokens.Audience,
+        Algorithms = ["HS256"],
+        RequiredScopes = ["events:write"],
+    };
+
+    private static IntegrationOptions PublicKeys(params PublicKeyOptions[] keys) => new()
+    {
+        Verification = VerificationMethod.PublicKeys,
+        Issuers = [TestTokens.Issuer],
+        Audience = TestTokens.Audience,
+        Algorithms = ["RS256", "ES256"],
+        PublicKeys = [.. keys],
+    };
+
+    private static IntegrationOptions Jwks(string uri) => new()
+    {
+        Verification = VerificationMethod.Jwks,
+        Issuers = [TestTokens.Issuer],
+        Audience = TestTokens.Audience,
+        Algorithms = ["RS256"],
+        JwksUri = new Uri(uri),
+    };
+
+    private static InboundOptions With(string name, IntegrationOptions integration) => new()
+    {
+        Integrations = new(StringComparer.Ordinal) { [name] = integration },
+    };
+
+    private static List<string> Errors(InboundOptions options)
+    {
+        var result = new InboundOptionsValidator().Validate(null, options);
+        Assert.Equal(result.Failed, !result.Succeeded);
+        return result.Failed ? [.. result.Failures!] : [];
+    }
+
+    [Fact]
+    public void Valid_configuration_of_every_kind_passes()
+    {
+        var options = new InboundOptions
+        {
+            Integrations = new(StringComparer.Ordinal)
+            {
+                ["demo"] = SharedSecret(),
+                ["keys"] = PublicKeys(
+                    new PublicKeyOptions { Kid = "rsa-1", Pem = Rsa.ExportSubjectPublicKeyInfoPem() },
+                    new PublicKeyOptions { Jwk = TestTokens.PublicJwk(Ec, "ec-1") }),
+                ["idp"] = Jwks("https://idp.example.com/.well-known/jwks.json"),
+            },
+        };
+
+        Assert.Empty(Errors(options));
+        Assert.Empty(Errors(new InboundOptions()));
+    }
+
+    [Fact]
+    public void Missing_audience_names_the_full_key()
+    {
+        var integration = SharedSecret();
+        integration.Audience = " ";
+
+        Assert.Equal(["Inbound:Integrations:demo:Audience is required."], Errors(With("demo", integration)));
+    }
+
+    [Fact]
+    public void Every_mistake_is_reported_at_once()
+    {
+        var integration = SharedSecret();
+        integration.Audience = null;
+        integration.Issuers = [];
+        var options = With("demo", integration);
+        options.MaxTokenBytes = 100;
+
+        var errors = Errors(options);
+
+        Assert.Equal(3, errors.Count);
+        Assert.Contains("Inbound:MaxTokenBytes must be between 512 and 65536; it is 100.", errors);
+        Assert.Contains("Inbound:Integrations:demo:Audience is required.", errors);
+        Assert.Contains("Inbound:Integrations:demo:Issuers needs at least one non-empty issuer.", errors);
+    }
+
+    [Fact]
+    public void Mistakes_in_several_integrations_are_all_reported_each_under_its_own_key()
+    {
+        var a = SharedSecret();
+        a.Algorithms = [];
+        var b = SharedSecret();
+        b.Verification = null;
+        b.Algorithms = [];
+        var options = new InboundOptions { Integrations = new(StringComparer.Ordinal) { ["a"] = a, ["b"] = b } };
+
+        Assert.Equal(
+            [
+                "Inbound:Integrations:a:Algorithms needs at least one algorithm.",
+                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys or Jwks.",
+                "Inbound:Integrations:b:Algorithms needs at least one algorithm.",
+            ],
+            Errors(options));
+    }
+
+    [Theory]
+    [InlineData("ClockSkew", "Inbound:ClockSkew must be between 00:00:00 and 00:05:00; it is 00:05:01.")]
+    [InlineData("ClockSkewNegative", "Inbound:ClockSkew must be between 00:00:00 and 00:05:00; it is -00:00:01.")]
+    [InlineData("MaxTokenBytes", "Inbound:MaxTokenBytes must be between 512 and 65536; it is 65537.")]
+    [InlineData("MaxBodyBytes", "Inbound:MaxBodyBytes must be between 1024 and 104857600; it is 1023.")]
+    public void Global_limits_are_checked(string setting, string message)
+    {
+        var options = new InboundOptions();
+        switch (setting)
+        {
+            case "ClockSkew": options.ClockSkew = TimeSpan.FromSeconds(301); break;
+            case "ClockSkewNegative": options.ClockSkew = TimeSpan.FromSeconds(-1); break;
+            case "MaxTokenBytes": options.MaxTokenBytes = 65537; break;
+            case "MaxBodyBytes": options.MaxBodyBytes = 1023; break;
+        }
+
+        Assert.Equal([message], Errors(options));
+    }
+
+    [Theory]
+    [InlineData("Demo")]
+    [InlineData("demo_1")]
+    [InlineData("demo/x")]
+    [InlineData("")]
+    public void Integration_names_must_be_url_segments(string name)
+    {
+        Assert.Equal([$"Inbound:Integrations:{name}: the name must be 1-64 lowercase letters, digits or '-', as it is a URL segment."], Errors(With(name, SharedSecret())));
+    }
+
+    [Fact]
+    public void Integration_name_of_64_chars_passes_and_65_does_not()
+    {
+        Assert.Empty(Errors(With(new string('a', 64), SharedSecret())));
+        Assert.Single(Errors(With(new string('a', 65), SharedSecret())));
+    }
+
+    [Fact]
+    public void Hs256_with_public_keys_is_refused()
+    {
+        var integration = PublicKeys(new PublicKeyOptions { Kid = "rsa-1", Pem = Rsa.ExportSubjectPublicKeyInfoPem() });
+        integration.Algorithms = ["RS256", "HS256"];
+
+        var errors = Errors(With("keys", integration));
+
+        Assert.Equal(["Inbound:Integrations:keys:Algorithms: 'HS256' cannot be used with Verification PublicKeys; allowed: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512."], errors);
+    }
+
+    [Theory]
+    [InlineData("HS256", VerificationMethod.Jwks)]
+    [InlineData("HS512", VerificationMethod.Jwks)]
+    [InlineData("RS256", VerificationMethod.SharedSecret)]
+    [InlineData("none", VerificationMethod.SharedSecret)]
+    [InlineData("none", VerificationMethod.Jwks)]
+    [InlineData("hs256", VerificationMethod.SharedSecret)]
+    public void Algorithm_must_fit_the_verification_method(string algorithm, VerificationMethod verification)
+    {
+        var integration = verification == VerificationMethod.SharedSecret ? SharedSecret() : Jwks("https://idp.example.com/jwks");
+        integration.Algorithms = [algorithm];
+
+        var error = Assert.Single(Errors(With("x", integration)));
+
+        Assert.StartsWith($"Inbound:Integrations:x:Algorithms: '{algorithm}' cannot be used with Verification {verification}; allowed: ", error);
+    }
+
+    [Theory]
+    [InlineData("rsa-pkcs8")]
+    [InlineData("rsa-pkcs1")]
+    [InlineData("ec-sec1")]
+    [InlineData("ec-pkcs8")]
+    [InlineData("encrypted-pkcs8")]
+    public void Private_key_pem_is_refused(string kind)
+    {
+        var pem = kind switch
+        {
+            "rsa-pkcs8" => Rsa.ExportPkcs8PrivateKeyPem(),
+            "rsa-pkcs1" => Rsa.ExportRSAPrivateKeyPem(),
+            "ec-sec1" => Ec.ExportECPrivateKeyPem(),
+            "ec-pkcs8" => Ec.ExportPkcs8PrivateKeyPem(),
+            _ => Ec.ExportEncryptedPkcs8PrivateKeyPem("pw", new PbeParameters(PbeEncryptionAlgorithm.Aes128Cbc, HashAlgorithmName.SHA256, 1)),
+        };
+
+        var errors = Errors(With("keys", PublicKeys(new PublicKeyOptions { Kid = "k", Pem = pem })));
+
+        Assert.Equal(["Inbound:Integrations:keys:PublicKeys:0: the key cannot be read: The PEM holds a private key; configure the public key only."], errors);
+    }
+
+    [Theory]
+    [InlineData("rsa")]
+    [InlineData("ec")]
+    public void Private_key_jwk_is_refused(string kind)
+    {
+        string jwk;
+        if (kind == "rsa")
+        {
+            var p = Rsa.ExportParameters(true);
+            jwk = JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["kty"] = "RSA", ["kid"] = "k", ["n"] = TestTokens.Encode(p.Modulus!), ["e"] = TestTokens.Encode(p.Exponent!),
+                ["d"] = TestTokens.Encode(p.D!), ["p"] = TestTokens.Encode(p.P!), ["q"] = TestTokens.Encode(p.Q!),
+                ["dp"] = TestTokens.Encode(p.DP!), ["dq"] = TestTokens.Encode(p.DQ!), ["qi"] = TestTokens.Encode(p.InverseQ!),
+            });
+        }
+        else
+        {
+            var p = Ec.ExportParameters(true);
+            jwk = JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["kty"] = "EC", ["kid"] = "k", ["crv"] = "P-256", ["x"] = TestTokens.Encode(p.Q.X!), ["y"] = TestTokens.Encode(p.Q.Y!), ["d"] = TestTokens.Encode(p.D!),
+            });
+        }
+
+        var errors = Errors(With("keys", PublicKeys(new PublicKeyOptions { Jwk = jwk })));
+
+        Assert.Equal(["Inbound:Integrations:keys:PublicKeys:0: the key cannot be read: The JWK holds a private key; configure the public part only."], errors);
+    }
+
+    [Fact]
+    public void Symmetric_jwk_is_refused()
+    {
+        var errors = Errors(With("keys", PublicKeys(new PublicKeyOptions { Jwk = """{"kty":"oct","kid":"k","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"}""" })));
+
+        Assert.Equal(["Inbound:Integrations:keys:PublicKeys:0: the key cannot be read: JWK key type 'oct' is not supported; use RSA or EC."], errors);
+    }
+
+    [Fact]
+    public void Public_key_needs_exactly_one_of_pem_or_jwk_and_a_kid()
+    {
+        var pem = Rsa.ExportSubjectPublicKeyInfoPem();
+        var integration = PublicKeys(
+            new PublicKeyOptions { Kid = "a" },
+            new PublicKeyOptions { Kid = "b", Pem = pem, Jwk = TestTokens.PublicJwk(Rsa, "b") },
+            new PublicKeyOptions { Pem = pem },
+            new PublicKeyOptions { Kid = "d", Pem = "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----" });
+
+        var errors = Errors(With("keys", integration));
+
+        Assert.Equal(4, errors.Count);
+        Assert.Equal("Inbound:Integrations:keys:PublicKeys:0: give exactly one of Pem or Jwk.", errors[0]);
+        Assert.Equal("Inbound:Integrations:keys:PublicKeys:1: give exactly one of Pem or Jwk.", errors[1]);
+        Assert.Equal("Inbound:Integrations:keys:PublicKeys:2:Kid is required (the JWK has no kid either).", errors[2]);
+        Assert.StartsWith("Inbound:Integrations:keys:PublicKeys:3: the key cannot be read: ", errors[3]);
+    }
+
+    [Fact]
+    public void Public_keys_verification_needs_a_key()
+    {
+        Assert.Equal(["Inbound:Integrations:keys:PublicKeys needs at least one key for Verification PublicKeys."], Errors(With("keys", PublicKeys())));
+    }
+
+    [Theory]
+    [InlineData("http://idp.example.com/jwks", false)]
+    [InlineData("http://10.0.0.5/jwks", false)]
+    [InlineData("ftp://idp.example.com/jwks", false)]
+    [InlineData("http://127.0.0.1:5001/jwks", true)]
+    [InlineData("http://localhost:5001/jwks", true)]
+    [InlineData("http://[::1]:5001/jwks", true)]
+    [InlineData("https://idp.example.com/jwks", true)]
+    public void Jwks_url_must_be_https_except_on_loopback(string uri, bool allowed)
+    {
+        var errors = Errors(With("idp", Jwks(uri)));
+
+        if (allowed)
+        {
+            Assert.Empty(errors);
+        }
+        else
+        {
+            Assert.Equal([$"Inbound:Integrations:idp:JwksUri must use https (plain http is allowed for loopback only); it is '{new Uri(uri)}'."], errors);
+        }
+    }
+
+    [Fact]
+    public void Jwks_needs_an_absolute_url_and_sane_intervals()
+    {
+        var integration = Jwks("https://idp.example.com/jwks");
+        integration.JwksUri = new Uri("/jwks", UriKind.Relative);
+        integration.JwksRefreshInterval = TimeSpan.FromSeconds(59);
+        integration.JwksMinRefetchInterval = TimeSpan.FromMinutes(2);
+
+        Assert.Equal(
+            [
+                "Inbound:Integrations:idp:JwksUri is required for Verification Jwks and must be an absolute URL.",
+                "Inbound:Integrations:idp:JwksRefreshInterval must be at least 00:01:00.",
+                "Inbound:Integrations:idp:JwksMinRefetchInterval must be at least 00:00:01 and at most JwksRefreshInterval.",
+            ],
+            Errors(With("idp", integration)));
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(-1, false)]
+    [InlineData(366 * 24 * 60, true)]
+    [InlineData(366 * 24 * 60 + 1, false)]
+    public void Max_token_lifetime_is_bounded(int minutes, bool allowed)
+    {
+        var integration = SharedSecret();
+        integration.MaxTokenLifetime = TimeSpan.FromMinutes(minutes);
+
+        var errors = Errors(With("demo", integration));
+
+        Assert.Equal(allowed ? 0 : 1, errors.Count);
+        Assert.All(errors, e => Assert.StartsWith("Inbound:Integrations:demo:MaxTokenLifetime must be more than zero and at most 366 days;", e));
+    }
+
+    [Theory]
+    [InlineData("events write")]
+    [InlineData("")]
+    [InlineData(" ")]
+    public void Required_scopes_must_be_single_words(string scope)
+    {
+        var integration = SharedSecret();
+        integration.RequiredScopes = ["events:write", scope];
+
+        Assert.Equal(["Inbound:Integrations:demo:RequiredScopes entries must be single non-empty words."], Errors(With("demo", integration)));
+    }
+
+    [Theory]
+    [InlineData("inbound_demo", false)]
+    [InlineData("inbound demo", false)]
+    [InlineData("", false)]
+    [InlineData("inbound-demo-2", true)]
+    public void Shared_secret_name_follows_key_vault_rules(string name, bool allowed)
+    {
+        var integration = SharedSecret();
+        integration.SharedSecretName = name;
+
+        var errors = Errors(With("demo", integration));
+
+        Assert.Equal(allowed ? [] : [$"Inbound:Integrations:demo:SharedSecretName '{name}' is not a valid secret name: use 1-127 letters, digits and '-'."], errors);
+    }
+}
