@@ -7,7 +7,7 @@ namespace JiraAuthFunctions.Cli;
 
 /// <summary>
 /// <c>jiraauth</c>: token mint, revocation add/remove/list, secret rotate/list. It reads the app's
-/// settings (appsettings.json, then environment variables, as the app does) and works on the
+/// settings (appsettings.json, appsettings.{environment}.json, then environment variables, as the app does) and works on the
 /// same data folder, so what it writes the running app sees.
 /// </summary>
 public static class CliApp
@@ -29,8 +29,13 @@ public static class CliApp
 
     private static CliSettings LoadSettings(string? dataOverride)
     {
+        // The app's own rule: an explicit environment wins, else Local (the CLI is a workstation tool).
+        var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 } d ? d
+            : Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is { Length: > 0 } a ? a
+            : "Local";
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, $"appsettings.{environment}.json"), optional: true)
             .AddEnvironmentVariables()
             .Build();
         var inbound = new InboundOptions();

@@ -8,7 +8,7 @@ public static class EventIds
     // Hosting 100-199
     public const int HandlerStarted = 100;
     public const int LocalQuickStart = 101;
-    public const int UnhandledException = 102;
+    public const int NoIntegrations = 102;
 
     // Inbound 200-299
     public const int EventAccepted = 200;

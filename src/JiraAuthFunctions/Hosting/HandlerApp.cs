@@ -14,13 +14,25 @@ public static class HandlerApp
     public const string DefaultLocalUrl = "http://localhost:7071";
     public const string CustomHandlerPortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
 
+    /// <summary>
+    /// The environment of a person running the app on its own: appsettings.Local.json adds the
+    /// demo integrations. Under the Functions host the environment is Production unless set,
+    /// so a deployed app never carries the demo integrations.
+    /// </summary>
+    public const string LocalEnvironment = "Local";
+
     /// <param name="args">Command-line arguments, as for any ASP.NET Core app.</param>
     /// <param name="configureServices">Extra registrations after the app's own (tests and benchmarks swap seams here).</param>
     public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         // Settings are read from beside the executable (embedded defaults travel with it); the
         // data folder stays relative to the working directory.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = DefaultEnvironmentName(),
+        });
         ConfigureUrls(builder);
 
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -50,6 +62,18 @@ public static class HandlerApp
         {
             builder.WebHost.UseUrls(DefaultLocalUrl);
         }
+    }
+
+    /// <summary>An explicit environment wins; otherwise Local on a workstation, Production under the host.</summary>
+    internal static string? DefaultEnvironmentName()
+    {
+        var explicitName = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT");
+        if (!string.IsNullOrEmpty(explicitName))
+        {
+            return null; // the builder reads it itself
+        }
+
+        return RunsUnderFunctionsHost ? Environments.Production : LocalEnvironment;
     }
 
     internal static bool RunsUnderFunctionsHost => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CustomHandlerPortVariable));

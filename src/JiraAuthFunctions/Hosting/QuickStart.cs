@@ -20,6 +20,11 @@ internal sealed partial class QuickStart(
         {
             var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? HandlerApp.DefaultLocalUrl;
             Log.HandlerStarted(logger, address, options.Value.Integrations.Count, HandlerApp.RunsUnderFunctionsHost);
+            if (options.Value.Integrations.Count == 0)
+            {
+                Log.NoIntegrations(logger);
+            }
+
             if (HandlerApp.RunsUnderFunctionsHost || !options.Value.Integrations.ContainsKey("demo"))
             {
                 return;
@@ -36,6 +41,9 @@ internal sealed partial class QuickStart(
     {
         [LoggerMessage(EventIds.HandlerStarted, LogLevel.Information, "JiraAuthFunctions listening on {Address} with {IntegrationCount} integrations (under Functions host: {UnderFunctionsHost}).", EventName = "HandlerStarted")]
         public static partial void HandlerStarted(ILogger logger, string address, int integrationCount, bool underFunctionsHost);
+
+        [LoggerMessage(EventIds.NoIntegrations, LogLevel.Warning, "No integration is configured: every event request will get 401. Add one under Inbound:Integrations (see the README's Configuration section).", EventName = "NoIntegrations")]
+        public static partial void NoIntegrations(ILogger logger);
 
         [LoggerMessage(EventIds.LocalQuickStart, LogLevel.Information, """
             Try it with the demo integration (data folder: {DataPath}):
