@@ -21,7 +21,7 @@ public sealed partial class FileRevocationList : IRevocationList
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Lock _reloadLock = new();
-    private FrozenSet<(string Integration, string JtiHash)> _revoked = FrozenSet<(string, string)>.Empty;
+    private Snapshot _snapshot = Snapshot.Empty;
     private DateTime _loadedWriteTime = DateTime.MinValue;
     private long _nextCheckTimestamp;
 
@@ -37,7 +37,13 @@ public sealed partial class FileRevocationList : IRevocationList
     public bool IsRevoked(string integration, string jtiHash)
     {
         ReloadIfChanged();
-        return _revoked.Contains((integration, jtiHash));
+        return _snapshot.Revoked.Contains((integration, jtiHash));
+    }
+
+    public bool HasEntries(string integration)
+    {
+        ReloadIfChanged();
+        return _snapshot.Integrations.Contains(integration);
     }
 
     /// <summary>Adds an entry (the CLI's <c>revocation add</c>); entries whose token has expired are pruned on the way.</summary>
@@ -94,9 +100,9 @@ public sealed partial class FileRevocationList : IRevocationList
                 var entries = File.Exists(_path)
                     ? JsonSerializer.Deserialize(File.ReadAllBytes(_path), RevocationJsonContext.Default.ListRevocation) ?? []
                     : [];
-                _revoked = entries.Select(e => (e.Integration, e.JtiHash)).ToFrozenSet();
+                _snapshot = new Snapshot(entries.Select(e => (e.Integration, e.JtiHash)).ToFrozenSet(), entries.Select(e => e.Integration).ToFrozenSet(StringComparer.Ordinal));
                 _loadedWriteTime = writeTime;
-                Log.RevocationsReloaded(_logger, _revoked.Count);
+                Log.RevocationsReloaded(_logger, _snapshot.Revoked.Count);
             }
             catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
             {
@@ -136,6 +142,12 @@ public sealed partial class FileRevocationList : IRevocationList
 
         [LoggerMessage(EventIds.RevocationsReloadFailed, LogLevel.Error, "Revocation list {Path} could not be read ({ErrorType}); the previous list stays in force.", EventName = "RevocationsReloadFailed")]
         public static partial void RevocationsReloadFailed(ILogger logger, string path, string errorType);
+    }
+
+    /// <summary>One consistent view of the file: read together, swapped together.</summary>
+    private sealed record Snapshot(FrozenSet<(string Integration, string JtiHash)> Revoked, FrozenSet<string> Integrations)
+    {
+        public static readonly Snapshot Empty = new(FrozenSet<(string, string)>.Empty, FrozenSet<string>.Empty);
     }
 }
 

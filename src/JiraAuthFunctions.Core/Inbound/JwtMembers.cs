@@ -18,19 +18,24 @@ internal static class JwtMembers
     /// <summary>Whether the base64url JSON object has a top-level member name twice; false also for what is not a JSON object (the parser reports that).</summary>
     public static bool HasDuplicate(ReadOnlySpan<char> base64Url)
     {
-        var rented = ArrayPool<byte>.Shared.Rent(Base64Url.GetMaxDecodedLength(base64Url.Length));
+        var maxLength = Base64Url.GetMaxDecodedLength(base64Url.Length);
+        byte[]? rented = null;
+        var buffer = maxLength <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(maxLength));
         try
         {
-            if (Base64Url.DecodeFromChars(base64Url, rented, out _, out var length) != OperationStatus.Done)
+            if (Base64Url.DecodeFromChars(base64Url, buffer, out _, out var length) != OperationStatus.Done)
             {
                 return false;
             }
 
-            return HasDuplicateMember(rented.AsSpan(0, length));
+            return HasDuplicateMember(buffer[..length]);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 
@@ -58,7 +63,18 @@ internal static class JwtMembers
                     return true; // Treated as malformed: no honest token has this many members or such a name.
                 }
 
-                var length = reader.CopyString(scratch.AsSpan(used, MaxNameBytes));
+                // Most names need no unescaping: a plain copy is cheaper than CopyString.
+                int length;
+                if (reader.ValueIsEscaped)
+                {
+                    length = reader.CopyString(scratch.AsSpan(used, MaxNameBytes));
+                }
+                else
+                {
+                    reader.ValueSpan.CopyTo(scratch.AsSpan(used));
+                    length = reader.ValueSpan.Length;
+                }
+
                 var name = scratch.AsSpan(used, length);
                 for (var i = 0; i < count; i++)
                 {

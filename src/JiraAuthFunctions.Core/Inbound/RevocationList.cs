@@ -5,6 +5,9 @@ public interface IRevocationList
 {
     /// <summary>Whether the token with this jti hash is revoked for the integration. Served from memory.</summary>
     bool IsRevoked(string integration, string jtiHash);
+
+    /// <summary>Whether any token of the integration is revoked; when not, the jti need not be hashed at all.</summary>
+    bool HasEntries(string integration) => true;
 }
 
 /// <summary>One revoked token.</summary>

@@ -33,6 +33,18 @@ public sealed record CallerInfo(string? Kid, string? Issuer, string? Subject, st
 {
     public const int MaxLength = 128;
 
+    // The jti as the token carries it, hashed only when JtiHash is first read: the hash is for the
+    // log line and the revocation list, and most requests need neither before their log is written.
+    private string? _jti;
+    private string? _jtiHash = JtiHash;
+
+    /// <summary>The <see cref="Inbound.JtiHash"/> of the token's jti: never the jti itself.</summary>
+    public string? JtiHash
+    {
+        get => _jtiHash ??= _jti is null ? null : Inbound.JtiHash.Compute(_jti);
+        init => _jtiHash = value;
+    }
+
     public static readonly CallerInfo Unknown = new(null, null, null, null, null);
 
     /// <summary>The scopes the token grants (after a successful check).</summary>
@@ -40,6 +52,10 @@ public sealed record CallerInfo(string? Kid, string? Issuer, string? Subject, st
 
     /// <summary>When the token expires (after a successful check).</summary>
     public DateTimeOffset? ExpiresOn { get; init; }
+
+    /// <summary>From a token's claims (unverified until the check succeeds); the jti is hashed on demand.</summary>
+    public static CallerInfo FromToken(string? kid, string? issuer, string? subject, string? jti, string? algorithm) =>
+        new(Clip(kid), Clip(issuer), Clip(subject), null, Clip(algorithm)) { _jti = string.IsNullOrEmpty(jti) ? null : jti };
 
     public static string? Clip(string? value) =>
         value is null || value.Length <= MaxLength ? value : value[..MaxLength];

@@ -97,7 +97,7 @@ public sealed class TokenValidator : ITokenValidator
             return TokenCheck.Reject(ReasonCode.MissingJti, caller);
         }
 
-        if (_revocations.IsRevoked(integration.Name, caller.JtiHash!))
+        if (_revocations.HasEntries(integration.Name) && _revocations.IsRevoked(integration.Name, caller.JtiHash!))
         {
             return TokenCheck.Reject(ReasonCode.RevokedToken, caller);
         }
@@ -153,12 +153,8 @@ public sealed class TokenValidator : ITokenValidator
         }
     }
 
-    private CallerInfo Describe(JsonWebToken jwt) => new(
-        Kid: CallerInfo.Clip(string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid),
-        Issuer: CallerInfo.Clip(jwt.Issuer),
-        Subject: CallerInfo.Clip(jwt.Subject),
-        JtiHash: string.IsNullOrEmpty(jwt.Id) ? null : JtiHash.Compute(jwt.Id),
-        Algorithm: CallerInfo.Clip(jwt.Alg));
+    private static CallerInfo Describe(JsonWebToken jwt) =>
+        CallerInfo.FromToken(string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid, jwt.Issuer, jwt.Subject, jwt.Id, jwt.Alg);
 
     private static ReasonCode CheckHeader(JsonWebToken jwt, Integration integration)
     {

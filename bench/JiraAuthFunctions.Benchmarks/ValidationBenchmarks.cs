@@ -1,0 +1,167 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Secrets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace JiraAuthFunctions.Benchmarks;
+
+/// <summary>
+/// Cost of validating one token, per algorithm, as three rows over the same token:
+/// <list type="bullet">
+/// <item><c>RawCrypto</c> (baseline): what the signature alone costs — HMACSHA256 over the signing
+/// input and a constant-time compare, or one ECDsa / RSA verify with a key imported beforehand.</item>
+/// <item><c>TokenValidator</c>: the app's validator, every check of a real request (size, parse,
+/// duplicate members, header policy, key lookup, signature, iss, aud, exp, nbf, iat, lifetime cap,
+/// jti, revocation, scopes). Replay is per integration; here the integration is a long-lived rule
+/// token (Jira sends the same one every time), so one token can be checked again and again.</item>
+/// <item><c>ObviousCall</c>: <c>JsonWebTokenHandler.ValidateTokenAsync</c> with equivalent
+/// parameters, the call most code makes, for comparison.</item>
+/// </list>
+/// </summary>
+[MemoryDiagnoser]
+public class ValidationBenchmarks
+{
+    private const string Integration = "bench";
+    private const string Issuer = "bench-issuer";
+    private const string Audience = "jira-auth-functions";
+
+    private string _token = "";
+    private byte[] _hmacKey = [];
+    private ECDsa? _ecdsa;
+    private RSA? _rsa;
+    private TokenValidator? _validator;
+    private ISecretStore _secretStore = new FileSecretStore(Path.Combine(Path.GetTempPath(), "jiraauth-bench-unused", "secrets.json"), TimeProvider.System);
+    private JsonWebTokenHandler _handler = new();
+    private TokenValidationParameters? _parameters;
+
+    [Params("HS256", "ES256", "RS256")]
+    public string Algorithm { get; set; } = "HS256";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var (signingKey, verifyingKey, integration) = Algorithm switch
+        {
+            "HS256" => HmacSetup(),
+            "ES256" => EcdsaSetup(),
+            _ => RsaSetup(),
+        };
+
+        var now = DateTime.UtcNow;
+        _token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddDays(30),
+            Claims = new Dictionary<string, object> { ["sub"] = "rule-42", ["jti"] = Guid.NewGuid().ToString("N"), ["scope"] = "events:write" },
+            SigningCredentials = new SigningCredentials(signingKey, Algorithm),
+        });
+
+        var options = new InboundOptions();
+        options.Integrations[Integration] = integration;
+        _validator = new TokenValidator(
+            IntegrationRegistry.Create(options, _secretStore, new HttpClient(), TimeProvider.System, NullLoggerFactory.Instance),
+            new MemoryReplayCache(TimeProvider.System),
+            new NoRevocations(),
+            Microsoft.Extensions.Options.Options.Create(options),
+            TimeProvider.System);
+
+        _parameters = new TokenValidationParameters
+        {
+            ValidIssuer = Issuer,
+            ValidAudience = Audience,
+            ValidAlgorithms = [Algorithm],
+            IssuerSigningKey = verifyingKey,
+            ClockSkew = TimeSpan.FromSeconds(60),
+        };
+
+        // Every row must accept the token, or the figures mean nothing.
+        if (!RawCrypto() || !TokenValidator().Result || !ObviousCall().Result)
+        {
+            throw new InvalidOperationException($"{Algorithm}: a row does not accept the benchmark token.");
+        }
+    }
+
+    [Benchmark(Baseline = true)]
+    public bool RawCrypto()
+    {
+        var dot = _token.LastIndexOf('.');
+        Span<byte> input = stackalloc byte[dot];
+        Encoding.ASCII.GetBytes(_token.AsSpan(0, dot), input);
+        Span<byte> signature = stackalloc byte[512];
+        var signatureLength = Base64Url.DecodeFromChars(_token.AsSpan(dot + 1), signature);
+        signature = signature[..signatureLength];
+
+        switch (Algorithm)
+        {
+            case "HS256":
+                Span<byte> mac = stackalloc byte[32];
+                HMACSHA256.HashData(_hmacKey, input, mac);
+                return CryptographicOperations.FixedTimeEquals(mac, signature);
+            case "ES256":
+                return _ecdsa!.VerifyData(input, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            default:
+                return _rsa!.VerifyData(input, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        }
+    }
+
+    [Benchmark]
+    public async Task<bool> TokenValidator() => (await _validator!.ValidateAsync(Integration, _token)).Succeeded;
+
+    [Benchmark]
+    public async Task<bool> ObviousCall() => (await _handler.ValidateTokenAsync(_token, _parameters)).IsValid;
+
+    private (SecurityKey Signing, SecurityKey Verifying, IntegrationOptions Integration) HmacSetup()
+    {
+        // The real shared-secret path: a secret in the local file store, read (once) by the validator's key source.
+        var store = new FileSecretStore(Path.Combine(Path.GetTempPath(), $"jiraauth-bench-{Guid.NewGuid():N}", "secrets.json"), TimeProvider.System);
+        var secret = store.SetSecretAsync(SecretNames.ForIntegration(Integration), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))).Result;
+        _secretStore = store;
+        _hmacKey = Encoding.UTF8.GetBytes(store.GetSecretAsync(secret.Name).Result!.Value);
+        var key = new SymmetricSecurityKey(_hmacKey) { KeyId = secret.Version };
+        return (key, key, IntegrationFor("HS256", VerificationMethod.SharedSecret));
+    }
+
+    private (SecurityKey Signing, SecurityKey Verifying, IntegrationOptions Integration) EcdsaSetup()
+    {
+        var signing = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var publicPem = signing.ExportSubjectPublicKeyInfoPem();
+        _ecdsa = ECDsa.Create();
+        _ecdsa.ImportFromPem(publicPem);
+        return (new ECDsaSecurityKey(signing) { KeyId = "ec1" }, new ECDsaSecurityKey(_ecdsa) { KeyId = "ec1" }, PublicKeyOptions("ES256", "ec1", publicPem));
+    }
+
+    private (SecurityKey Signing, SecurityKey Verifying, IntegrationOptions Integration) RsaSetup()
+    {
+        var signing = RSA.Create(2048);
+        var publicPem = signing.ExportSubjectPublicKeyInfoPem();
+        _rsa = RSA.Create();
+        _rsa.ImportFromPem(publicPem);
+        return (new RsaSecurityKey(signing) { KeyId = "rsa1" }, new RsaSecurityKey(_rsa) { KeyId = "rsa1" }, PublicKeyOptions("RS256", "rsa1", publicPem));
+    }
+
+    private static IntegrationOptions IntegrationFor(string algorithm, VerificationMethod method) => new()
+    {
+        Verification = method,
+        Issuers = [Issuer],
+        Audience = Audience,
+        Algorithms = [algorithm],
+        RequiredScopes = ["events:write"],
+        MaxTokenLifetime = TimeSpan.FromDays(90),
+        Replay = ReplayProtection.LongLivedToken,
+    };
+
+    private static IntegrationOptions PublicKeyOptions(string algorithm, string kid, string pem)
+    {
+        var options = IntegrationFor(algorithm, VerificationMethod.PublicKeys);
+        options.PublicKeys.Add(new PublicKeyOptions { Kid = kid, Pem = pem });
+        return options;
+    }
+}
