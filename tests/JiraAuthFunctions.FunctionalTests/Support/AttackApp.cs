@@ -39,6 +39,8 @@ public sealed class AttackApp : IAsyncLifetime
     public DateTimeOffset Now => Time.GetUtcNow();
 
     public static Dictionary<string, string?> Settings() => Integrations.Merge(
+        // Framework logs at their most detailed too, so the log scan covers what ASP.NET Core would say.
+        new() { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" },
         TestApp.SharedSecretIntegration("hs"),
         Integrations.PublicKey("rsa", "RS256", RsaKid, pem: Rsa.ExportSubjectPublicKeyInfoPem()),
         Integrations.PublicKey("ec", "ES256", EcKid, jwk: TestTokens.PublicJwk(Ec, EcKid)));
