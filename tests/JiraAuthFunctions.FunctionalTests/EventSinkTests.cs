@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using JiraAuthFunctions.FunctionalTests.Support;
+using JiraAuthFunctions.Hosting;
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Tests.Common;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace JiraAuthFunctions.FunctionalTests;
+
+/// <summary>
+/// What a 202 promises: the event is in the JSON-lines file under the returned eventId, with its
+/// payload, and stays there when the process dies the moment after answering.
+/// </summary>
+public sealed class EventSinkTests
+{
+    private const string Integration = "sink";
+    private const string Secret = "event-sink-shared-secret-0123456789-abcdefghij";
+
+    [Fact]
+    public async Task Accepted_event_is_in_the_sink_file_under_its_event_id_with_the_payload_verbatim()
+    {
+        await using var app = await StartAppAsync();
+        var claims = TestTokens.Claims(TimeProvider.System.GetUtcNow());
+
+        var reply = await app.PostEventAsync(Integration, Http.Bearer(Sign(claims)), Http.WebhookEvent);
+
+        Outcome.AssertAccepted(app, reply, Integration);
+        var line = Assert.Single(ReadLines(app.DataPath), l => l.EventId == reply.EventId);
+        Assert.Equal(Http.WebhookEvent, line.Root.GetProperty("event").GetRawText());
+        Assert.Equal(Integration, line.Root.GetProperty("integration").GetString());
+        Assert.Equal("webhook", line.Root.GetProperty("format").GetString());
+        var caller = line.Root.GetProperty("caller");
+        Assert.Equal(TestTokens.Issuer, caller.GetProperty("issuer").GetString());
+        Assert.Equal("rule-42", caller.GetProperty("subject").GetString());
+        Assert.Equal(JtiHash.Compute((string)claims["jti"]!), caller.GetProperty("jtiHash").GetString());
+        Assert.True(line.Root.GetProperty("receivedAt").TryGetDateTimeOffset(out _));
+    }
+
+    [Fact]
+    public async Task Payload_with_non_ascii_text_escapes_and_numbers_is_stored_as_the_same_json_value()
+    {
+        await using var app = await StartAppAsync();
+        const string Body = "{\n  \"webhookEvent\": \"jira:issue_updated\",\n  \"issue\": {\"key\": \"ÄÖ-7\", \"fields\": {\"summary\": \"Größe <b>&amp; \\\"q\\\" \\u00e9 😀 \\n line\", \"points\": 1.50e3, \"labels\": [true, null, -0]}}\n}";
+
+        var reply = await app.PostEventAsync(Integration, Http.Bearer(Sign()), Body);
+
+        Outcome.AssertAccepted(app, reply, Integration);
+        var line = Assert.Single(ReadLines(app.DataPath), l => l.EventId == reply.EventId);
+        using var sent = JsonDocument.Parse(Body);
+        Assert.True(JsonElement.DeepEquals(sent.RootElement, line.Root.GetProperty("event")), line.Text);
+        Assert.Equal("1.50e3", line.Root.GetProperty("event").GetProperty("issue").GetProperty("fields").GetProperty("points").GetRawText());
+    }
+
+    [Theory]
+    [InlineData("""{"webhookEvent":"jira:issue_created","timestamp":1718000000000,"issue":{"key":"OPS-1","fields":{"summary":"A"}}}""", "webhook")]
+    [InlineData("""{"issue":{"key":"OPS-2","fields":{"summary":"B"}},"user":{"accountId":"abc"}}""", "jira_format")]
+    [InlineData("""{"key":"OPS-3","fields":{"summary":"C","status":{"name":"Open"}}}""", "automation_format")]
+    public async Task Each_jira_format_is_accepted_and_recorded_with_its_format(string body, string format)
+    {
+        await using var app = await StartAppAsync();
+
+        var reply = await app.PostEventAsync(Integration, Http.Bearer(Sign()), body);
+
+        Outcome.AssertAccepted(app, reply, Integration);
+        var line = Assert.Single(ReadLines(app.DataPath));
+        Assert.Equal(reply.EventId, line.EventId);
+        Assert.Equal(format, line.Root.GetProperty("format").GetString());
+        Assert.Equal(body, line.Root.GetProperty("event").GetRawText());
+        Assert.Equal(format, Outcome.DecisionsFor(app, reply.RequestId).Single()["Format"]);
+    }
+
+    [Fact]
+    public async Task Two_hundred_concurrent_requests_give_two_hundred_distinct_complete_lines()
+    {
+        await using var app = await StartAppAsync();
+        var now = TimeProvider.System.GetUtcNow();
+        var tokens = Enumerable.Range(0, 200).Select(_ => Http.Bearer(Sign(TestTokens.Claims(now)))).ToList();
+
+        var replies = await Task.WhenAll(tokens.Select((token, i) =>
+            app.PostEventAsync(Integration, token, $$$"""{"webhookEvent":"jira:issue_updated","issue":{"key":"LOAD-{{{i}}}"}}""")));
+
+        Assert.All(replies, r => Assert.Equal(202, r.Status));
+        var eventIds = replies.Select(r => r.EventId).ToHashSet();
+        Assert.Equal(200, eventIds.Count);
+        var lines = ReadLines(app.DataPath);
+        Assert.Equal(200, lines.Count);
+        Assert.True(eventIds.SetEquals(lines.Select(l => l.EventId)));
+        Assert.Equal(
+            Enumerable.Range(0, 200).Select(i => $"LOAD-{i}").Order(),
+            lines.Select(l => l.Root.GetProperty("event").GetProperty("issue").GetProperty("key").GetString()!).Order());
+    }
+
+    [Fact]
+    public async Task Every_acknowledged_event_survives_a_kill_9_of_the_app_process()
+    {
+        const int Acknowledged = 60;
+        var data = Path.Combine(Path.GetTempPath(), "jiraauth-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(data);
+        try
+        {
+            // Under the Functions host the environment is Production: no demo integrations, so ours comes in as arguments.
+            await new FileSecretStore(Path.Combine(data, "secrets.json"), TimeProvider.System).SetSecretAsync(SecretNames.ForIntegration(Integration), Secret);
+            var port = FreePort();
+            using var process = StartHandlerProcess(data, port, out var output);
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitUntilListeningAsync(client, process, output);
+
+            var acknowledged = new ConcurrentBag<string>();
+            var unexpected = new ConcurrentBag<int>();
+            using var stop = new CancellationTokenSource();
+            async Task SendUntilKilledAsync(int worker)
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    Reply reply;
+                    try
+                    {
+                        var body = $$$"""{"webhookEvent":"jira:issue_updated","issue":{"key":"KILL-{{{worker}}}-{{{i}}}"}}""";
+                        reply = await Http.PostEventAsync(client, Integration, Http.Bearer(Sign()), body, cancellationToken: stop.Token);
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+                    {
+                        return; // the process is gone
+                    }
+
+                    if (reply.Status != 202)
+                    {
+                        unexpected.Add(reply.Status);
+                        continue;
+                    }
+
+                    acknowledged.Add(reply.EventId);
+                    if (acknowledged.Count >= Acknowledged && !stop.IsCancellationRequested)
+                    {
+                        process.Kill(); // SIGKILL: no shutdown, no flush, no dispose
+                        await stop.CancelAsync();
+                    }
+                }
+            }
+
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(SendUntilKilledAsync));
+            await process.WaitForExitAsync();
+
+            Assert.Empty(unexpected);
+            Assert.True(acknowledged.Count >= Acknowledged);
+            Assert.Equal(137, process.ExitCode); // 128 + SIGKILL
+            var stored = ReadLines(data, allowTornLastLine: true).Select(l => l.EventId).ToHashSet();
+            Assert.All(acknowledged, eventId => Assert.Contains(eventId, stored));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static async Task<TestApp> StartAppAsync()
+    {
+        var app = await TestApp.StartAsync(TestApp.SharedSecretIntegration(Integration));
+        await app.Services.GetRequiredService<ISecretStore>().SetSecretAsync(SecretNames.ForIntegration(Integration), Secret);
+        return app;
+    }
+
+    private static string Sign(Dictionary<string, object?>? claims = null) =>
+        TestTokens.Create(TestTokens.Header("HS256"), claims ?? TestTokens.Claims(TimeProvider.System.GetUtcNow()), TestTokens.Hmac(Secret));
+
+    private sealed record Line(string Text, JsonElement Root)
+    {
+        public string EventId => Root.GetProperty("eventId").GetString()!;
+    }
+
+    /// <summary>Every line of every event file; each must be complete JSON (a torn last line is allowed only after a kill).</summary>
+    private static List<Line> ReadLines(string dataPath, bool allowTornLastLine = false)
+    {
+        var lines = new List<Line>();
+        foreach (var file in Directory.GetFiles(Path.Combine(dataPath, "events"), "events-*.jsonl").Order())
+        {
+            var parts = File.ReadAllText(file, Encoding.UTF8).Split('\n');
+            Assert.True(parts[^1].Length == 0 || allowTornLastLine, $"{file} does not end with a newline.");
+            foreach (var text in parts[..^1])
+            {
+                using var document = JsonDocument.Parse(text);
+                lines.Add(new Line(text, document.RootElement.Clone()));
+            }
+        }
+
+        return lines;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The app's own build (src/JiraAuthFunctions, copied beside this assembly) run by dotnet as the Functions host would.</summary>
+    private static Process StartHandlerProcess(string data, int port, out StringBuilder output)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            WorkingDirectory = data,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(typeof(HandlerApp).Assembly.Location);
+        start.ArgumentList.Add($"--DataPath={data}");
+        foreach (var (key, value) in TestApp.SharedSecretIntegration(Integration))
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        start.Environment[HandlerApp.CustomHandlerPortVariable] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var variable in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS", "DOTNET_URLS" })
+        {
+            start.Environment.Remove(variable);
+        }
+
+        var text = new StringBuilder();
+        output = text;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitUntilListeningAsync(HttpClient client, Process process, StringBuilder output)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            Assert.False(process.HasExited, $"The handler exited with {(process.HasExited ? process.ExitCode : 0)}: {output}");
+            try
+            {
+                using var response = await client.GetAsync(new Uri("/api/health", UriKind.Relative));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        process.Kill();
+        Assert.Fail($"The handler did not answer within 30 s: {output}");
+    }
+}

@@ -1,0 +1,96 @@
+using System.Security.Cryptography;
+using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Tests.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace JiraAuthFunctions.FunctionalTests.Support;
+
+/// <summary>
+/// One running app for the attack cases: <c>hs</c> (HS256, shared secret put into the app's own
+/// secret store, PerRequest), <c>rsa</c> (RS256, PEM), <c>ec</c> (ES256, JWK), and the Local
+/// environment's <c>demo-rule</c> (LongLivedToken, seeded secret). The app's clock is a fake that
+/// starts at the real time, so revocation reloads are stepped, not waited for.
+/// </summary>
+public sealed class AttackApp : IAsyncLifetime
+{
+    public const string Secret = "functional-hs-secret-0123456789-abcdefghijklmn";
+    public const string RsaKid = "rsa-1";
+    public const string EcKid = "ec-1";
+
+    /// <summary>The LongLivedToken integration of appsettings.Local.json; the CLI knows it too.</summary>
+    public const string Rule = "demo-rule";
+    public const string RuleIssuer = "jira-auth-cli";
+
+    // Generated once per run: key generation costs more than the requests.
+    public static readonly RSA Rsa = RSA.Create(2048);
+    public static readonly ECDsa Ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    public static readonly ECDsa OtherEc = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    public FakeTimeProvider Time { get; } = new(TimeProvider.System.GetUtcNow());
+
+    public TestApp App { get; private set; } = null!;
+
+    /// <summary>The secret store version of <see cref="Secret"/>: the kid of hs tokens.</summary>
+    public string Kid { get; private set; } = null!;
+
+    public string RuleSecret { get; private set; } = null!;
+
+    public DateTimeOffset Now => Time.GetUtcNow();
+
+    public static Dictionary<string, string?> Settings() => Integrations.Merge(
+        // Framework logs at their most detailed too, so the log scan covers what ASP.NET Core would say.
+        new() { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" },
+        TestApp.SharedSecretIntegration("hs"),
+        Integrations.PublicKey("rsa", "RS256", RsaKid, pem: Rsa.ExportSubjectPublicKeyInfoPem()),
+        Integrations.PublicKey("ec", "ES256", EcKid, jwk: TestTokens.PublicJwk(Ec, EcKid)));
+
+    public async Task InitializeAsync()
+    {
+        App = await TestApp.StartAsync(Settings(), services => services.AddSingleton<TimeProvider>(Time));
+        var store = App.Services.GetRequiredService<ISecretStore>();
+        Kid = (await store.SetSecretAsync(SecretNames.ForIntegration("hs"), Secret)).Version;
+        RuleSecret = (await store.GetSecretAsync(SecretNames.ForIntegration(Rule)))?.Value
+            ?? throw new InvalidOperationException($"No seeded secret for {Rule}: the app must run in the Local environment (appsettings.Local.json).");
+    }
+
+    public async Task DisposeAsync() => await App.DisposeAsync();
+
+    public Dictionary<string, object?> Claims() => TestTokens.Claims(Now);
+
+    /// <summary>Good claims with one change.</summary>
+    public Dictionary<string, object?> Claims(Action<Dictionary<string, object?>> change)
+    {
+        var claims = Claims();
+        change(claims);
+        return claims;
+    }
+
+    /// <summary>Claims that expired two minutes ago (beyond the 60 s skew).</summary>
+    public Dictionary<string, object?> ExpiredClaims() => Claims(c =>
+    {
+        c["iat"] = c["nbf"] = (Now - TimeSpan.FromMinutes(10)).ToUnixTimeSeconds();
+        c["exp"] = (Now - TimeSpan.FromMinutes(2)).ToUnixTimeSeconds();
+    });
+
+    public Dictionary<string, object?> HsHeader() => TestTokens.Header("HS256", Kid);
+
+    public string Hs(Dictionary<string, object?>? claims = null, Dictionary<string, object?>? header = null) =>
+        TestTokens.Create(header ?? HsHeader(), claims ?? Claims(), TestTokens.Hmac(Secret));
+
+    public string Rs(Dictionary<string, object?>? claims = null) =>
+        TestTokens.Create(TestTokens.Header("RS256", RsaKid), claims ?? Claims(), TestTokens.Rsa(Rsa));
+
+    public string Es(Dictionary<string, object?>? claims = null, ECDsa? key = null) =>
+        TestTokens.Create(TestTokens.Header("ES256", EcKid), claims ?? Claims(), TestTokens.Ecdsa(key ?? Ec));
+
+    /// <summary>A demo-rule token as the CLI would mint it: 30 days, issuer jira-auth-cli.</summary>
+    public string RuleToken(string jti)
+    {
+        var claims = Claims();
+        claims["iss"] = RuleIssuer;
+        claims["jti"] = jti;
+        claims["exp"] = (Now + TimeSpan.FromDays(30)).ToUnixTimeSeconds();
+        return TestTokens.Create(TestTokens.Header("HS256"), claims, TestTokens.Hmac(RuleSecret));
+    }
+}

@@ -1,0 +1,244 @@
+using System.Security.Cryptography;
+using System.Text;
+using JiraAuthFunctions.Tests.Common;
+
+namespace JiraAuthFunctions.FunctionalTests.Support;
+
+/// <summary>One request of an attack case: where it goes and its Authorization header exactly.</summary>
+/// <param name="SendTwice">Sent once first (that one must be accepted); the second reply is the outcome.</param>
+public sealed record Attempt(string Integration, string? Authorization, bool SendTwice = false);
+
+/// <summary>
+/// The attack table over HTTP: each row names a request an attacker (or a legitimate caller) sends
+/// and the exact status and logged reason it must get. Shared by the attack suite and the log scan.
+/// </summary>
+public static class AttackCases
+{
+    public const string Accepted = "accepted";
+
+    public static readonly (string Name, int Status, string Reason)[] Table =
+    [
+        ("good HS256", 202, Accepted),
+        ("good HS256 without kid", 202, Accepted),
+        ("good HS256, lower-case bearer scheme", 202, Accepted),
+        ("good RS256", 202, Accepted),
+        ("good ES256", 202, Accepted),
+        ("good token of exactly 8 KB", 202, Accepted),
+        ("long-lived token, second use", 202, Accepted),
+        ("alg none, no signature", 401, "alg_not_allowed"),
+        ("alg None, no signature", 401, "alg_not_allowed"),
+        ("alg NONE, no signature", 401, "alg_not_allowed"),
+        ("alg nOnE, no signature", 401, "alg_not_allowed"),
+        ("alg none, HMAC signature", 401, "alg_not_allowed"),
+        ("alg None, HMAC signature", 401, "alg_not_allowed"),
+        ("alg NONE, HMAC signature", 401, "alg_not_allowed"),
+        ("alg nOnE, HMAC signature", 401, "alg_not_allowed"),
+        ("alg none on the RSA integration", 401, "alg_not_allowed"),
+        ("HS256 keyed with the RSA public key PEM", 401, "alg_not_allowed"),
+        ("HS256 keyed with the RSA public key DER", 401, "alg_not_allowed"),
+        ("RS256 claimed, HMAC signature keyed with the RSA PEM", 401, "bad_signature"),
+        ("ES256 token on the RSA integration", 401, "alg_not_allowed"),
+        ("wrong iss", 401, "invalid_issuer"),
+        ("wrong aud", 401, "invalid_audience"),
+        ("expired", 401, "token_expired"),
+        ("expired ES256", 401, "token_expired"),
+        ("nbf in future", 401, "token_not_yet_valid"),
+        ("lifetime over cap", 401, "lifetime_exceeded"),
+        ("missing exp", 401, "missing_claim"),
+        ("missing jti", 401, "missing_jti"),
+        ("replayed jti", 401, "replayed_jti"),
+        ("replayed jti, RS256", 401, "replayed_jti"),
+        ("insufficient scope", 403, "insufficient_scope"),
+        ("tampered header", 401, "bad_signature"),
+        ("tampered payload", 401, "bad_signature"),
+        ("tampered signature", 401, "bad_signature"),
+        ("tampered RS256 signature", 401, "bad_signature"),
+        ("wrong secret", 401, "bad_signature"),
+        ("ES256 signed with another key", 401, "bad_signature"),
+        ("unknown kid", 401, "unknown_kid"),
+        ("unknown kid, RS256", 401, "unknown_kid"),
+        ("empty segments", 401, "malformed_token"),
+        ("garbage", 401, "malformed_token"),
+        ("garbage segments", 401, "malformed_token"),
+        ("two segments", 401, "malformed_token"),
+        ("four segments", 401, "malformed_token"),
+        ("five segments", 401, "encrypted_token"),
+        ("token over 8 KB", 401, "token_too_large"),
+        ("token over 8 KB, unknown integration", 401, "token_too_large"),
+        ("duplicate aud", 401, "duplicate_member"),
+        ("duplicate exp", 401, "duplicate_member"),
+        ("duplicate alg in the header", 401, "duplicate_member"),
+        ("jku header", 401, "forbidden_header"),
+        ("x5u header", 401, "forbidden_header"),
+        ("jwk header", 401, "forbidden_header"),
+        ("x5c header", 401, "forbidden_header"),
+        ("unknown crit", 401, "unknown_crit"),
+        ("no Authorization header", 401, "missing_token"),
+        ("Basic scheme", 401, "missing_token"),
+        ("Bearer without a token", 401, "missing_token"),
+        ("unknown integration", 401, "unknown_integration"),
+    ];
+
+    public static IEnumerable<object[]> Rows => Table.Select(row => new object[] { row.Name, row.Status, row.Reason });
+
+    public static Attempt Build(AttackApp f, string name)
+    {
+        var now = f.Now;
+        var pem = AttackApp.Rsa.ExportSubjectPublicKeyInfoPem();
+        return name switch
+        {
+            "good HS256" => Hs(f.Hs()),
+            "good HS256 without kid" => Hs(f.Hs(header: TestTokens.Header("HS256"))),
+            "good HS256, lower-case bearer scheme" => new Attempt("hs", "bearer " + f.Hs()),
+            "good RS256" => new Attempt("rsa", Http.Bearer(f.Rs())),
+            "good ES256" => new Attempt("ec", Http.Bearer(f.Es())),
+            "good token of exactly 8 KB" => Hs(Padded(f, 8 * 1024)),
+            "long-lived token, second use" => new Attempt(AttackApp.Rule, Http.Bearer(f.RuleToken(Guid.NewGuid().ToString("N"))), SendTwice: true),
+            "alg none, no signature" => Hs(None(f, "none", signed: false)),
+            "alg None, no signature" => Hs(None(f, "None", signed: false)),
+            "alg NONE, no signature" => Hs(None(f, "NONE", signed: false)),
+            "alg nOnE, no signature" => Hs(None(f, "nOnE", signed: false)),
+            "alg none, HMAC signature" => Hs(None(f, "none", signed: true)),
+            "alg None, HMAC signature" => Hs(None(f, "None", signed: true)),
+            "alg NONE, HMAC signature" => Hs(None(f, "NONE", signed: true)),
+            "alg nOnE, HMAC signature" => Hs(None(f, "nOnE", signed: true)),
+            "alg none on the RSA integration" => new Attempt("rsa", Http.Bearer(TestTokens.Create(TestTokens.Header("none", AttackApp.RsaKid), f.Claims(), sign: null))),
+            "HS256 keyed with the RSA public key PEM" => new Attempt("rsa", Http.Bearer(TestTokens.Create(TestTokens.Header("HS256", AttackApp.RsaKid), f.Claims(),
+                input => HMACSHA256.HashData(Encoding.UTF8.GetBytes(pem), input)))),
+            "HS256 keyed with the RSA public key DER" => new Attempt("rsa", Http.Bearer(TestTokens.Create(TestTokens.Header("HS256", AttackApp.RsaKid), f.Claims(),
+                input => HMACSHA256.HashData(AttackApp.Rsa.ExportSubjectPublicKeyInfo(), input)))),
+            "RS256 claimed, HMAC signature keyed with the RSA PEM" => new Attempt("rsa", Http.Bearer(TestTokens.Create(TestTokens.Header("RS256", AttackApp.RsaKid), f.Claims(),
+                input => HMACSHA256.HashData(Encoding.UTF8.GetBytes(pem), input)))),
+            "ES256 token on the RSA integration" => new Attempt("rsa", Http.Bearer(f.Es())),
+            "wrong iss" => Hs(f.Hs(f.Claims(c => c["iss"] = "someone-else"))),
+            "wrong aud" => Hs(f.Hs(f.Claims(c => c["aud"] = "another-api"))),
+            "expired" => Hs(f.Hs(f.ExpiredClaims())),
+            "expired ES256" => new Attempt("ec", Http.Bearer(f.Es(f.ExpiredClaims()))),
+            "nbf in future" => Hs(f.Hs(f.Claims(c => { c["nbf"] = (now + TimeSpan.FromMinutes(2)).ToUnixTimeSeconds(); c["exp"] = (now + TimeSpan.FromMinutes(10)).ToUnixTimeSeconds(); }))),
+            "lifetime over cap" => Hs(f.Hs(f.Claims(c => c["exp"] = (now + TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1)).ToUnixTimeSeconds()))),
+            "missing exp" => Hs(f.Hs(f.Claims(c => c.Remove("exp")))),
+            "missing jti" => Hs(f.Hs(f.Claims(c => c.Remove("jti")))),
+            "replayed jti" => new Attempt("hs", Http.Bearer(f.Hs()), SendTwice: true),
+            "replayed jti, RS256" => new Attempt("rsa", Http.Bearer(f.Rs()), SendTwice: true),
+            "insufficient scope" => Hs(f.Hs(f.Claims(c => c["scope"] = "events:read"))),
+            "tampered header" => Hs(TamperedHeader(f)),
+            "tampered payload" => Hs(TamperedPayload(f)),
+            "tampered signature" => Hs(TamperSignature(f.Hs())),
+            "tampered RS256 signature" => new Attempt("rsa", Http.Bearer(TamperSignature(f.Rs()))),
+            "wrong secret" => Hs(TestTokens.Create(f.HsHeader(), f.Claims(), TestTokens.Hmac("another-secret-of-about-the-same-length-0000"))),
+            "ES256 signed with another key" => new Attempt("ec", Http.Bearer(f.Es(key: AttackApp.OtherEc))),
+            "unknown kid" => Hs(f.Hs(header: TestTokens.Header("HS256", "no-such-version"))),
+            "unknown kid, RS256" => new Attempt("rsa", Http.Bearer(TestTokens.Create(TestTokens.Header("RS256", "rsa-2"), f.Claims(), TestTokens.Rsa(AttackApp.Rsa)))),
+            "empty segments" => Hs(".."),
+            "garbage" => Hs("this-is-not-a-token"),
+            "garbage segments" => Hs("%%%.&&&.!!!"),
+            "two segments" => Hs(WithoutSignature(f.Hs())),
+            "four segments" => Hs(f.Hs() + ".c2lnbmF0dXJl"),
+            "five segments" => Hs(f.Hs() + ".AAAA.BBBB"),
+            "token over 8 KB" => Hs(Padded(f, 8 * 1024 + 1)),
+            "token over 8 KB, unknown integration" => new Attempt("no-such-integration", Http.Bearer(Padded(f, 8 * 1024 + 1))),
+            "duplicate aud" => Hs(TestTokens.FromJson(TestTokens.Json(f.HsHeader()), TestTokens.Json(f.Claims())[..^1] + ",\"aud\":\"another-api\"}", TestTokens.Hmac(AttackApp.Secret))),
+            "duplicate exp" => Hs(TestTokens.FromJson(TestTokens.Json(f.HsHeader()), TestTokens.Json(f.Claims())[..^1] + $",\"exp\":{(now + TimeSpan.FromDays(365)).ToUnixTimeSeconds()}}}", TestTokens.Hmac(AttackApp.Secret))),
+            "duplicate alg in the header" => Hs(TestTokens.FromJson($"{{\"alg\":\"HS256\",\"kid\":\"{f.Kid}\",\"alg\":\"none\"}}", TestTokens.Json(f.Claims()), TestTokens.Hmac(AttackApp.Secret))),
+            "jku header" => Hs(f.Hs(header: HeaderWith(f, "jku", "https://attacker.example/jwks.json"))),
+            "x5u header" => Hs(f.Hs(header: HeaderWith(f, "x5u", "https://attacker.example/cert.pem"))),
+            "jwk header" => Hs(f.Hs(header: HeaderWith(f, "jwk", new Dictionary<string, string> { ["kty"] = "oct", ["k"] = "c2VjcmV0" }))),
+            "x5c header" => Hs(f.Hs(header: HeaderWith(f, "x5c", new[] { Convert.ToBase64String(AttackApp.Rsa.ExportSubjectPublicKeyInfo()) }))),
+            "unknown crit" => Hs(f.Hs(header: HeaderWith(f, "crit", new[] { "urn:example:unknown" }))),
+            "no Authorization header" => new Attempt("hs", null),
+            "Basic scheme" => new Attempt("hs", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("jira:" + AttackApp.Secret))),
+            "Bearer without a token" => new Attempt("hs", "Bearer"),
+            "unknown integration" => new Attempt("no-such-integration", Http.Bearer(f.Hs())),
+            _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such case."),
+        };
+    }
+
+    /// <summary>Sends the attempt; with <see cref="Attempt.SendTwice"/> the first reply must be a 202. All replies, the outcome last.</summary>
+    public static async Task<IReadOnlyList<Reply>> SendAsync(AttackApp f, Attempt attempt)
+    {
+        var replies = new List<Reply>();
+        if (attempt.SendTwice)
+        {
+            var first = await f.App.PostEventAsync(attempt.Integration, attempt.Authorization);
+            Outcome.AssertAccepted(f.App, first, attempt.Integration);
+            replies.Add(first);
+        }
+
+        replies.Add(await f.App.PostEventAsync(attempt.Integration, attempt.Authorization));
+        return replies;
+    }
+
+    public static void AssertOutcome(AttackApp f, Attempt attempt, Reply reply, int status, string reason)
+    {
+        if (status == 202)
+        {
+            Outcome.AssertAccepted(f.App, reply, attempt.Integration);
+        }
+        else
+        {
+            Outcome.AssertRejected(f.App, reply, attempt.Integration, status, reason);
+        }
+    }
+
+    private static Attempt Hs(string token) => new("hs", Http.Bearer(token));
+
+    private static Dictionary<string, object?> HeaderWith(AttackApp f, string member, object value)
+    {
+        var header = f.HsHeader();
+        header[member] = value;
+        return header;
+    }
+
+    private static string None(AttackApp f, string alg, bool signed) =>
+        TestTokens.Create(TestTokens.Header(alg), f.Claims(), signed ? TestTokens.Hmac(AttackApp.Secret) : null);
+
+    // One character changed inside a JSON string, so the JSON stays valid and only the signature can tell.
+    private static string TamperedHeader(AttackApp f)
+    {
+        var token = f.Hs(header: HeaderWith(f, "x", "aaaaaaaaaaaa"));
+        return FlipAt(token, token.IndexOf("YWFh", StringComparison.Ordinal));
+    }
+
+    private static string TamperedPayload(AttackApp f)
+    {
+        var token = f.Hs(f.Claims(c => c["sub"] = "aaaaaaaaaaaa"));
+        return FlipAt(token, token.IndexOf("YWFh", token.IndexOf('.'), StringComparison.Ordinal));
+    }
+
+    private static string WithoutSignature(string token) => token[..token.LastIndexOf('.')];
+
+    private static string TamperSignature(string token) => FlipAt(token, token.LastIndexOf('.') + 10);
+
+    private static string FlipAt(string token, int index)
+    {
+        var chars = token.ToCharArray();
+        chars[index] = chars[index] == 'a' ? 'b' : 'a';
+        return new string(chars);
+    }
+
+    /// <summary>A good hs token of exactly <paramref name="length"/> characters, padded through a claim and a header member.</summary>
+    public static string Padded(AttackApp f, int length)
+    {
+        var claims = f.Claims();
+        for (var headerPad = 0; headerPad < 4; headerPad++)
+        {
+            var header = HeaderWith(f, "x", new string('h', headerPad));
+            for (var pad = Math.Max(0, length * 3 / 4 - 400); pad < length; pad++)
+            {
+                claims["pad"] = new string('p', pad);
+                var token = f.Hs(claims, header);
+                if (token.Length == length)
+                {
+                    return token;
+                }
+
+                if (token.Length > length)
+                {
+                    break;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"No token of length {length}.");
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text;
+using System.Text.Json;
+using JiraAuthFunctions.Tests.Common;
+
+namespace JiraAuthFunctions.FunctionalTests.Support;
+
+/// <summary>What came back over the wire: status, every header (response and content), the body text.</summary>
+public sealed record Reply(int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body)
+{
+    /// <summary>The header's values joined by ", ", or null when absent.</summary>
+    public string? Header(string name)
+    {
+        var values = Headers.Where(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).ToList();
+        return values.Count == 0 ? null : string.Join(", ", values);
+    }
+
+    public JsonElement Json()
+    {
+        using var document = JsonDocument.Parse(Body);
+        return document.RootElement.Clone();
+    }
+
+    public string RequestId => Json().GetProperty("requestId").GetString()!;
+
+    public string EventId => Json().GetProperty("eventId").GetString()!;
+
+    /// <summary>Status line, headers and body as one text, for scanning.</summary>
+    public string AllText() => $"{Status}\n{string.Join("\n", Headers.Select(h => $"{h.Key}: {h.Value}"))}\n\n{Body}";
+}
+
+public static class Http
+{
+    /// <summary>A Jira webhook body (compact, ASCII).</summary>
+    public const string WebhookEvent = """{"webhookEvent":"jira:issue_updated","timestamp":1718000000000,"issue":{"key":"OPS-1","fields":{"summary":"Disk full on db-1"}}}""";
+
+    public static string Bearer(string token) => "Bearer " + token;
+
+    public static Task<Reply> PostEventAsync(this TestApp app, string integration, string? authorization, string body = WebhookEvent, string? invocationId = null) =>
+        PostEventAsync(app.Client, integration, authorization, body, invocationId);
+
+    /// <summary>POST /api/jira/events/{integration} with the Authorization header exactly as given (null: none).</summary>
+    public static async Task<Reply> PostEventAsync(HttpClient client, string integration, string? authorization, string body = WebhookEvent, string? invocationId = null, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/jira/events/{integration}")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        if (authorization is not null)
+        {
+            Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
+        }
+
+        if (invocationId is not null)
+        {
+            request.Headers.Add("X-Azure-Functions-InvocationId", invocationId);
+        }
+
+        using var response = await client.SendAsync(request, cancellationToken);
+        var headers = response.Headers.Concat(response.Content.Headers)
+            .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v)))
+            .ToList();
+        return new Reply((int)response.StatusCode, headers, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+}

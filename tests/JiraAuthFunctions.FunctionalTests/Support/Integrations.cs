@@ -1,0 +1,33 @@
+using JiraAuthFunctions.Tests.Common;
+
+namespace JiraAuthFunctions.FunctionalTests.Support;
+
+/// <summary>Configuration keys for integrations the functional tests start the app with.</summary>
+public static class Integrations
+{
+    /// <summary>A PublicKeys integration with one key, given as PEM or as a JWK.</summary>
+    public static Dictionary<string, string?> PublicKey(string name, string algorithms, string? kid, string? pem = null, string? jwk = null)
+    {
+        var prefix = $"Inbound:Integrations:{name}";
+        var settings = new Dictionary<string, string?>
+        {
+            [$"{prefix}:Verification"] = "PublicKeys",
+            [$"{prefix}:Issuers:0"] = TestTokens.Issuer,
+            [$"{prefix}:Audience"] = TestTokens.Audience,
+            [$"{prefix}:RequiredScopes:0"] = "events:write",
+            [$"{prefix}:PublicKeys:0:Kid"] = kid,
+            [$"{prefix}:PublicKeys:0:Pem"] = pem,
+            [$"{prefix}:PublicKeys:0:Jwk"] = jwk,
+        };
+        var i = 0;
+        foreach (var alg in algorithms.Split(','))
+        {
+            settings[$"{prefix}:Algorithms:{i++}"] = alg;
+        }
+
+        return settings.Where(s => s.Value is not null).ToDictionary();
+    }
+
+    public static Dictionary<string, string?> Merge(params Dictionary<string, string?>[] parts) =>
+        parts.SelectMany(p => p).ToDictionary();
+}
