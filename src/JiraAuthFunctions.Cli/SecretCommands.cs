@@ -28,7 +28,7 @@ internal static class SecretCommands
                 System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)),
                 new SecretAttributes { Tags = new Dictionary<string, string> { ["integration"] = name, ["createdBy"] = "cli-rotate" } },
                 cancellationToken);
-            context.Output.WriteLine($"Secret {secretName}: new version {created.Version}. The app picks it up within {SharedSecretKeySource.RefreshInterval.TotalMinutes:0} minutes, or at once for tokens naming it.");
+            context.Output.WriteLine($"Secret {secretName}: new version {created.Version}. The app picks it up within {SharedSecretKeySource.RefreshInterval.TotalMinutes:0} minutes, or within {SharedSecretKeySource.MinRefetchInterval.TotalSeconds:0} seconds for tokens naming it; the previous version keeps verifying.");
             return 0;
         });
 

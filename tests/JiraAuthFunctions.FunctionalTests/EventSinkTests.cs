@@ -55,6 +55,7 @@ public sealed class EventSinkTests
         using var sent = JsonDocument.Parse(Body);
         Assert.True(JsonElement.DeepEquals(sent.RootElement, line.Root.GetProperty("event")), line.Text);
         Assert.Equal("1.50e3", line.Root.GetProperty("event").GetProperty("issue").GetProperty("fields").GetProperty("points").GetRawText());
+        Assert.Contains("Größe <b>&amp;", line.Text, StringComparison.Ordinal); // readable for a person, not \u-escaped
     }
 
     [Theory]

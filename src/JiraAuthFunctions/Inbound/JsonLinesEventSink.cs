@@ -15,7 +15,8 @@ namespace JiraAuthFunctions.Inbound;
 public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
 {
     private const int MaxBatch = 1024;
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = false };
+    // Relaxed escaping keeps "Größe" readable in the file; the file is JSON lines, never embedded in HTML.
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string _folder;
     private readonly TimeProvider _timeProvider;
