@@ -10,6 +10,7 @@ namespace JiraAuthFunctions.Inbound;
 /// <c>alg</c> could mean different things to different readers: such a token is refused.
 /// Escaped names are compared after unescaping, so <c>"\u0065xp"</c> and <c>"exp"</c> collide.
 /// </summary>
+[System.Runtime.CompilerServices.SkipLocalsInit] // scratch buffers are written before they are read; zeroing them costs more than the scan
 internal static class JwtMembers
 {
     private const int MaxMembers = 64;
@@ -41,8 +42,57 @@ internal static class JwtMembers
 
     internal static bool HasDuplicateMember(ReadOnlySpan<byte> json)
     {
-        // Names are copied (unescaped) into one scratch buffer; with at most a few dozen members,
-        // comparing each new name with the earlier ones beats building a hash set.
+        // Names are compared where they stand in the JSON; with at most a few dozen members,
+        // comparing each new name with the earlier ones beats building a hash set. A name with an
+        // escape (rare) sends the whole object to the slower path that unescapes every name.
+        Span<int> starts = stackalloc int[MaxMembers];
+        Span<int> lengths = stackalloc int[MaxMembers];
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 32 });
+            var count = 0;
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1)
+                {
+                    continue;
+                }
+
+                if (reader.ValueIsEscaped)
+                {
+                    return HasDuplicateUnescapedMember(json);
+                }
+
+                var name = reader.ValueSpan;
+                if (count == MaxMembers || name.Length > MaxNameBytes)
+                {
+                    return true; // Treated as malformed: no honest token has this many members or such a name.
+                }
+
+                for (var i = 0; i < count; i++)
+                {
+                    if (json.Slice(starts[i], lengths[i]).SequenceEqual(name))
+                    {
+                        return true;
+                    }
+                }
+
+                starts[count] = (int)reader.TokenStartIndex + 1; // after the opening quote
+                lengths[count] = name.Length;
+                count++;
+            }
+
+            return false;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool HasDuplicateUnescapedMember(ReadOnlySpan<byte> json)
+    {
+        // Every name unescaped into one scratch buffer, so "\u0065xp" and "exp" collide.
         Span<int> starts = stackalloc int[MaxMembers];
         Span<int> lengths = stackalloc int[MaxMembers];
         var scratch = ArrayPool<byte>.Shared.Rent(MaxMembers * MaxNameBytes);
@@ -58,23 +108,12 @@ internal static class JwtMembers
                     continue;
                 }
 
-                if (count == MaxMembers || (reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length) > MaxNameBytes)
+                if (count == MaxMembers || reader.ValueSpan.Length > MaxNameBytes)
                 {
-                    return true; // Treated as malformed: no honest token has this many members or such a name.
+                    return true;
                 }
 
-                // Most names need no unescaping: a plain copy is cheaper than CopyString.
-                int length;
-                if (reader.ValueIsEscaped)
-                {
-                    length = reader.CopyString(scratch.AsSpan(used, MaxNameBytes));
-                }
-                else
-                {
-                    reader.ValueSpan.CopyTo(scratch.AsSpan(used));
-                    length = reader.ValueSpan.Length;
-                }
-
+                var length = reader.CopyString(scratch.AsSpan(used, MaxNameBytes));
                 var name = scratch.AsSpan(used, length);
                 for (var i = 0; i < count; i++)
                 {
