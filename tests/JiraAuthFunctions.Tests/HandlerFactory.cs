@@ -1,0 +1,66 @@
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Tests.Common;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Moq;
+
+namespace JiraAuthFunctions.Tests;
+
+/// <summary>
+/// The app in memory (TestServer) with its two seams replaced: the validator answers what a test
+/// tells it, the sink is a Moq mock. Everything between them (routing, body checks, responses,
+/// logging) is the app's own.
+/// </summary>
+public sealed class HandlerFactory : WebApplicationFactory<Program>
+{
+    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), "jiraauth-tests", Guid.NewGuid().ToString("N"));
+
+    public Mock<ITokenValidator> Validator { get; } = new(MockBehavior.Strict);
+    public Mock<IEventSink> Sink { get; } = new();
+    public LogCapture Logs { get; } = new();
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    /// <summary>The validator accepts every token as from this caller.</summary>
+    public HandlerFactory AcceptingTokens()
+    {
+        Validator.Setup(v => v.ValidateAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(TokenCheck.Accept(CallerInfo.FromToken("kid-1", "jira-rule", "rule-42", "jti-1", "HS256")));
+        return this;
+    }
+
+    public HandlerFactory Rejecting(ReasonCode reason)
+    {
+        Validator.Setup(v => v.ValidateAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(TokenCheck.Reject(reason, CallerInfo.FromToken("kid-1", "jira-rule", "rule-42", "jti-1", "HS256")));
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("DataPath", _dataPath);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton(Validator.Object);
+            services.AddSingleton(Sink.Object);
+            services.AddSingleton<ILoggerProvider>(Logs);
+        });
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Directory.Exists(_dataPath))
+        {
+            Directory.Delete(_dataPath, recursive: true);
+        }
+    }
+}
