@@ -1,0 +1,153 @@
+using System.Security.Cryptography;
+using JiraAuthFunctions.Core.Tests.Support;
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Tests.Common;
+using Microsoft.Extensions.Time.Testing;
+
+namespace JiraAuthFunctions.Core.Tests.Inbound;
+
+/// <summary>The JWKS key source against a real HTTP server on loopback.</summary>
+public sealed class JwksKeySourceTests : IAsyncLifetime
+{
+    private static readonly RSA Rsa1 = RSA.Create(2048);
+    private static readonly ECDsa Ec1 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private static readonly ECDsa Ec2 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private static readonly TimeSpan Refresh = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MinRefetch = TimeSpan.FromSeconds(30);
+
+    private readonly FakeTimeProvider _time = Clock.Create();
+    private readonly SignalLogger<JwksKeySource> _log = new();
+    private readonly HttpClient _http = new();
+    private JwksServer _server = null!;
+    private JwksKeySource _source = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await JwksServer.StartAsync();
+        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1"), TestTokens.PublicJwk(Ec1, "ec-1"));
+        _source = new JwksKeySource(_http, _server.Uri, Refresh, MinRefetch, _time, _log);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    private void Serve(params string[] jwks)
+    {
+        var body = TestTokens.Jwks(jwks);
+        _server.Respond = () => (200, body);
+    }
+
+    [Fact]
+    public async Task Keys_are_found_by_kid_after_one_fetch()
+    {
+        var rsa = await _source.GetKeysAsync("rsa-1");
+        var ec = await _source.GetKeysAsync("ec-1");
+
+        Assert.Equal("rsa-1", Assert.Single(rsa.Keys).Kid);
+        Assert.Equal("ec-1", Assert.Single(ec.Keys).Kid);
+        Assert.Equal(1, _server.Hits);
+    }
+
+    [Fact]
+    public async Task A_flood_of_unknown_kids_causes_at_most_one_fetch_per_interval()
+    {
+        await _source.GetKeysAsync("rsa-1");
+        var justLoaded = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => _source.GetKeysAsync($"made-up-{i}").AsTask()));
+        Assert.Equal(1, _server.Hits); // the set was fetched less than an interval ago: no refetch at all
+        _time.Advance(MinRefetch);
+
+        var lookups = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => _source.GetKeysAsync($"made-up-{i}").AsTask()));
+
+        Assert.All(justLoaded.Concat(lookups), l => Assert.Empty(l.Keys));
+        Assert.Equal(2, _server.Hits); // one refetch for all hundred
+        _time.Advance(MinRefetch);
+        await _source.GetKeysAsync("made-up-again");
+        Assert.Equal(3, _server.Hits);
+    }
+
+    [Fact]
+    public async Task A_new_kid_published_by_the_host_is_found_by_a_refetch()
+    {
+        await _source.GetKeysAsync("rsa-1");
+        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1"), TestTokens.PublicJwk(Ec2, "ec-2"));
+        _time.Advance(MinRefetch);
+
+        var lookup = await _source.GetKeysAsync("ec-2");
+
+        Assert.Equal("ec-2", Assert.Single(lookup.Keys).Kid);
+    }
+
+    [Fact]
+    public async Task An_old_key_set_is_refreshed_in_the_background_while_it_keeps_serving()
+    {
+        await _source.GetKeysAsync("ec-1");
+        Serve(TestTokens.PublicJwk(Ec2, "ec-2"));
+        _time.Advance(Refresh);
+
+        var during = await _source.GetKeysAsync("ec-1");
+
+        Assert.Single(during.Keys); // served from the held set, not waiting for the fetch
+        Assert.True(await _log.WaitForAsync(EventIds.JwksRefreshed, 2, TimeSpan.FromSeconds(10)));
+        Assert.Empty((await _source.GetKeysAsync("ec-1")).Keys);
+        Assert.Single((await _source.GetKeysAsync("ec-2")).Keys);
+    }
+
+    [Theory]
+    [InlineData(500, """{"error":"boom"}""")]
+    [InlineData(200, "this is not json")]
+    [InlineData(404, "")]
+    public async Task A_failed_fetch_keeps_the_last_good_set_and_says_so(int status, string body)
+    {
+        await _source.GetKeysAsync("rsa-1");
+        _server.Respond = () => (status, body);
+        _time.Advance(MinRefetch);
+
+        var unknown = await _source.GetKeysAsync("unknown-kid");
+        var known = await _source.GetKeysAsync("rsa-1");
+
+        Assert.Empty(unknown.Keys);
+        Assert.False(unknown.Unavailable);
+        Assert.Single(known.Keys);
+        Assert.Equal(1, _log.Count(EventIds.JwksRefreshFailed));
+    }
+
+    [Fact]
+    public async Task With_no_key_set_ever_loaded_the_source_is_unavailable()
+    {
+        _server.Respond = () => (503, "");
+
+        var lookup = await _source.GetKeysAsync("rsa-1");
+
+        Assert.True(lookup.Unavailable);
+    }
+
+    [Fact]
+    public async Task An_oversized_document_is_refused()
+    {
+        var padding = new string(' ', JwksKeySource.MaxDocumentBytes);
+        var body = TestTokens.Jwks(TestTokens.PublicJwk(Ec1, "ec-1")).Replace("{\"keys\"", "{" + padding + "\"keys\"", StringComparison.Ordinal);
+        _server.Respond = () => (200, body);
+
+        var lookup = await _source.GetKeysAsync("ec-1");
+
+        Assert.True(lookup.Unavailable);
+        Assert.Contains(_log.Entries, e => e.Id == EventIds.JwksRefreshFailed && e.Message.Contains("document_too_large", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Encryption_keys_and_keys_with_private_parts_are_ignored()
+    {
+        var p = Ec2.ExportParameters(true);
+        var withPrivate = $$"""{"kty":"EC","kid":"ec-private","crv":"P-256","x":"{{TestTokens.Encode(p.Q.X!)}}","y":"{{TestTokens.Encode(p.Q.Y!)}}","d":"{{TestTokens.Encode(p.D!)}}"}""";
+        var encryption = TestTokens.PublicJwk(Rsa1, "rsa-enc").Replace("\"use\":\"sig\"", "\"use\":\"enc\"", StringComparison.Ordinal);
+        Serve(withPrivate, encryption, TestTokens.PublicJwk(Ec1, "ec-1"));
+
+        Assert.Empty((await _source.GetKeysAsync("ec-private")).Keys);
+        Assert.Empty((await _source.GetKeysAsync("rsa-enc")).Keys);
+        Assert.Single((await _source.GetKeysAsync(null)).Keys);
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace JiraAuthFunctions.Core.Tests.Support;
+
+/// <summary>
+/// A JWKS host on loopback (real Kestrel, real HTTP): serves whatever <see cref="Respond"/> says
+/// and counts the requests, so tests can prove how often the key source reaches out.
+/// </summary>
+public sealed class JwksServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _hits;
+
+    private JwksServer(WebApplication app)
+    {
+        _app = app;
+    }
+
+    /// <summary>Status and body of the next answers; a test may change it at any time.</summary>
+    public Func<(int Status, string Body)> Respond { get; set; } = () => (200, """{"keys":[]}""");
+
+    public int Hits => Volatile.Read(ref _hits);
+
+    public Uri Uri { get; private set; } = null!;
+
+    public static async Task<JwksServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var server = new JwksServer(app);
+        app.MapGet("/.well-known/jwks.json", (HttpContext context) =>
+        {
+            Interlocked.Increment(ref server._hits);
+            var (status, body) = server.Respond();
+            return Results.Text(body, "application/json", statusCode: status);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.Uri = new Uri(address + "/.well-known/jwks.json");
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
