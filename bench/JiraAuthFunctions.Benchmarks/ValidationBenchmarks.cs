@@ -21,7 +21,7 @@ namespace JiraAuthFunctions.Benchmarks;
 /// <c>HMACSHA256.HashData(key, input)</c>, which sets the key up on every call.</item>
 /// <item><c>TokenValidator</c>: the app's validator, every check of a real request (size, parse,
 /// duplicate members, header policy, key lookup, signature, iss, aud, exp, nbf, iat, lifetime cap,
-/// jti, revocation, scopes). Replay is per integration; here the integration is a long-lived rule
+/// jti, revocation (the app's file list, empty), scopes). Replay is per integration; here the integration is a long-lived rule
 /// token (Jira sends the same one every time), so one token can be checked again and again.</item>
 /// <item><c>ObviousCall</c>: <c>JsonWebTokenHandler.ValidateTokenAsync</c> with equivalent
 /// parameters, the call most code makes, for comparison.</item>
@@ -74,7 +74,7 @@ public class ValidationBenchmarks
         _validator = new TokenValidator(
             IntegrationRegistry.Create(options, _secretStore, new HttpClient(), TimeProvider.System, NullLoggerFactory.Instance),
             new MemoryReplayCache(TimeProvider.System),
-            new NoRevocations(),
+            new FileRevocationList(Path.Combine(Path.GetTempPath(), $"jiraauth-bench-{Guid.NewGuid():N}", "revocations.json"), TimeProvider.System, NullLogger<FileRevocationList>.Instance),
             Microsoft.Extensions.Options.Options.Create(options),
             TimeProvider.System);
 

@@ -107,22 +107,31 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
 
     private sealed record Snapshot(IReadOnlyList<TimedKey> Keys, DateTimeOffset LoadedAt)
     {
-        public bool HasKid(string kid) => Keys.Any(k => k.Key.Kid == kid);
+        // Built once per load: the common lookup (no key expired since) allocates nothing.
+        private readonly KeyLookup _all = new([.. Keys.Select(k => k.Key)]);
+        private readonly Dictionary<string, KeyLookup> _byKid = Keys.Where(k => k.Key.Kid is not null)
+            .GroupBy(k => k.Key.Kid!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new KeyLookup([.. g.Select(k => k.Key)]), StringComparer.Ordinal);
+
+        public bool HasKid(string kid) => _byKid.ContainsKey(kid);
 
         public KeyLookup Lookup(string? kid, DateTimeOffset now)
         {
-            var matches = new List<VerificationKey>(Keys.Count);
+            var lookup = kid is null ? _all : _byKid.GetValueOrDefault(kid, KeyLookup.None);
             foreach (var key in Keys)
             {
                 // A version that expired since the last refresh stops verifying at once.
-                if ((key.ExpiresOn is null || now < key.ExpiresOn) && (kid is null || key.Key.Kid == kid))
+                if (key.ExpiresOn <= now)
                 {
-                    matches.Add(key.Key);
+                    return new KeyLookup([.. lookup.Keys.Where(k => !IsExpired(k, now))]);
                 }
             }
 
-            return new KeyLookup(matches);
+            return lookup;
         }
+
+        private bool IsExpired(VerificationKey key, DateTimeOffset now) =>
+            Keys.Any(k => ReferenceEquals(k.Key, key) && k.ExpiresOn <= now);
     }
 
     private static partial class Log
