@@ -3,26 +3,22 @@ using System.Buffers.Text;
 using System.Text;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace JiraAuthFunctions.Inbound;
 
 /// <summary>
-/// Checks a bearer token for an integration. Reads top to bottom as the protocol: size, parse,
-/// header policy, key, signature, claims, revocation, scopes, replay. Every signature and claim
-/// check is IdentityModel's (<see cref="JsonWebToken"/>, <see cref="SignatureProvider"/>,
-/// <see cref="Validators"/>), called piece by piece rather than through
-/// <c>JsonWebTokenHandler.ValidateTokenAsync</c>, which clones the validation parameters and
-/// builds a ClaimsIdentity per call: about three times the cost of the HMAC itself (see bench/).
-/// A rejected token is a <see cref="TokenCheck"/> with a reason, never an exception.
+/// Checks a bearer token for an integration. Reads top to bottom as the protocol: size, read,
+/// header policy, key, signature, claims, revocation, scopes, replay. The token is read in one
+/// pass per segment (<see cref="JwtContent"/>, which also refuses repeated member names); the
+/// signature is verified by IdentityModel's <see cref="SignatureProvider"/>, issuer and audience
+/// by its <see cref="Validators"/>. Not through <c>JsonWebTokenHandler.ValidateTokenAsync</c>,
+/// which clones the validation parameters, materializes every claim and builds a ClaimsIdentity
+/// per call: see bench/ for what each costs. A rejected token is a <see cref="TokenCheck"/> with
+/// a reason, never an exception.
 /// </summary>
 public sealed class TokenValidator : ITokenValidator
 {
-    // Headers that point at keys elsewhere or carry one: never followed, and a token carrying
-    // one is refused outright rather than silently ignoring what its sender asked for.
-    private static readonly string[] KeyLocationHeaders = ["jku", "x5u", "jwk", "x5c"];
-
     private readonly IntegrationRegistry _integrations;
     private readonly IReplayCache _replayCache;
     private readonly IRevocationList _revocations;
@@ -56,7 +52,7 @@ public sealed class TokenValidator : ITokenValidator
             return TokenCheck.Reject(ReasonCode.UnknownIntegration);
         }
 
-        var reason = TryRead(token, out var jwt);
+        var reason = JwtContent.TryRead(token, out var jwt);
         if (reason != ReasonCode.Accepted)
         {
             return TokenCheck.Reject(reason);
@@ -80,7 +76,7 @@ public sealed class TokenValidator : ITokenValidator
             return TokenCheck.Reject(caller.Kid is null ? ReasonCode.BadSignature : ReasonCode.UnknownKid, caller);
         }
 
-        if (!VerifySignature(token, jwt.Alg, lookup.Keys))
+        if (!VerifySignature(token, jwt.Algorithm!, lookup.Keys))
         {
             return TokenCheck.Reject(ReasonCode.BadSignature, caller);
         }
@@ -102,13 +98,13 @@ public sealed class TokenValidator : ITokenValidator
             return TokenCheck.Reject(ReasonCode.RevokedToken, caller);
         }
 
-        var scopes = ReadScopes(jwt);
+        var scopes = jwt.Scopes;
         if (!HasAll(scopes, integration.RequiredScopes))
         {
             return TokenCheck.Reject(ReasonCode.InsufficientScope, caller);
         }
 
-        var expiresOn = new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);
+        var expiresOn = new DateTimeOffset(jwt.Expires!.Value, TimeSpan.Zero);
 
         // Last, so a token refused for another reason does not use up its jti.
         if (integration.Replay == ReplayProtection.PerRequest &&
@@ -120,61 +116,27 @@ public sealed class TokenValidator : ITokenValidator
         return TokenCheck.Accept(caller with { Scopes = scopes, ExpiresOn = expiresOn });
     }
 
-    private static ReasonCode TryRead(string token, out JsonWebToken jwt)
-    {
-        jwt = null!;
-        var first = token.IndexOf('.');
-        var last = token.LastIndexOf('.');
-        if (first <= 0 || first == last)
-        {
-            return ReasonCode.MalformedToken;
-        }
+    private static CallerInfo Describe(JwtContent jwt) =>
+        CallerInfo.FromToken(string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid, jwt.Issuer, jwt.Subject, jwt.Id, jwt.Algorithm);
 
-        if (token.AsSpan(first + 1, last - first - 1).Contains('.'))
-        {
-            // Five segments is JWE; anything else is not a JWT at all.
-            return token.AsSpan().Count('.') == 4 ? ReasonCode.EncryptedToken : ReasonCode.MalformedToken;
-        }
-
-        // Before IdentityModel reads it: its parser keeps the last of repeated members silently.
-        if (JwtMembers.HasDuplicate(token.AsSpan(0, first)) || JwtMembers.HasDuplicate(token.AsSpan(first + 1, last - first - 1)))
-        {
-            return ReasonCode.DuplicateMember;
-        }
-
-        try
-        {
-            jwt = new JsonWebToken(token);
-            return ReasonCode.Accepted;
-        }
-        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException or System.Text.Json.JsonException or FormatException or InvalidOperationException)
-        {
-            return ReasonCode.MalformedToken;
-        }
-    }
-
-    private static CallerInfo Describe(JsonWebToken jwt) =>
-        CallerInfo.FromToken(string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid, jwt.Issuer, jwt.Subject, jwt.Id, jwt.Alg);
-
-    private static ReasonCode CheckHeader(JsonWebToken jwt, Integration integration)
+    private static ReasonCode CheckHeader(JwtContent jwt, Integration integration)
     {
         // Exact, case-sensitive match against the allow-list: "none", "None", "NONE" are never on it.
-        if (string.IsNullOrEmpty(jwt.Alg) || !integration.Algorithms.Contains(jwt.Alg))
+        if (string.IsNullOrEmpty(jwt.Algorithm) || !integration.Algorithms.Contains(jwt.Algorithm))
         {
             return ReasonCode.AlgorithmNotAllowed;
         }
 
-        foreach (var header in KeyLocationHeaders)
+        // Headers that point at keys elsewhere or carry one: never followed, and a token carrying
+        // one is refused outright rather than silently ignoring what its sender asked for.
+        if (jwt.HasKeyLocationHeader)
         {
-            if (jwt.TryGetHeaderValue<object>(header, out _))
-            {
-                return ReasonCode.ForbiddenHeader;
-            }
+            return ReasonCode.ForbiddenHeader;
         }
 
         // RFC 7515 4.1.11: a recipient that does not understand a listed extension must reject.
         // This app understands none.
-        if (jwt.TryGetHeaderValue<object>("crit", out _))
+        if (jwt.HasCriticalHeader)
         {
             return ReasonCode.UnknownCriticalHeader;
         }
@@ -226,16 +188,16 @@ public sealed class TokenValidator : ITokenValidator
         }
     }
 
-    private ReasonCode CheckClaims(JsonWebToken jwt, Integration integration)
+    private ReasonCode CheckClaims(JwtContent jwt, Integration integration)
     {
-        if (jwt.ValidTo == DateTime.MinValue || string.IsNullOrEmpty(jwt.Issuer) || !jwt.Audiences.Any())
+        if (jwt.Expires is not { } expires || string.IsNullOrEmpty(jwt.Issuer) || jwt.Audiences.Count == 0)
         {
             return ReasonCode.MissingClaim;
         }
 
         try
         {
-            Validators.ValidateIssuer(jwt.Issuer, jwt, integration.Parameters);
+            Validators.ValidateIssuer(jwt.Issuer, null, integration.Parameters);
         }
         catch (SecurityTokenInvalidIssuerException)
         {
@@ -244,7 +206,7 @@ public sealed class TokenValidator : ITokenValidator
 
         try
         {
-            Validators.ValidateAudience(jwt.Audiences, jwt, integration.Parameters);
+            Validators.ValidateAudience(jwt.Audiences, null, integration.Parameters);
         }
         catch (SecurityTokenInvalidAudienceException)
         {
@@ -253,12 +215,10 @@ public sealed class TokenValidator : ITokenValidator
 
         // Times are compared here against the injected clock: IdentityModel 8 keeps the
         // TimeProvider of its own lifetime validator internal, so it would always read the system clock.
-        // IdentityModel reports an absent exp, nbf or iat as DateTime.MinValue.
         var now = _timeProvider.GetUtcNow().UtcDateTime;
-        var notBefore = jwt.ValidFrom == DateTime.MinValue ? (DateTime?)null : jwt.ValidFrom;
-        var issuedAt = jwt.IssuedAt == DateTime.MinValue ? (DateTime?)null : jwt.IssuedAt;
+        var notBefore = jwt.NotBefore;
+        var issuedAt = jwt.IssuedAt;
         var skew = integration.ClockSkew;
-        var expires = jwt.ValidTo;
 
         // now - skew, not expires + skew: an exp past year 9999 reads as DateTime.MaxValue, which cannot be added to.
         if (now - skew >= expires)
@@ -285,28 +245,6 @@ public sealed class TokenValidator : ITokenValidator
         }
 
         return ReasonCode.Accepted;
-    }
-
-    private static IReadOnlyList<string> ReadScopes(JsonWebToken jwt)
-    {
-        // The JSON type is looked at first: asked for a string, IdentityModel returns an array's JSON
-        // text, and asked for string[], it wraps a string ("a b") in a one-element array.
-        if (jwt.TryGetPayloadValue<object>("scope", out var scope) && scope is string scopeText && !string.IsNullOrWhiteSpace(scopeText))
-        {
-            return scopeText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        }
-
-        if (jwt.TryGetPayloadValue<object>("scp", out var scp) && scp is string scpText)
-        {
-            return scpText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        }
-
-        if (jwt.TryGetPayloadValue<string[]>("scp", out var array) && array is not null)
-        {
-            return array;
-        }
-
-        return [];
     }
 
     private static bool HasAll(IReadOnlyList<string> granted, string[] required)

@@ -1,0 +1,124 @@
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Tests.Common;
+
+namespace JiraAuthFunctions.Core.Tests.Inbound;
+
+/// <summary>The one-pass reader of header and payload: what it captures, and what it refuses as malformed or ambiguous.</summary>
+public sealed class JwtReaderTests
+{
+    private const string Header = """{"alg":"HS256","typ":"JWT","kid":"v1"}""";
+
+    private static ReasonCode Read(string header, string payload, out JwtContent content) =>
+        JwtContent.TryRead(TestTokens.Encode(header) + "." + TestTokens.Encode(payload) + ".c2ln", out content);
+
+    private static JwtContent Payload(string payload)
+    {
+        Assert.Equal(ReasonCode.Accepted, Read(Header, payload, out var content));
+        return content;
+    }
+
+    [Fact]
+    public void Captures_what_the_validator_checks()
+    {
+        var content = Payload("""{"iss":"jira","sub":"rule-1","aud":["a","b"],"exp":1750000000,"nbf":1749990000,"iat":1749990000,"jti":"j-1","scope":"events:write  admin","extra":{"nested":[1,{"exp":0}]}}""");
+
+        Assert.Equal(("HS256", "v1"), (content.Algorithm, content.Kid));
+        Assert.Equal(("jira", "rule-1", "j-1"), (content.Issuer, content.Subject, content.Id));
+        Assert.Equal(["a", "b"], content.Audiences);
+        Assert.Equal(DateTime.UnixEpoch.AddSeconds(1750000000), content.Expires);
+        Assert.Equal(DateTime.UnixEpoch.AddSeconds(1749990000), content.NotBefore);
+        Assert.Equal(DateTime.UnixEpoch.AddSeconds(1749990000), content.IssuedAt);
+        Assert.Equal(["events:write", "admin"], content.Scopes);
+        Assert.False(content.HasKeyLocationHeader || content.HasCriticalHeader);
+    }
+
+    [Theory]
+    [InlineData("""{"scp":"a b"}""", new[] { "a", "b" })]
+    [InlineData("""{"scp":["a","b"]}""", new[] { "a", "b" })]
+    [InlineData("""{"scope":"a","scp":["b"]}""", new[] { "a" })]
+    [InlineData("""{"scope":["a"]}""", new string[0])]
+    [InlineData("""{"scp":42}""", new string[0])]
+    [InlineData("""{}""", new string[0])]
+    public void Scopes_come_from_scope_or_else_scp(string payload, string[] scopes)
+    {
+        Assert.Equal(scopes, Payload(payload).Scopes);
+    }
+
+    [Theory]
+    [InlineData("""{"exp":1750000000.9}""", 1750000000L)]
+    [InlineData("""{"exp":1e300}""", long.MaxValue)]
+    [InlineData("""{"exp":-5}""", 0L)]
+    public void Numeric_dates_are_read_as_identitymodel_reads_them(string payload, long seconds)
+    {
+        var expected = seconds == long.MaxValue ? DateTime.MaxValue : DateTime.UnixEpoch.AddSeconds(seconds);
+
+        Assert.Equal(expected, Payload(payload).Expires);
+    }
+
+    [Theory]
+    [InlineData("""{"exp":"1750000000"}""")]
+    [InlineData("""{"nbf":true}""")]
+    [InlineData("""{"iss":42}""")]
+    [InlineData("""{"aud":42}""")]
+    [InlineData("""{"aud":["a",1]}""")]
+    [InlineData("""{"jti":7}""")]
+    [InlineData("""{"iss":"a"} trailing""")]
+    [InlineData("""{"iss":"a"}{"iss":"b"}""")]
+    [InlineData("""{"iss":"a" """)]
+    [InlineData("""["iss","a"]""")]
+    [InlineData("42")]
+    public void Known_claims_of_the_wrong_type_and_broken_json_are_malformed(string payload)
+    {
+        Assert.Equal(ReasonCode.MalformedToken, Read(Header, payload, out _));
+    }
+
+    [Theory]
+    [InlineData(Header, """{"exp":1,"exp":2}""")]
+    [InlineData(Header, """{"exp":1,"\u0065xp":2}""")]
+    [InlineData("""{"alg":"HS256","alg":"none"}""", "{}")]
+    [InlineData("""{"\u0061lg":"none","alg":"HS256"}""", "{}")]
+    public void Repeated_names_are_refused_escaped_or_not(string header, string payload)
+    {
+        Assert.Equal(ReasonCode.DuplicateMember, Read(header, payload, out _));
+    }
+
+    [Theory]
+    [InlineData("""{"alg":"HS256","jku":"https://evil.example/jwks"}""")]
+    [InlineData("""{"alg":"HS256","x5u":"https://evil.example/cert"}""")]
+    [InlineData("""{"alg":"HS256","jwk":{"kty":"oct","k":"AA"}}""")]
+    [InlineData("""{"alg":"HS256","x5c":["MIIB"]}""")]
+    [InlineData("""{"alg":"HS256","\u006aku":"https://evil.example/jwks"}""")]
+    public void Key_location_headers_are_flagged_also_when_escaped(string header)
+    {
+        Assert.Equal(ReasonCode.Accepted, Read(header, "{}", out var content));
+        Assert.True(content.HasKeyLocationHeader);
+    }
+
+    [Fact]
+    public void An_escaped_member_name_is_read_as_the_member_it_names()
+    {
+        Assert.Equal(ReasonCode.Accepted, Read("""{"\u0061lg":"HS256","crit":["b64"]}""", """{"\u0065xp":5}""", out var content));
+
+        Assert.Equal("HS256", content.Algorithm);
+        Assert.True(content.HasCriticalHeader);
+        Assert.Equal(DateTime.UnixEpoch.AddSeconds(5), content.Expires);
+    }
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("a.b")]
+    [InlineData(".a.b")]
+    [InlineData("a.b.c.d")]
+    [InlineData("!!!.e30.c2ln")]
+    public void What_is_not_three_base64url_segments_is_malformed(string token)
+    {
+        Assert.Equal(ReasonCode.MalformedToken, JwtContent.TryRead(token, out _));
+    }
+
+    [Fact]
+    public void Five_segments_are_an_encrypted_token()
+    {
+        Assert.Equal(ReasonCode.EncryptedToken, JwtContent.TryRead("a.b.c.d.e", out _));
+    }
+}
