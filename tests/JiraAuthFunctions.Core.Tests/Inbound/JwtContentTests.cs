@@ -5,7 +5,7 @@ using JiraAuthFunctions.Tests.Common;
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 
 /// <summary>The one-pass reader of header and payload: what it captures, and what it refuses as malformed or ambiguous.</summary>
-public sealed class JwtReaderTests
+public sealed class JwtContentTests
 {
     private const string Header = """{"alg":"HS256","typ":"JWT","kid":"v1"}""";
 
