@@ -1,21 +1,72 @@
+using Azure.Core;
+using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
 using JiraAuthFunctions.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace JiraAuthFunctions.Secrets;
 
-/// <summary>The entry point for the secret store. The local file store is the embedded default.</summary>
+/// <summary>
+/// The entry point for the secret store: Key Vault when <c>KeyVault:VaultUri</c> is set, otherwise
+/// the local file store under the data folder (the embedded default, for local use).
+/// </summary>
 public static class SecretsServiceCollectionExtensions
 {
     public static IServiceCollection AddSecrets(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new FileSecretStore(
-            Path.Combine(sp.GetRequiredService<LocalData>().Path, "secrets.json"),
-            sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<ISecretStore>(sp => sp.GetRequiredService<FileSecretStore>());
+        var keyVault = configuration.GetSection(KeyVaultOptions.SectionName).Get<KeyVaultOptions>() ?? new KeyVaultOptions();
+        if (keyVault.VaultUri is not null)
+        {
+            AddKeyVault(services, keyVault);
+        }
+        else
+        {
+            services.TryAddSingleton(sp => new FileSecretStore(
+                Path.Combine(sp.GetRequiredService<LocalData>().Path, "secrets.json"),
+                sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<ISecretStore>(sp => sp.GetRequiredService<FileSecretStore>());
+        }
 
         // Only the local file store is seeded; a production store is never written to behind an admin's back.
         services.AddHostedService<LocalSecretSeeder>();
         return services;
     }
+
+    private static void AddKeyVault(IServiceCollection services, KeyVaultOptions options)
+    {
+        // A user-assigned identity in Azure (its client id configured); DefaultAzureCredential
+        // elsewhere (az login, Visual Studio, environment variables).
+        services.TryAddSingleton<TokenCredential>(_ => options.ManagedIdentityClientId is { Length: > 0 } clientId
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
+            : new DefaultAzureCredential());
+        services.TryAddSingleton(sp => new SecretClient(options.VaultUri!, sp.GetRequiredService<TokenCredential>(), ClientOptions()));
+        services.TryAddSingleton<ISecretStore>(sp => new KeyVaultSecretStore(sp.GetRequiredService<SecretClient>()));
+    }
+
+    /// <summary>
+    /// Retries bounded for a request path: at most 3 tries within about 10 s, Retry-After honoured
+    /// (the SDK's policy). Reads happen once per refresh interval per secret, never per request.
+    /// </summary>
+    public static SecretClientOptions ClientOptions()
+    {
+        var options = new SecretClientOptions();
+        options.Retry.MaxRetries = 2;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        return options;
+    }
+}
+
+/// <summary>Settings of the Key Vault secret store (section <c>KeyVault</c>).</summary>
+public sealed class KeyVaultOptions
+{
+    public const string SectionName = "KeyVault";
+
+    /// <summary>The vault, e.g. <c>https://my-vault.vault.azure.net/</c>. Unset: the local file store.</summary>
+    public Uri? VaultUri { get; set; }
+
+    /// <summary>The client id of the user-assigned managed identity to use; unset: DefaultAzureCredential.</summary>
+    public string? ManagedIdentityClientId { get; set; }
 }
