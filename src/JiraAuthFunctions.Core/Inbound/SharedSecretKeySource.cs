@@ -18,6 +18,12 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan MinRefetchInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long past the refresh interval keys read before a store outage keep verifying. Beyond
+    /// it, requests get 503 (keys_unavailable): a version disabled during the outage must not verify forever.
+    /// </summary>
+    public static readonly TimeSpan MaxStaleness = TimeSpan.FromHours(1);
+
     private readonly ISecretStore _store;
     private readonly string _secretName;
     private readonly TimeProvider _timeProvider;
@@ -45,7 +51,7 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
             snapshot = await RefreshAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }
 
-        if (snapshot is null)
+        if (snapshot is null || now - snapshot.SucceededAt > RefreshInterval + MaxStaleness)
         {
             return KeyLookup.SourceUnavailable;
         }
@@ -65,7 +71,8 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
             }
 
             var loaded = await LoadAsync(cancellationToken).ConfigureAwait(false);
-            _snapshot = loaded ?? (seen is null ? null : seen with { LoadedAt = _timeProvider.GetUtcNow() });
+            // On failure the held keys keep serving, and the next read is tried after MinRefetchInterval.
+            _snapshot = loaded ?? (seen is null ? null : seen with { LoadedAt = _timeProvider.GetUtcNow() - RefreshInterval + MinRefetchInterval });
             return _snapshot;
         }
         finally
@@ -93,7 +100,7 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
             }
 
             Log.SharedSecretKeysRefreshed(_logger, _secretName, keys.Count);
-            return new Snapshot(keys, now);
+            return new Snapshot(keys, now, now);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -105,7 +112,9 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
 
     private sealed record TimedKey(VerificationKey Key, DateTimeOffset? ExpiresOn);
 
-    private sealed record Snapshot(IReadOnlyList<TimedKey> Keys, DateTimeOffset LoadedAt)
+    /// <param name="LoadedAt">When the store was last tried (a failed try moves it too).</param>
+    /// <param name="SucceededAt">When the store was last read successfully.</param>
+    private sealed record Snapshot(IReadOnlyList<TimedKey> Keys, DateTimeOffset LoadedAt, DateTimeOffset SucceededAt)
     {
         // Built once per load: the common lookup (no key expired since) allocates nothing.
         private readonly KeyLookup _all = new([.. Keys.Select(k => k.Key)]);

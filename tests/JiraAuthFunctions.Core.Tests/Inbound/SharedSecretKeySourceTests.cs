@@ -130,6 +130,26 @@ public sealed class SharedSecretKeySourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Held_keys_serve_through_an_outage_for_a_bounded_time_then_the_source_is_unavailable()
+    {
+        var v1 = await AddVersionAsync("one");
+        await _source.GetKeysAsync(v1);
+        _store.Failure = new IOException("store down");
+
+        _time.Advance(SharedSecretKeySource.RefreshInterval + SharedSecretKeySource.MaxStaleness);
+        Assert.Single((await _source.GetKeysAsync(v1)).Keys);
+        var readsDuringOutage = _store.ListCalls;
+        _time.Advance(SharedSecretKeySource.MinRefetchInterval);
+        var late = await _source.GetKeysAsync(v1);
+
+        Assert.True(late.Unavailable);
+        Assert.Equal(readsDuringOutage + 1, _store.ListCalls); // retried after the short interval, not the long one
+        _store.Failure = null;
+        _time.Advance(SharedSecretKeySource.MinRefetchInterval);
+        Assert.Single((await _source.GetKeysAsync(v1)).Keys); // back as soon as the store answers
+    }
+
+    [Fact]
     public async Task A_store_that_fails_before_any_read_makes_the_keys_unavailable()
     {
         _store.Failure = new IOException("disk gone");
