@@ -24,4 +24,11 @@ public static class EventIds
     public const int SecretCreated = 300;
     public const int SecretReadFailed = 301;
     public const int SharedSecretKeysRefreshed = 302;
+
+    // Signing keys and the credentials job 400-499
+    public const int SigningKeyCreated = 400;
+    public const int SigningKeyPromoted = 401;
+    public const int SigningKeyRetired = 402;
+    public const int SigningKeyRotatedNow = 403;
+    public const int CredentialsJobFailed = 410;
 }

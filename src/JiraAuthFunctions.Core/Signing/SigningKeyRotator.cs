@@ -1,0 +1,121 @@
+using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace JiraAuthFunctions.Signing;
+
+/// <summary>
+/// Moves the signing keys through their lives, one step per run of the credentials job:
+/// publish the next key at least <see cref="SigningKeyOptions.PublicationInterval"/> before it
+/// signs; make it current when due (the old current becomes previous); retire a previous key once
+/// every token it signed has expired (<see cref="SigningKeyOptions.MaxTokenLifetime"/> + skew).
+/// <see cref="RotateNowAsync"/> is for incidents: a compromised key leaves the JWKS at once.
+/// </summary>
+public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore store, TimeProvider timeProvider, ILogger<SigningKeyRotator> logger)
+{
+    private SigningKeyOptions Options => ring.Options;
+
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        var now = timeProvider.GetUtcNow();
+        var keys = await ring.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var current = keys.Where(k => k.State == SigningKeyState.Current).MaxBy(k => k.Properties.CreatedOn);
+        var next = keys.FirstOrDefault(k => k.State == SigningKeyState.Next);
+
+        foreach (var previous in keys.Where(k => k.State == SigningKeyState.Previous && k.RetiresOn <= now))
+        {
+            await RetireAsync(previous, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (next is not null && next.ActivatesOn <= now)
+        {
+            if (current is not null)
+            {
+                await DemoteAsync(current, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            await SetStateAsync(next, SigningKeyState.Current, next.TagsFor(SigningKeyState.Current, activatesOn: now), cancellationToken).ConfigureAwait(false);
+            Log.Promoted(logger, next.Kid);
+            current = next;
+            next = null;
+        }
+
+        if (current is null)
+        {
+            // First run: nothing trusts a key yet, so the first one signs at once.
+            await CreateAsync(SigningKeyState.Current, now, cancellationToken).ConfigureAwait(false);
+        }
+        else if (next is null)
+        {
+            var handover = (current.ActivatesOn ?? current.Properties.CreatedOn) + Options.KeyLifetime;
+            if (handover - Options.PublicationInterval <= now)
+            {
+                var activatesOn = handover > now + Options.PublicationInterval ? handover : now + Options.PublicationInterval;
+                await CreateAsync(SigningKeyState.Next, activatesOn, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        ring.Invalidate();
+    }
+
+    /// <summary>
+    /// A new key signs from now on. The old current key stays published until its tokens expire,
+    /// or, when <paramref name="compromised"/>, is retired at once (its tokens stop verifying).
+    /// </summary>
+    public async Task RotateNowAsync(bool compromised, CancellationToken cancellationToken = default)
+    {
+        var now = timeProvider.GetUtcNow();
+        var keys = await ring.LoadAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var current in keys.Where(k => k.State == SigningKeyState.Current))
+        {
+            if (compromised)
+            {
+                await RetireAsync(current, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await DemoteAsync(current, now, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var kid = await CreateAsync(SigningKeyState.Current, now, cancellationToken).ConfigureAwait(false);
+        Log.RotatedNow(logger, kid, compromised);
+        ring.Invalidate();
+    }
+
+    private async Task<string> CreateAsync(SigningKeyState state, DateTimeOffset activatesOn, CancellationToken cancellationToken)
+    {
+        var (value, attributes) = SigningKey.Create(state, activatesOn);
+        await store.SetSecretAsync(Options.SecretName, value, attributes, cancellationToken).ConfigureAwait(false);
+        var kid = attributes.Tags!["kid"];
+        Log.Created(logger, kid, state.ToString(), activatesOn);
+        return kid;
+    }
+
+    private Task DemoteAsync(SigningKey key, DateTimeOffset now, CancellationToken cancellationToken) =>
+        SetStateAsync(key, SigningKeyState.Previous, key.TagsFor(SigningKeyState.Previous, retiresOn: now + Options.MaxTokenLifetime + Options.ClockSkew), cancellationToken);
+
+    private async Task RetireAsync(SigningKey key, CancellationToken cancellationToken)
+    {
+        await store.UpdateSecretPropertiesAsync(key.Properties with { Enabled = false, Tags = key.TagsFor(SigningKeyState.Retired) }, cancellationToken).ConfigureAwait(false);
+        Log.Retired(logger, key.Kid);
+    }
+
+    private Task SetStateAsync(SigningKey key, SigningKeyState state, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+        store.UpdateSecretPropertiesAsync(key.Properties with { Tags = tags }, cancellationToken);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.SigningKeyCreated, LogLevel.Information, "Signing key {Kid} created as {State}, signing from {ActivatesOn:O}.", EventName = "SigningKeyCreated")]
+        public static partial void Created(ILogger logger, string kid, string state, DateTimeOffset activatesOn);
+
+        [LoggerMessage(EventIds.SigningKeyPromoted, LogLevel.Information, "Signing key {Kid} is now current.", EventName = "SigningKeyPromoted")]
+        public static partial void Promoted(ILogger logger, string kid);
+
+        [LoggerMessage(EventIds.SigningKeyRetired, LogLevel.Information, "Signing key {Kid} retired and removed from the JWKS.", EventName = "SigningKeyRetired")]
+        public static partial void Retired(ILogger logger, string kid);
+
+        [LoggerMessage(EventIds.SigningKeyRotatedNow, LogLevel.Warning, "Signing keys rotated now; new current key {Kid} (old key compromised: {Compromised}).", EventName = "SigningKeyRotatedNow")]
+        public static partial void RotatedNow(ILogger logger, string kid, bool compromised);
+    }
+}

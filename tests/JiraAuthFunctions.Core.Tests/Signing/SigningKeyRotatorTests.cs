@@ -1,0 +1,138 @@
+using JiraAuthFunctions.Core.Tests.Support;
+using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Signing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace JiraAuthFunctions.Core.Tests.Signing;
+
+/// <summary>The signing-key life cycle, run the way the credentials job runs it (every 5 minutes), on a fake clock.</summary>
+public sealed class SigningKeyRotatorTests : IDisposable
+{
+    // The job runs every 5 minutes; the long simulations step by 20 minutes to stay fast (bounds below allow for it).
+    private static readonly TimeSpan Step = TimeSpan.FromMinutes(20);
+    private readonly FakeTimeProvider _time = Clock.Create();
+    private readonly TempFolder _folder = new();
+    private readonly FileSecretStore _store;
+    private readonly SigningKeyRing _ring;
+    private readonly SigningKeyRotator _rotator;
+    private readonly SigningKeyOptions _options = new()
+    {
+        KeyLifetime = TimeSpan.FromDays(30),
+        PublicationInterval = TimeSpan.FromDays(1),
+        MaxTokenLifetime = TimeSpan.FromHours(1),
+        ClockSkew = TimeSpan.FromMinutes(5),
+    };
+
+    public SigningKeyRotatorTests()
+    {
+        _store = new FileSecretStore(_folder.File("secrets.json"), _time);
+        _ring = new SigningKeyRing(_store, Options.Create(_options), _time);
+        _rotator = new SigningKeyRotator(_ring, _store, _time, NullLogger<SigningKeyRotator>.Instance);
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private async Task<Dictionary<SigningKeyState, string>> StatesAsync() =>
+        (await _ring.LoadAsync()).ToDictionary(k => k.State, k => k.Kid);
+
+    /// <summary>Runs the job every <see cref="Step"/> for the given time, recording what the JWKS held and who signed at each step.</summary>
+    private async Task<List<(DateTimeOffset At, string? Signer, HashSet<string> Published)>> RunForAsync(TimeSpan duration)
+    {
+        var history = new List<(DateTimeOffset, string?, HashSet<string>)>();
+        for (var elapsed = TimeSpan.Zero; elapsed <= duration; elapsed += Step)
+        {
+            await _rotator.RunAsync();
+            _ring.Invalidate();
+            var published = (await _ring.GetPublishedAsync()).Select(k => k.Kid).ToHashSet();
+            history.Add((_time.GetUtcNow(), (await _ring.GetCurrentAsync())?.Kid, published));
+            _time.Advance(Step);
+        }
+
+        return history;
+    }
+
+    [Fact]
+    public async Task The_first_run_creates_a_current_key()
+    {
+        await _rotator.RunAsync();
+
+        var states = await StatesAsync();
+        Assert.Equal([SigningKeyState.Current], states.Keys);
+    }
+
+    [Fact]
+    public async Task Over_three_lifetimes_every_key_is_published_a_full_interval_before_it_signs_and_kept_until_its_tokens_expire()
+    {
+        var history = await RunForAsync(TimeSpan.FromDays(95));
+
+        var signers = history.Select(h => h.Signer).Distinct().ToList();
+        Assert.True(signers.Count >= 4, $"expected at least 4 keys in 95 days, saw {signers.Count}");
+        foreach (var signer in signers.Skip(1))
+        {
+            var firstPublished = history.First(h => h.Published.Contains(signer!)).At;
+            var firstSigned = history.First(h => h.Signer == signer).At;
+            Assert.True(firstSigned - firstPublished >= _options.PublicationInterval, $"{signer} signed {firstSigned - firstPublished} after publication");
+        }
+
+        foreach (var signer in signers.SkipLast(1))
+        {
+            var lastSigned = history.Last(h => h.Signer == signer).At;
+            var lastPublished = history.Last(h => h.Published.Contains(signer!)).At;
+            Assert.True(lastPublished - lastSigned >= _options.MaxTokenLifetime, $"{signer} left the JWKS {lastPublished - lastSigned} after its last signature");
+            Assert.True(lastPublished - lastSigned < _options.MaxTokenLifetime + _options.ClockSkew + Step + Step, "a retired key lingers");
+        }
+
+        Assert.All(history, h => Assert.True(h.Published.Count <= 3));
+        Assert.All(history, h => Assert.Contains(h.Signer!, h.Published));
+    }
+
+    [Fact]
+    public async Task Retired_keys_are_disabled_in_the_store()
+    {
+        await RunForAsync(TimeSpan.FromDays(35));
+
+        var versions = await _store.GetPropertiesOfSecretVersionsAsync(_options.SecretName);
+
+        var retired = Assert.Single(versions, v => v.Tags["state"] == "retired");
+        Assert.False(retired.Enabled);
+    }
+
+    [Fact]
+    public async Task Rotate_now_signs_with_a_new_key_at_once_and_keeps_the_old_one_until_its_tokens_expire()
+    {
+        await _rotator.RunAsync();
+        var old = (await _ring.GetCurrentAsync())!.Kid;
+
+        await _rotator.RotateNowAsync(compromised: false);
+
+        var states = await StatesAsync();
+        Assert.NotEqual(old, states[SigningKeyState.Current]);
+        Assert.Equal(old, states[SigningKeyState.Previous]);
+    }
+
+    [Fact]
+    public async Task Rotate_now_for_a_compromised_key_removes_it_from_the_published_set_at_once()
+    {
+        await _rotator.RunAsync();
+        var old = (await _ring.GetCurrentAsync())!.Kid;
+
+        await _rotator.RotateNowAsync(compromised: true);
+
+        var published = (await _ring.GetPublishedAsync()).Select(k => k.Kid).ToList();
+        Assert.DoesNotContain(old, published);
+        Assert.Single(published);
+    }
+
+    [Fact]
+    public async Task The_public_jwk_has_no_private_part()
+    {
+        await _rotator.RunAsync();
+
+        var jwk = (await _ring.GetCurrentAsync())!.PublicJwk();
+
+        Assert.Equal(["kty", "crv", "x", "y", "kid", "use", "alg"], jwk.Keys);
+        Assert.DoesNotContain("d", jwk.Keys);
+    }
+}
