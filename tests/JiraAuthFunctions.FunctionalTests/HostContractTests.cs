@@ -60,9 +60,9 @@ public sealed class HostContractTests
     }
 
     [Fact]
-    public void Functions_are_anonymous_http_functions_with_an_http_output()
+    public void Http_functions_are_anonymous_with_an_http_output()
     {
-        foreach (var file in Directory.GetFiles(Root, "function.json", SearchOption.AllDirectories).Where(IsFunctionFolder))
+        foreach (var file in HttpFunctionFiles())
         {
             using var document = JsonDocument.Parse(File.ReadAllText(file));
             var bindings = document.RootElement.GetProperty("bindings").EnumerateArray().ToList();
@@ -76,7 +76,7 @@ public sealed class HostContractTests
 
     private static IEnumerable<(string Name, string Method, string Route)> Functions()
     {
-        foreach (var file in Directory.GetFiles(Root, "function.json", SearchOption.AllDirectories).Where(IsFunctionFolder))
+        foreach (var file in HttpFunctionFiles())
         {
             using var document = JsonDocument.Parse(File.ReadAllText(file));
             var trigger = document.RootElement.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "httpTrigger");
@@ -86,6 +86,33 @@ public sealed class HostContractTests
             }
         }
     }
+
+    [Fact]
+    public async Task The_credentials_timer_runs_the_job_when_the_host_invokes_it()
+    {
+        using var function = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "CredentialsTimer", "function.json")));
+        var trigger = function.RootElement.GetProperty("bindings")[0];
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("0 */5 * * * *", trigger.GetProperty("schedule").GetString());
+        await using var app = await TestApp.StartAsync();
+
+        // The payload the host sends for a timer (see the custom-handler notes).
+        using var response = await app.Client.PostAsync("/CredentialsTimer", new StringContent(
+            """{"Data":{"timer":{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}},"Metadata":{"sys":{"MethodName":"CredentialsTimer","UtcNow":"2026-11-24T12:00:00Z","RandGuid":"0f0e"}}}""",
+            System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(JsonValueKind.Object, body.RootElement.GetProperty("Outputs").ValueKind);
+        Assert.Equal(JsonValueKind.Array, body.RootElement.GetProperty("Logs").ValueKind);
+        using var jwks = JsonDocument.Parse(await app.Client.GetStringAsync("/api/.well-known/jwks.json"));
+        Assert.NotEmpty(jwks.RootElement.GetProperty("keys").EnumerateArray());
+    }
+
+    private static IEnumerable<string> HttpFunctionFiles() =>
+        Directory.GetFiles(Root, "function.json", SearchOption.AllDirectories)
+            .Where(IsFunctionFolder)
+            .Where(f => File.ReadAllText(f).Contains("\"httpTrigger\"", StringComparison.Ordinal));
 
     // Function folders sit at the root, beside host.json (build outputs may hold copies).
     private static bool IsFunctionFolder(string file) => Path.GetDirectoryName(Path.GetDirectoryName(file)) == Root;

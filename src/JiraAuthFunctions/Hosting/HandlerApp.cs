@@ -1,5 +1,7 @@
+using JiraAuthFunctions.Credentials;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Signing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace JiraAuthFunctions.Hosting;
@@ -39,6 +41,8 @@ public static class HandlerApp
         builder.Services.AddSingleton(LocalData.From(builder.Configuration));
         builder.Services.AddSecrets(builder.Configuration);
         builder.Services.AddInbound(builder.Configuration);
+        builder.Services.AddSigning(builder.Configuration);
+        builder.Services.AddCredentialsJob();
         builder.Services.AddHostedService<QuickStart>();
         configureServices?.Invoke(builder.Services);
 
@@ -48,6 +52,8 @@ public static class HandlerApp
         app.MapGet("/", () => Results.Text("JiraAuthFunctions custom handler. Events: POST /api/jira/events/{integration}\n"));
         app.MapGet("/api/health", () => Results.Json(new HealthReport("ok"), HostingJsonContext.Default.HealthReport));
         app.MapInbound();
+        app.MapSigning();
+        app.MapCredentialsJob();
         return app;
     }
 
