@@ -31,4 +31,5 @@ public static class EventIds
     public const int SigningKeyRetired = 402;
     public const int SigningKeyRotatedNow = 403;
     public const int CredentialsJobFailed = 410;
+    public const int SharedSecretExpiring = 420;
 }

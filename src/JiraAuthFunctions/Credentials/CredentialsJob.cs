@@ -1,26 +1,36 @@
+using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Signing;
 using JiraAuthFunctions.Telemetry;
 
 namespace JiraAuthFunctions.Credentials;
 
 /// <summary>
-/// One run of the credentials timer: advances the signing keys one step. Started by the Functions
+/// One run of the credentials timer: advances the signing keys one step and warns of shared
+/// secrets close to expiry. Started by the Functions
 /// host's timer (function CredentialsTimer, every 5 minutes; the host runs one at a time across
 /// instances) or, when the app runs on its own, by <see cref="LocalCredentialsScheduler"/>.
 /// </summary>
-internal sealed partial class CredentialsJob(SigningKeyRotator rotator, ILogger<CredentialsJob> logger)
+internal sealed partial class CredentialsJob(SigningKeyRotator rotator, SharedSecretExpiryMonitor expiry, ILogger<CredentialsJob> logger)
 {
+    /// <summary>Runs every step; one failing step does not stop the others. True when all succeeded.</summary>
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
+    {
+        var signingKeys = await StepAsync("signing_keys", () => rotator.RunAsync(cancellationToken));
+        var sharedSecrets = await StepAsync("shared_secret_expiry", () => expiry.RunAsync(cancellationToken));
+        return signingKeys && sharedSecrets;
+    }
+
+    private async Task<bool> StepAsync(string step, Func<Task> run)
     {
         try
         {
-            await rotator.RunAsync(cancellationToken);
+            await run();
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The type only: a store's message is not ours to vouch for.
-            Log.Failed(logger, "signing_keys", ex.GetType().Name);
+            Log.Failed(logger, step, ex.GetType().Name);
             return false;
         }
     }

@@ -11,6 +11,7 @@ public static class CredentialsServiceCollectionExtensions
     public static IServiceCollection AddCredentialsJob(this IServiceCollection services)
     {
         services.AddSingleton<CredentialsJob>();
+        services.AddSingleton<JiraAuthFunctions.Inbound.SharedSecretExpiryMonitor>();
         services.AddHostedService<LocalCredentialsScheduler>();
         return services;
     }
