@@ -32,4 +32,7 @@ public static class EventIds
     public const int SigningKeyRotatedNow = 403;
     public const int CredentialsJobFailed = 410;
     public const int SharedSecretExpiring = 420;
+    public const int JiraTokenRenewed = 430;
+    public const int JiraReauthorizationRequired = 431;
+    public const int JiraRenewalFailed = 432;
 }

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+
+namespace JiraAuthFunctions.Jira;
+
+/// <summary>What the token endpoint answered to a refresh.</summary>
+public sealed record TokenRefresh(TokenRefreshOutcome Outcome, string? AccessToken = null, string? RefreshToken = null, TimeSpan ExpiresIn = default, TimeSpan? RetryAfter = null);
+
+public enum TokenRefreshOutcome
+{
+    Refreshed,
+
+    /// <summary>The refresh token is revoked, expired or reused (invalid_grant): a person must authorize the app again.</summary>
+    ReauthorizationRequired,
+
+    /// <summary>Throttled, a server error or the network: worth another try.</summary>
+    Transient,
+}
+
+/// <summary>
+/// <c>grant_type=refresh_token</c> against Atlassian's token endpoint. Atlassian rotates refresh
+/// tokens: every answer carries a new one, and the caller must store it before anything else.
+/// </summary>
+public sealed class AtlassianTokenClient(HttpClient http)
+{
+    public async Task<TokenRefresh> RefreshAsync(Uri endpoint, string clientId, string clientSecret, string refreshToken, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsJsonAsync(endpoint, new RefreshRequest("refresh_token", clientId, clientSecret, refreshToken), TokenJsonContext.Default.RefreshRequest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            return new TokenRefresh(TokenRefreshOutcome.Transient);
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new TokenRefresh(TokenRefreshOutcome.Transient); // the client's timeout
+        }
+
+        using (response)
+        {
+            if (response.IsSuccessStatusCode)
+            {
+                var body = await response.Content.ReadFromJsonAsync(TokenJsonContext.Default.TokenResponse, cancellationToken).ConfigureAwait(false);
+                return body is { AccessToken.Length: > 0, RefreshToken.Length: > 0, ExpiresIn: > 0 }
+                    ? new TokenRefresh(TokenRefreshOutcome.Refreshed, body.AccessToken, body.RefreshToken, TimeSpan.FromSeconds(body.ExpiresIn))
+                    : new TokenRefresh(TokenRefreshOutcome.Transient);
+            }
+
+            if (response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
+            {
+                return new TokenRefresh(TokenRefreshOutcome.Transient, RetryAfter: RetryAfter(response));
+            }
+
+            // 400/401/403 with invalid_grant (Atlassian documents 403) or any other refusal of the grant.
+            var error = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
+            return error is "invalid_grant" or "unauthorized_client" or "invalid_client" || response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
+                ? new TokenRefresh(TokenRefreshOutcome.ReauthorizationRequired)
+                : new TokenRefresh(TokenRefreshOutcome.Transient);
+        }
+    }
+
+    // Seconds only; a date form falls back to the caller's backoff.
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter?.Delta;
+
+    private static async Task<string?> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await response.Content.ReadFromJsonAsync(TokenJsonContext.Default.ErrorResponse, cancellationToken).ConfigureAwait(false))?.Error;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+internal sealed record RefreshRequest(
+    [property: JsonPropertyName("grant_type")] string GrantType,
+    [property: JsonPropertyName("client_id")] string ClientId,
+    [property: JsonPropertyName("client_secret")] string ClientSecret,
+    [property: JsonPropertyName("refresh_token")] string RefreshToken);
+
+internal sealed record TokenResponse(
+    [property: JsonPropertyName("access_token")] string? AccessToken,
+    [property: JsonPropertyName("refresh_token")] string? RefreshToken,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn);
+
+internal sealed record ErrorResponse([property: JsonPropertyName("error")] string? Error);
+
+[JsonSerializable(typeof(RefreshRequest))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(ErrorResponse))]
+internal sealed partial class TokenJsonContext : JsonSerializerContext;
