@@ -1,5 +1,6 @@
 using JiraAuthFunctions.Credentials;
 using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Jira;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Signing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,6 +43,7 @@ public static class HandlerApp
         builder.Services.AddSecrets(builder.Configuration);
         builder.Services.AddInbound(builder.Configuration);
         builder.Services.AddSigning(builder.Configuration);
+        builder.Services.AddJira(builder.Configuration);
         builder.Services.AddCredentialsJob();
         builder.Services.AddHostedService<QuickStart>();
         configureServices?.Invoke(builder.Services);
@@ -50,7 +52,13 @@ public static class HandlerApp
 
         // The Functions host polls "/" until it answers (any status) before sending work.
         app.MapGet("/", () => Results.Text("JiraAuthFunctions custom handler. Events: POST /api/jira/events/{integration}\n"));
-        app.MapGet("/api/health", () => Results.Json(new HealthReport("ok"), HostingJsonContext.Default.HealthReport));
+        // "degraded" when a Jira connection needs a person (reauthorization_required): on-call sees it here too.
+        app.MapGet("/api/health", (JiraTokenRenewer jira) =>
+        {
+            var connections = jira.Status.Select(s => new ConnectionHealth(s.Connection, s.State, s.AccessTokenExpiresOn)).ToList();
+            var status = connections.All(c => c.State == "ok") ? "ok" : "degraded";
+            return Results.Json(new HealthReport(status, connections), HostingJsonContext.Default.HealthReport);
+        });
         app.MapInbound();
         app.MapSigning();
         app.MapCredentialsJob();
@@ -85,7 +93,9 @@ public static class HandlerApp
     internal static bool RunsUnderFunctionsHost => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CustomHandlerPortVariable));
 }
 
-internal sealed record HealthReport(string Status);
+internal sealed record HealthReport(string Status, IReadOnlyList<ConnectionHealth> JiraConnections);
+
+internal sealed record ConnectionHealth(string Name, string State, DateTimeOffset? AccessTokenExpiresOn);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(HealthReport))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
