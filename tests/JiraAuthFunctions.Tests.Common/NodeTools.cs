@@ -31,7 +31,7 @@ public static class NodeTools
         await InstallLock.WaitAsync();
         try
         {
-            if (_installed || Directory.Exists(Path.Combine(Folder, "node_modules", "jose")))
+            if (_installed || (Directory.Exists(Path.Combine(Folder, "node_modules", "jose")) && Directory.Exists(Path.Combine(Folder, "node_modules", "azurite"))))
             {
                 _installed = true;
                 return;

@@ -20,8 +20,8 @@ public sealed class JiraConnectionOptions
     /// <summary>Renew when the access token has less than this left. Default 15 minutes (of Atlassian's 60).</summary>
     public TimeSpan RenewBefore { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>The time one run may spend on this connection, retries included. Default 60 s.</summary>
-    public TimeSpan RunBudget { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>The time one run may spend on this connection, retries included; less than the 60 s lease. Default 40 s.</summary>
+    public TimeSpan RunBudget { get; set; } = TimeSpan.FromSeconds(40);
 }
 
 /// <summary>The secret names of one connection.</summary>

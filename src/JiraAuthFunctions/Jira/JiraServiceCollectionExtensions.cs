@@ -15,9 +15,27 @@ public static class JiraServiceCollectionExtensions
             .ValidateOnStart();
         services.AddHttpClient<AtlassianTokenClient>(client => client.Timeout = TimeSpan.FromSeconds(15));
 
-        // One renewer per connection across instances: a blob lease in Azure (issue 5 wires the
-        // storage account); within this process when the app runs on its own.
+        // One renewer per connection across instances: a blob lease when a storage account is
+        // configured (Storage:BlobServiceUri with the managed identity in Azure, or
+        // Storage:ConnectionString, e.g. Azurite); within this process when the app runs on its own.
+        var blobServiceUri = configuration["Storage:BlobServiceUri"];
+        var connectionString = configuration["Storage:ConnectionString"];
+        if (!string.IsNullOrEmpty(blobServiceUri) || !string.IsNullOrEmpty(connectionString))
+        {
+            services.TryAddSingleton<ILeaseProvider>(sp =>
+            {
+                var service = !string.IsNullOrEmpty(connectionString)
+                    ? new Azure.Storage.Blobs.BlobServiceClient(connectionString)
+                    : new Azure.Storage.Blobs.BlobServiceClient(new Uri(blobServiceUri!), sp.GetRequiredService<Azure.Core.TokenCredential>());
+                return new BlobLeaseProvider(service.GetBlobContainerClient(BlobLeaseProvider.ContainerName));
+            });
+        }
+
         services.TryAddSingleton<ILeaseProvider, ProcessLeaseProvider>();
+
+        // The Key Vault setup registers its credential first when configured; else DefaultAzureCredential
+        // (in Azure it takes the user-assigned identity named by AZURE_CLIENT_ID).
+        services.TryAddSingleton<Azure.Core.TokenCredential>(_ => new Azure.Identity.DefaultAzureCredential());
         services.AddSingleton<JiraTokenRenewer>();
         return services;
     }
