@@ -44,6 +44,32 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
     public int InvalidGrants { get; private set; }
     public int Throttled { get; private set; }
 
+    /// <summary>Jira's REST API beside the token endpoint: accepts only the newest access token.</summary>
+    public Uri ApiUri => new(Uri, "/rest/api/3/myself");
+
+    public int ApiThrottles { get; set; }
+
+    private async Task HandleApiAsync(HttpContext context)
+    {
+        bool throttled;
+        bool valid;
+        lock (_lock)
+        {
+            throttled = ApiThrottles > 0 && ApiThrottles-- > 0;
+            valid = context.Request.Headers.Authorization.ToString() == $"Bearer at-{_generation}" && _generation > 0;
+        }
+
+        if (throttled)
+        {
+            context.Response.StatusCode = 429;
+            context.Response.Headers.RetryAfter = "1";
+            return;
+        }
+
+        context.Response.StatusCode = valid ? 200 : 401;
+        await context.Response.WriteAsync(valid ? """{"accountId":"5b10a2844c20165700ede21g"}""" : """{"code":401,"message":"Unauthorized"}""");
+    }
+
     public void QueueThrottle(int times)
     {
         lock (_lock)
@@ -62,6 +88,7 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
         var app = builder.Build();
         var endpoint = new FakeAtlassianTokenEndpoint(app, time, clientId, clientSecret);
         app.MapPost("/oauth/token", endpoint.HandleAsync);
+        app.MapGet("/rest/api/3/myself", endpoint.HandleApiAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         endpoint.Uri = new Uri(address + "/oauth/token");

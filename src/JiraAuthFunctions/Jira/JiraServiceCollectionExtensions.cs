@@ -37,6 +37,7 @@ public static class JiraServiceCollectionExtensions
         // (in Azure it takes the user-assigned identity named by AZURE_CLIENT_ID).
         services.TryAddSingleton<Azure.Core.TokenCredential>(_ => new Azure.Identity.DefaultAzureCredential());
         services.AddSingleton<JiraTokenRenewer>();
+        services.AddHttpClient<JiraRestClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
         return services;
     }
 }

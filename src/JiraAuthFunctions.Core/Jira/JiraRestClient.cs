@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Headers;
+using JiraAuthFunctions.Secrets;
+using Microsoft.Extensions.Options;
+
+namespace JiraAuthFunctions.Jira;
+
+/// <summary>The connection needs a person to authorize the app again; nothing is sent with a stale token.</summary>
+public sealed class JiraReauthorizationRequiredException(string connection)
+    : Exception($"Jira connection '{connection}' needs to be authorized again (reason {JiraTokenRenewer.ReauthorizationRequired}).");
+
+/// <summary>
+/// Calls Jira's REST API with a connection's current access token. A 401 triggers one renewal
+/// (single flight in this process, the lease across instances) and one retry; a 429 is retried
+/// once after its Retry-After (at most <see cref="MaxRetryAfter"/>). The request is built by the
+/// caller's factory, because a request message can be sent only once.
+/// </summary>
+public sealed class JiraRestClient(HttpClient http, ISecretStore store, JiraTokenRenewer renewer, IOptions<JiraOptions> options, TimeProvider timeProvider)
+{
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(30);
+    private readonly SemaphoreSlim _renewal = new(1, 1);
+
+    public async Task<HttpResponseMessage> SendAsync(string connection, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken = default)
+    {
+        if (!options.Value.Connections.TryGetValue(connection, out var settings))
+        {
+            throw new ArgumentException($"No Jira connection '{connection}' is configured.", nameof(connection));
+        }
+
+        var token = await CurrentTokenAsync(connection, cancellationToken).ConfigureAwait(false);
+        var response = await SendOnceAsync(createRequest, token, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            response.Dispose();
+            token = await RenewAfterUnauthorizedAsync(connection, settings, token, cancellationToken).ConfigureAwait(false);
+            response = await SendOnceAsync(createRequest, token, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.RetryAfter?.Delta is { } wait && wait <= MaxRetryAfter)
+        {
+            response.Dispose();
+            await Task.Delay(wait, timeProvider, cancellationToken).ConfigureAwait(false);
+            response = await SendOnceAsync(createRequest, token, cancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
+    }
+
+    private async Task<string> CurrentTokenAsync(string connection, CancellationToken cancellationToken)
+    {
+        if (renewer.Status.FirstOrDefault(s => s.Connection == connection)?.State == JiraTokenRenewer.ReauthorizationRequired)
+        {
+            throw new JiraReauthorizationRequiredException(connection);
+        }
+
+        var access = await store.GetSecretAsync(JiraSecretNames.AccessToken(connection), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return access is not null && access.Properties.IsUsableAt(timeProvider.GetUtcNow())
+            ? access.Value
+            : throw new JiraReauthorizationRequiredException(connection);
+    }
+
+    // Single flight: of many requests that met a 401 with the same token, one renews; the rest use its result.
+    private async Task<string> RenewAfterUnauthorizedAsync(string connection, JiraConnectionOptions settings, string rejected, CancellationToken cancellationToken)
+    {
+        await _renewal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = await CurrentTokenAsync(connection, cancellationToken).ConfigureAwait(false);
+            if (current != rejected)
+            {
+                return current;
+            }
+
+            await renewer.RenewIfDueAsync(connection, settings, cancellationToken, force: true).ConfigureAwait(false);
+            return await CurrentTokenAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _renewal.Release();
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> createRequest, string token, CancellationToken cancellationToken)
+    {
+        using var request = createRequest();
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+}
