@@ -18,6 +18,7 @@ public static class SigningServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<SigningKeyRotator>();
+        services.AddSingleton<OwnTokenIssuer>();
         return services;
     }
 
