@@ -126,6 +126,21 @@ public sealed class SigningKeyRotatorTests : IDisposable
     }
 
     [Fact]
+    public async Task Disabling_the_current_version_in_the_store_is_the_incident_procedure()
+    {
+        await _rotator.RunAsync();
+        var compromised = (await _ring.GetCurrentAsync())!;
+        await _store.UpdateSecretPropertiesAsync(compromised.Properties with { Enabled = false });
+
+        await _rotator.RunAsync();
+
+        _ring.Invalidate();
+        var published = (await _ring.GetPublishedAsync()).Select(k => k.Kid).ToList();
+        Assert.DoesNotContain(compromised.Kid, published);
+        Assert.NotEqual(compromised.Kid, (await _ring.GetCurrentAsync())!.Kid);
+    }
+
+    [Fact]
     public async Task The_public_jwk_has_no_private_part()
     {
         await _rotator.RunAsync();
