@@ -30,11 +30,37 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FileRevocationList>>()));
         services.TryAddSingleton<ITokenValidator, TokenValidator>();
+        if (string.Equals(configuration["Events:Sink"], "Queue", StringComparison.OrdinalIgnoreCase))
+        {
+            services.TryAddSingleton<IEventSink>(sp => CreateQueueSink(configuration, sp));
+        }
+
         services.TryAddSingleton<IEventSink>(sp => new JsonLinesEventSink(
             Path.Combine(sp.GetRequiredService<LocalData>().Path, "events"),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<EventsEndpoint>();
         return services;
+    }
+
+    // Storage:ConnectionString (Azurite, or a key where one is allowed), else the managed identity
+    // with Storage:QueueServiceUri and Storage:BlobServiceUri.
+    private static QueueEventSink CreateQueueSink(IConfiguration configuration, IServiceProvider services)
+    {
+        var queueName = configuration["Events:QueueName"] is { Length: > 0 } q ? q : QueueEventSink.DefaultQueueName;
+        var connectionString = configuration["Storage:ConnectionString"];
+        if (!string.IsNullOrEmpty(connectionString))
+        {
+            return new QueueEventSink(
+                new Azure.Storage.Queues.QueueClient(connectionString, queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())),
+                new Azure.Storage.Blobs.BlobContainerClient(connectionString, queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())));
+        }
+
+        var credential = services.GetRequiredService<Azure.Core.TokenCredential>();
+        var queueService = new Uri(configuration["Storage:QueueServiceUri"] ?? throw new InvalidOperationException("Events:Sink is Queue: set Storage:QueueServiceUri (or Storage:ConnectionString)."));
+        var blobService = new Uri(configuration["Storage:BlobServiceUri"] ?? throw new InvalidOperationException("Events:Sink is Queue: set Storage:BlobServiceUri for events too large for a queue message."));
+        return new QueueEventSink(
+            new Azure.Storage.Queues.QueueServiceClient(queueService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())).GetQueueClient(queueName),
+            new Azure.Storage.Blobs.BlobServiceClient(blobService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())).GetBlobContainerClient(queueName));
     }
 
     public static IEndpointRouteBuilder MapInbound(this IEndpointRouteBuilder endpoints)

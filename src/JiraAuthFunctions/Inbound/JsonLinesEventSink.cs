@@ -15,8 +15,6 @@ namespace JiraAuthFunctions.Inbound;
 public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
 {
     private const int MaxBatch = 1024;
-    // Relaxed escaping keeps "Größe" readable in the file; the file is JSON lines, never embedded in HTML.
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string _folder;
     private readonly TimeProvider _timeProvider;
@@ -54,24 +52,7 @@ public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
     private static byte[] Serialize(AcceptedEvent e)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("eventId", e.EventId);
-            writer.WriteString("receivedAt", e.ReceivedAt);
-            writer.WriteString("integration", e.Integration);
-            writer.WriteString("format", e.Format.ToCode());
-            writer.WriteStartObject("caller");
-            writer.WriteString("issuer", e.Caller.Issuer);
-            writer.WriteString("subject", e.Caller.Subject);
-            writer.WriteString("kid", e.Caller.Kid);
-            writer.WriteString("jtiHash", e.Caller.JtiHash);
-            writer.WriteEndObject();
-            writer.WritePropertyName("event");
-            e.Payload.WriteTo(writer);
-            writer.WriteEndObject();
-        }
-
+        EventRecord.Write(buffer, e);
         buffer.Write("\n"u8);
         return buffer.WrittenSpan.ToArray();
     }

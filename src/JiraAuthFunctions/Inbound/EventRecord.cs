@@ -1,0 +1,33 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace JiraAuthFunctions.Inbound;
+
+/// <summary>
+/// An accepted event as every sink stores it: one JSON object with the event id, when, which
+/// integration and format, who sent it (never the token), and the event body as received.
+/// </summary>
+internal static class EventRecord
+{
+    // Relaxed escaping keeps "Größe" readable; records are JSON lines or queue messages, never embedded in HTML.
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static void Write(IBufferWriter<byte> buffer, AcceptedEvent e)
+    {
+        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteString("eventId", e.EventId);
+        writer.WriteString("receivedAt", e.ReceivedAt);
+        writer.WriteString("integration", e.Integration);
+        writer.WriteString("format", e.Format.ToCode());
+        writer.WriteStartObject("caller");
+        writer.WriteString("issuer", e.Caller.Issuer);
+        writer.WriteString("subject", e.Caller.Subject);
+        writer.WriteString("kid", e.Caller.Kid);
+        writer.WriteString("jtiHash", e.Caller.JtiHash);
+        writer.WriteEndObject();
+        writer.WritePropertyName("event");
+        e.Payload.WriteTo(writer);
+        writer.WriteEndObject();
+    }
+}
