@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace JiraAuthFunctions.InfraTests;
+
+/// <summary>
+/// infra/main.bicep built and linted by the real Bicep compiler, then the security properties the
+/// deployment promises checked on the ARM JSON it produces.
+/// </summary>
+public sealed class BicepTemplateTests
+{
+    private static readonly Lazy<(JsonNode Template, string Output)> Built = new(Build);
+
+    private static JsonNode Template => Built.Value.Template;
+
+    private static readonly string[] ForbiddenRoles =
+    [
+        "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
+        "b24988ac-6180-42e0-ab5d-3d6c8a2dfb1b", // Contributor
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", // User Access Administrator
+        "00482a5a-887f-4fb3-b363-3b7fe8e74483", // Key Vault Administrator
+    ];
+
+    [Fact]
+    public void The_template_and_its_parameters_file_compile_and_lint_without_a_warning()
+    {
+        Assert.Equal("", Built.Value.Output.Trim());
+        var (code, output) = Bicep("lint", Path.Combine(Root, "infra", "main.bicep"));
+        Assert.True(code == 0 && output.Trim().Length == 0, output);
+        (code, output) = Bicep("build-params", Path.Combine(Root, "infra", "main.bicepparam"), "--stdout");
+        Assert.True(code == 0, output);
+    }
+
+    [Fact]
+    public void Key_vault_uses_rbac_with_soft_delete_and_purge_protection()
+    {
+        var vault = Single("Microsoft.KeyVault/vaults")["properties"]!;
+
+        Assert.True(vault["enableRbacAuthorization"]!.GetValue<bool>());
+        Assert.True(vault["enablePurgeProtection"]!.GetValue<bool>());
+        Assert.True(vault["enableSoftDelete"]!.GetValue<bool>());
+        Assert.Null(vault["accessPolicies"]);
+    }
+
+    [Fact]
+    public void Storage_allows_no_shared_key_no_public_blob_and_tls_1_2_only()
+    {
+        var account = Single("Microsoft.Storage/storageAccounts")["properties"]!;
+
+        Assert.False(account["allowSharedKeyAccess"]!.GetValue<bool>());
+        Assert.False(account["allowBlobPublicAccess"]!.GetValue<bool>());
+        Assert.Equal("TLS1_2", account["minimumTlsVersion"]!.GetValue<string>());
+        Assert.True(account["supportsHttpsTrafficOnly"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void Application_insights_has_local_auth_off()
+    {
+        Assert.True(Single("Microsoft.Insights/components")["properties"]!["DisableLocalAuth"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void The_function_app_is_https_only_tls_1_2_without_ftp_or_basic_publishing()
+    {
+        var site = Single("Microsoft.Web/sites")["properties"]!;
+        Assert.True(site["httpsOnly"]!.GetValue<bool>());
+        Assert.Equal("1.2", site["siteConfig"]!["minTlsVersion"]!.GetValue<string>());
+        Assert.Equal("Disabled", site["siteConfig"]!["ftpsState"]!.GetValue<string>());
+        Assert.Equal("custom", site["functionAppConfig"]!["runtime"]!["name"]!.GetValue<string>());
+
+        var policies = Resources("Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToList();
+        Assert.Equal(2, policies.Count);
+        Assert.All(policies, p => Assert.False(p["properties"]!["allow"]!.GetValue<bool>()));
+    }
+
+    [Fact]
+    public void No_role_is_broader_than_needed_and_every_assignment_is_scoped_to_one_resource()
+    {
+        var assignments = Resources("Microsoft.Authorization/roleAssignments").ToList();
+
+        Assert.Equal(5, assignments.Count);
+        Assert.All(assignments, a =>
+        {
+            var role = a["properties"]!["roleDefinitionId"]!.GetValue<string>();
+            Assert.DoesNotContain(ForbiddenRoles, forbidden => role.Contains(forbidden, StringComparison.OrdinalIgnoreCase));
+            Assert.NotNull(a["scope"]); // on the storage account, the vault or App Insights: never the resource group
+        });
+    }
+
+    [Fact]
+    public void The_template_sets_every_setting_the_code_reads_and_no_other()
+    {
+        var settings = Single("Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
+            .Select(s => s!["name"]!.GetValue<string>()).Order().ToList();
+
+        string[] readByTheApp = ["KeyVault__VaultUri", "KeyVault__ManagedIdentityClientId", "AZURE_CLIENT_ID", "Storage__BlobServiceUri", "Storage__QueueServiceUri", "Events__Sink"];
+        string[] readByTheHost = ["AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId", "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"];
+        Assert.Equal(readByTheApp.Concat(readByTheHost).Order(), settings);
+        Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", settings); // Flex takes the runtime from functionAppConfig
+    }
+
+    private static JsonNode Single(string type) => Assert.Single(Resources(type));
+
+    /// <summary>Every resource of a type, modules (nested deployments) included.</summary>
+    private static IEnumerable<JsonNode> Resources(string type) => All(Template).Where(r => r["type"]?.GetValue<string>() == type);
+
+    private static IEnumerable<JsonNode> All(JsonNode template)
+    {
+        foreach (var resource in template["resources"]?.AsArray() ?? [])
+        {
+            yield return resource!;
+            if (resource!["properties"]?["template"] is JsonNode nested)
+            {
+                foreach (var inner in All(nested))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    private static (JsonNode, string) Build()
+    {
+        var (code, output) = Bicep("build", Path.Combine(Root, "infra", "main.bicep"), "--stdout");
+        Assert.True(code == 0, output);
+        var json = output[output.IndexOf('{', StringComparison.Ordinal)..];
+        var warnings = output[..output.IndexOf('{', StringComparison.Ordinal)];
+        return (JsonNode.Parse(json)!, warnings);
+    }
+
+    private static (int Code, string Output) Bicep(params string[] args)
+    {
+        var path = typeof(BicepTemplateTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BicepPath").Value!.Replace('\\', '/');
+        // NuGet does not keep the executable bit of the files it extracts.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+        var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["BICEP_TRACING_ENABLED"] = "false";
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stderr.Result + stdout);
+    }
+
+    private static string Root
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "JiraAuthFunctions.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
+        }
+    }
+}
