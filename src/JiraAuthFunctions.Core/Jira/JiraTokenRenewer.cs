@@ -23,17 +23,26 @@ public sealed partial class JiraTokenRenewer(
     ILeaseProvider leases,
     AtlassianTokenClient tokens,
     TimeProvider timeProvider,
-    ILogger<JiraTokenRenewer> logger)
+    ILogger<JiraTokenRenewer> logger,
+    JiraAuthMetrics? metrics = null)
 {
     public const string ReauthorizationRequired = "reauthorization_required";
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
 
     private readonly ConcurrentDictionary<string, JiraConnectionStatus> _status = new(StringComparer.Ordinal);
+    private int _gaugeRegistered;
 
     public IReadOnlyCollection<JiraConnectionStatus> Status => [.. _status.Values.OrderBy(s => s.Connection, StringComparer.Ordinal)];
 
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
+        if (metrics is not null && Interlocked.Exchange(ref _gaugeRegistered, 1) == 0)
+        {
+            metrics.ObserveGauge("jiraauth.jira.access_token.seconds_to_expiry", "Seconds until each connection's access token expires (negative: expired).", () =>
+                Status.Where(s => s.AccessTokenExpiresOn is not null).Select(s =>
+                    new System.Diagnostics.Metrics.Measurement<double>((s.AccessTokenExpiresOn!.Value - timeProvider.GetUtcNow()).TotalSeconds, new KeyValuePair<string, object?>("connection", s.Connection))));
+        }
+
         foreach (var (name, connection) in options.Value.Connections)
         {
             await RenewIfDueAsync(name, connection, cancellationToken).ConfigureAwait(false);
@@ -78,6 +87,7 @@ public sealed partial class JiraTokenRenewer(
                 await store.SetSecretAsync(JiraSecretNames.AccessToken(name), result.AccessToken!, new SecretAttributes { ContentType = "application/x-access-token", ExpiresOn = expiresOn }, cancellationToken).ConfigureAwait(false);
                 _status[name] = new JiraConnectionStatus(name, "ok", expiresOn);
                 Log.Renewed(logger, name, expiresOn);
+                metrics?.Renewal(name, "ok");
                 return true;
             case TokenRefreshOutcome.ReauthorizationRequired:
                 Fail(name, ReauthorizationRequired, "the token endpoint refused the refresh token (invalid_grant)");
@@ -85,6 +95,7 @@ public sealed partial class JiraTokenRenewer(
             default:
                 _status[name] = new JiraConnectionStatus(name, "renewal_failed", _status.TryGetValue(name, out var s) ? s.AccessTokenExpiresOn : null);
                 Log.RenewalFailed(logger, name);
+                metrics?.Renewal(name, "failed");
                 return false;
         }
     }
@@ -129,6 +140,7 @@ public sealed partial class JiraTokenRenewer(
     {
         _status[name] = new JiraConnectionStatus(name, reason, null);
         Log.ReauthorizationRequired(logger, name, reason, detail);
+        metrics?.Renewal(name, reason);
     }
 
     private static partial class Log

@@ -15,6 +15,7 @@ internal sealed class EventsEndpoint(
     IEventSink sink,
     IOptions<InboundOptions> options,
     TimeProvider timeProvider,
+    JiraAuthMetrics metrics,
     ILogger<EventsEndpoint> logger)
 {
     public const string Route = "/api/jira/events/{integration}";
@@ -24,7 +25,9 @@ internal sealed class EventsEndpoint(
     public async Task HandleAsync(HttpContext context, string integration)
     {
         var requestId = RequestIdOf(context);
+        var started = timeProvider.GetTimestamp();
         var check = await validator.ValidateAsync(integration, ReadBearerToken(context.Request), context.RequestAborted);
+        metrics.ValidationTime(CallerInfo.Clip(integration)!, timeProvider.GetElapsedTime(started));
         if (!check.Succeeded)
         {
             await RejectAsync(context, integration, check.Reason, check.Caller, requestId);
@@ -74,6 +77,7 @@ internal sealed class EventsEndpoint(
 
         var caller = check.Caller;
         InboundLog.EventAccepted(logger, eventId, integration, format.ToCode(), caller.Kid, caller.Issuer, caller.Subject, caller.JtiHash, requestId);
+        metrics.Decision(integration, ReasonCode.Accepted.ToCode(), StatusCodes.Status202Accepted);
         await InboundResponses.WriteAcceptedAsync(context, eventId, requestId);
     }
 
@@ -81,6 +85,9 @@ internal sealed class EventsEndpoint(
     {
         var status = InboundResponses.StatusCodeFor(reason);
         InboundLog.RequestRejected(logger, CallerInfo.Clip(integration)!, status, reason.ToCode(), caller.Kid, caller.Issuer, caller.Subject, caller.JtiHash, requestId);
+
+        // An unknown integration is counted under one name: the URL's text must not make new series.
+        metrics.Decision(reason == ReasonCode.UnknownIntegration ? "(unknown)" : integration, reason.ToCode(), status);
         return InboundResponses.WriteRejectionAsync(context, reason, requestId);
     }
 

@@ -39,6 +39,7 @@ public static class InboundServiceCollectionExtensions
             Path.Combine(sp.GetRequiredService<LocalData>().Path, "events"),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<EventsEndpoint>();
+        services.TryAddSingleton<JiraAuthFunctions.Telemetry.JiraAuthMetrics>();
         return services;
     }
 

@@ -1,0 +1,45 @@
+using System.Diagnostics.Metrics;
+
+namespace JiraAuthFunctions.Telemetry;
+
+/// <summary>
+/// The app's metrics (meter <see cref="MeterName"/>), exported by OpenTelemetry when Application
+/// Insights is configured. Names and tags are on-call's query keys: keep them stable.
+/// </summary>
+public sealed class JiraAuthMetrics : IDisposable
+{
+    public const string MeterName = "JiraAuthFunctions";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _decisions;
+    private readonly Histogram<double> _validation;
+    private readonly Counter<long> _secretReads;
+    private readonly Counter<long> _renewals;
+
+    public JiraAuthMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _decisions = _meter.CreateCounter<long>("jiraauth.auth.decisions", description: "Authentication decisions by integration, reason and status.");
+        _validation = _meter.CreateHistogram<double>("jiraauth.auth.validation.duration", unit: "ms", description: "Time to check one token.");
+        _secretReads = _meter.CreateCounter<long>("jiraauth.secrets.reads", description: "Secret store reads by secret and outcome (ok, error).");
+        _renewals = _meter.CreateCounter<long>("jiraauth.jira.renewals", description: "Jira token renewals by connection and outcome (ok, failed, reauthorization_required).");
+    }
+
+    public void Decision(string integration, string reason, int status) =>
+        _decisions.Add(1, new("integration", integration), new("reason", reason), new("status", status));
+
+    public void ValidationTime(string integration, TimeSpan elapsed) =>
+        _validation.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("integration", integration));
+
+    public void SecretRead(string secretName, bool succeeded) =>
+        _secretReads.Add(1, new("secret", secretName), new("outcome", succeeded ? "ok" : "error"));
+
+    public void Renewal(string connection, string outcome) =>
+        _renewals.Add(1, new("connection", connection), new("outcome", outcome));
+
+    /// <summary>Registers a gauge read at each collection, e.g. seconds until a token expires.</summary>
+    public void ObserveGauge(string name, string description, Func<IEnumerable<Measurement<double>>> observe) =>
+        _meter.CreateObservableGauge(name, observe, description: description);
+
+    public void Dispose() => _meter.Dispose();
+}
