@@ -20,6 +20,9 @@ param tags object = {}
 ])
 param keyVaultPublicNetworkAccess string = 'Enabled'
 
+@description('Resource id of the action group alerts notify; empty: alerts fire without notifying.')
+param actionGroupId string = ''
+
 @description('Maximum number of Function App instances.')
 @minValue(40)
 @maxValue(1000)
@@ -79,6 +82,17 @@ module functionApp 'modules/functionapp.bicep' = {
     keyVaultUri: keyVault.outputs.uri
     appInsightsConnectionString: monitoring.outputs.connectionString
     maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    name: baseName
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.insightsId
+    actionGroupId: actionGroupId
   }
 }
 

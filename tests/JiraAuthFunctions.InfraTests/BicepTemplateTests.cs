@@ -101,6 +101,29 @@ public sealed class BicepTemplateTests
         Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", settings); // Flex takes the runtime from functionAppConfig
     }
 
+    [Fact]
+    public void On_call_gets_alerts_over_the_app_logs_in_application_insights()
+    {
+        // One resource looped over the rules variable of the alerts module.
+        var rule = Single("Microsoft.Insights/scheduledQueryRules");
+        var module = Resources("Microsoft.Resources/deployments").Single(d => d["name"]!.GetValue<string>() == "alerts")["properties"]!["template"]!;
+        var rules = module["variables"]!["rules"]!.AsArray();
+
+        Assert.NotNull(rule["copy"]);
+        Assert.Equal(5, rules.Count);
+        Assert.Contains("Host.Function.Console", module["variables"]!["console"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r!["description"]!.GetValue<string>())));
+        Assert.Equal([1, 1, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public void Ready_queries_for_on_call_are_there()
+    {
+        var queries = Directory.GetFiles(Path.Combine(Root, "infra", "queries"), "*.kql").Select(Path.GetFileName).Order().ToList();
+
+        Assert.Equal(["credentials-health.kql", "rejections-by-reason.kql", "why-was-jira-refused.kql"], queries);
+    }
+
     private static JsonNode Single(string type) => Assert.Single(Resources(type));
 
     /// <summary>Every resource of a type, modules (nested deployments) included.</summary>

@@ -37,6 +37,17 @@ public static class HandlerApp
             EnvironmentName = DefaultEnvironmentName(),
         });
         ConfigureUrls(builder);
+        if (!builder.Environment.IsEnvironment(LocalEnvironment))
+        {
+            // In Azure the host ships the console to Application Insights (category Host.Function.Console):
+            // one JSON object per line keeps event id, reason and every field queryable (infra/queries).
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            });
+        }
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(LocalData.From(builder.Configuration));

@@ -1,0 +1,96 @@
+// Alerts for on-call: log search rules over the handler's JSON log lines in Application Insights.
+@description('Name prefix for the alert rules.')
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for every resource.')
+param tags object = {}
+
+@description('Resource id of Application Insights the rules query.')
+param appInsightsId string
+
+@description('Resource id of an action group to notify (e-mail, Teams, PagerDuty). Empty: the rules fire without notifying.')
+param actionGroupId string = ''
+
+@description('Rejections (401/403) in 15 minutes, per integration, that page on-call.')
+@minValue(1)
+param rejectionThreshold int = 50
+
+var console = 'traces | where customDimensions.Category == "Host.Function.Console" | extend log = parse_json(message) | extend EventId = toint(log.EventId)'
+
+var rules = [
+  {
+    key: 'jira-reauthorization'
+    severity: 1
+    description: 'A Jira connection needs a person: its refresh token was refused (reason reauthorization_required). Authorize the app again and store the new refresh token.'
+    query: '${console} | where EventId == 431 | extend Connection = tostring(log.State.Connection) | summarize Count = count() by Connection'
+    threshold: 0
+  }
+  {
+    key: 'events-not-stored'
+    severity: 1
+    description: 'Accepted events could not be written (503 sink_unavailable): Jira retries, but check the storage account.'
+    query: '${console} | where EventId == 230 | summarize Count = count()'
+    threshold: 0
+  }
+  {
+    key: 'rejections'
+    severity: 2
+    description: 'Many requests rejected for one integration: a rotated secret, an expired rule token or an attack. Run infra/queries/why-was-jira-refused.kql.'
+    query: '${console} | where EventId == 201 | extend Integration = tostring(log.State.Integration), Status = toint(log.State.StatusCode) | where Status in (401, 403) | summarize Count = count() by Integration'
+    threshold: rejectionThreshold
+  }
+  {
+    key: 'credentials-job'
+    severity: 2
+    description: 'A credentials job step failed (event 410) or a secret could not be read (301). See infra/queries/credentials-health.kql.'
+    query: '${console} | where EventId in (410, 301) | summarize Count = count()'
+    threshold: 0
+  }
+  {
+    key: 'shared-secret-expiring'
+    severity: 3
+    description: 'A shared secret expires within 14 days (reason shared_secret_expiring): rotate it and update the caller.'
+    query: '${console} | where EventId == 420 | extend Integration = tostring(log.State.Integration) | summarize Count = count() by Integration'
+    threshold: 0
+  }
+]
+
+resource alerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [for rule in rules: {
+  name: '${name}-${rule.key}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: '${name}: ${rule.key}'
+    description: rule.description
+    severity: rule.severity
+    enabled: true
+    scopes: [
+      appInsightsId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: rule.query
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'Count'
+          operator: 'GreaterThan'
+          threshold: rule.threshold
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: empty(actionGroupId) ? [] : [
+        actionGroupId
+      ]
+    }
+  }
+}]
