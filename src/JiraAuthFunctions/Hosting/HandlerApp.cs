@@ -3,6 +3,7 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Jira;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Signing;
+using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace JiraAuthFunctions.Hosting;
@@ -49,6 +50,7 @@ public static class HandlerApp
             });
         }
 
+        builder.AddTelemetryExport();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(LocalData.From(builder.Configuration));
         builder.Services.AddSecrets(builder.Configuration);
