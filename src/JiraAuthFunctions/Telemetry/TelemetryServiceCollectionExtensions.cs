@@ -1,16 +1,17 @@
 using Azure.Core;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using JiraAuthFunctions.Telemetry;
-using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 
 namespace JiraAuthFunctions.Telemetry;
 
 /// <summary>
 /// The entry point for telemetry export: with <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> set, the
-/// app's logs (every LoggerMessage field, event id included, as custom dimensions) and its metrics
-/// (meter <see cref="JiraAuthMetrics.MeterName"/>) go to Application Insights through OpenTelemetry,
-/// authenticated with the managed identity (local auth is off). Without it: nothing, silently.
+/// app's metrics (meter <see cref="JiraAuthMetrics.MeterName"/>) go to Application Insights through
+/// OpenTelemetry, authenticated with the managed identity (local auth is off). Without it: nothing,
+/// silently. Logs are not exported here: in Azure the handler writes one JSON object per line and
+/// the Functions host ships the console to Application Insights (category Host.Function.Console),
+/// so every field stays queryable and no log line is ingested twice.
 /// </summary>
 public static class TelemetryServiceCollectionExtensions
 {
@@ -29,15 +30,6 @@ public static class TelemetryServiceCollectionExtensions
             ? new Azure.Identity.DefaultAzureCredential()
             : new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.FromUserAssignedClientId(clientId));
 
-        builder.Logging.AddOpenTelemetry(logging =>
-        {
-            logging.IncludeFormattedMessage = true;
-            logging.AddAzureMonitorLogExporter(o =>
-            {
-                o.ConnectionString = connectionString;
-                o.Credential = credential;
-            });
-        });
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(JiraAuthMetrics.MeterName)
             .AddAzureMonitorMetricExporter(o =>
