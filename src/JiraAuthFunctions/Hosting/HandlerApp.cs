@@ -59,19 +59,14 @@ public static class HandlerApp
         builder.Services.AddJira(builder.Configuration);
         builder.Services.AddCredentialsJob();
         builder.Services.AddHostedService<QuickStart>();
+        builder.Services.AddSingleton<HealthEndpoint>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
 
         // The Functions host polls "/" until it answers (any status) before sending work.
         app.MapGet("/", () => Results.Text("JiraAuthFunctions custom handler. Events: POST /api/jira/events/{integration}\n"));
-        // "degraded" when a Jira connection needs a person (reauthorization_required): on-call sees it here too.
-        app.MapGet("/api/health", (JiraTokenRenewer jira) =>
-        {
-            var connections = jira.Status.Select(s => new ConnectionHealth(s.Connection, s.State, s.AccessTokenExpiresOn)).ToList();
-            var status = connections.All(c => c.State == "ok") ? "ok" : "degraded";
-            return Results.Json(new HealthReport(status, connections), HostingJsonContext.Default.HealthReport);
-        });
+        app.MapGet(HealthEndpoint.Route, (HealthEndpoint health, CancellationToken cancellationToken) => health.HandleAsync(cancellationToken));
         app.MapInbound();
         app.MapSigning();
         app.MapCredentialsJob();
@@ -105,11 +100,3 @@ public static class HandlerApp
 
     internal static bool RunsUnderFunctionsHost => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CustomHandlerPortVariable));
 }
-
-internal sealed record HealthReport(string Status, IReadOnlyList<ConnectionHealth> JiraConnections);
-
-internal sealed record ConnectionHealth(string Name, string State, DateTimeOffset? AccessTokenExpiresOn);
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(HealthReport))]
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
-internal sealed partial class HostingJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

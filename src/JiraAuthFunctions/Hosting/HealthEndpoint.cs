@@ -1,0 +1,69 @@
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Jira;
+using JiraAuthFunctions.Secrets;
+
+namespace JiraAuthFunctions.Hosting;
+
+/// <summary>
+/// <c>GET /api/health</c>, for the platform's health check and for on-call: the secret store
+/// reachable, each integration's keys loaded, each Jira connection's state. Never a secret.
+/// Always 200 while the process serves: a Key Vault outage must not make the platform replace
+/// every instance; the body says <c>degraded</c> and why. The store probe is cached for 30 s.
+/// </summary>
+internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry integrations, JiraTokenRenewer jira, TimeProvider timeProvider)
+{
+    public const string Route = "/api/health";
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(30);
+    private (bool Reachable, DateTimeOffset At)? _probe;
+
+    public async Task<IResult> HandleAsync(CancellationToken cancellationToken)
+    {
+        var storeReachable = await ProbeStoreAsync(cancellationToken);
+        var keys = new List<IntegrationHealth>();
+        foreach (var integration in integrations.All.OrderBy(i => i.Name, StringComparer.Ordinal))
+        {
+            var lookup = await integration.Keys.GetKeysAsync(null, cancellationToken);
+            keys.Add(new IntegrationHealth(integration.Name, lookup.Unavailable ? "unavailable" : lookup.Keys.Count == 0 ? "no_keys" : "loaded"));
+        }
+
+        var connections = jira.Status.Select(s => new ConnectionHealth(s.Connection, s.State, s.AccessTokenExpiresOn)).ToList();
+        var healthy = storeReachable && keys.All(k => k.Keys == "loaded") && connections.All(c => c.State == "ok");
+        return Results.Json(
+            new HealthReport(healthy ? "ok" : "degraded", storeReachable ? "reachable" : "unreachable", keys, connections),
+            HostingJsonContext.Default.HealthReport);
+    }
+
+    private async Task<bool> ProbeStoreAsync(CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        if (_probe is { } held && now - held.At < ProbeInterval)
+        {
+            return held.Reachable;
+        }
+
+        bool reachable;
+        try
+        {
+            // Listing the versions of a name that need not exist: a round trip that reads no value.
+            await store.GetPropertiesOfSecretVersionsAsync("health-probe", cancellationToken);
+            reachable = true;
+        }
+        catch (Exception ex) when (ex is SecretStoreUnavailableException or IOException or UnauthorizedAccessException)
+        {
+            reachable = false;
+        }
+
+        _probe = (reachable, now);
+        return reachable;
+    }
+}
+
+internal sealed record HealthReport(string Status, string SecretStore, IReadOnlyList<IntegrationHealth> Integrations, IReadOnlyList<ConnectionHealth> JiraConnections);
+
+internal sealed record IntegrationHealth(string Name, string Keys);
+
+internal sealed record ConnectionHealth(string Name, string State, DateTimeOffset? AccessTokenExpiresOn);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(HealthReport))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class HostingJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

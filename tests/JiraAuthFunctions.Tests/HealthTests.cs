@@ -1,0 +1,50 @@
+using System.Net;
+using System.Text.Json;
+using JiraAuthFunctions.Secrets;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Moq;
+
+namespace JiraAuthFunctions.Tests;
+
+public sealed class HealthTests
+{
+    [Fact]
+    public async Task Health_reports_loaded_keys_and_a_reachable_store_without_any_secret()
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings["Inbound:Integrations:ci:Verification"] = "SharedSecret";
+        factory.Settings["Inbound:Integrations:ci:Issuers:0"] = "jira";
+        factory.Settings["Inbound:Integrations:ci:Audience"] = "jira-auth-functions";
+        factory.Settings["Inbound:Integrations:ci:Algorithms:0"] = "HS256";
+        var client = factory.CreateClient();
+        await factory.Services.GetRequiredService<ISecretStore>().SetSecretAsync("inbound-ci", "health-secret-never-shown");
+
+        var response = await client.GetAsync("/api/health");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var health = JsonDocument.Parse(body);
+        Assert.Equal("ok", health.RootElement.GetProperty("status").GetString());
+        Assert.Equal("reachable", health.RootElement.GetProperty("secretStore").GetString());
+        Assert.Equal("loaded", health.RootElement.GetProperty("integrations")[0].GetProperty("keys").GetString());
+        Assert.DoesNotContain("health-secret-never-shown", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_store_is_degraded_but_still_200_so_the_platform_keeps_the_instance()
+    {
+        var store = new Mock<ISecretStore>();
+        store.Setup(s => s.GetPropertiesOfSecretVersionsAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new SecretStoreUnavailableException("Key Vault kv.example could not list versions (status 503)."));
+        await using var factory = new HandlerFactory();
+        var client = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton(store.Object))).CreateClient();
+
+        var response = await client.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("degraded", health.RootElement.GetProperty("status").GetString());
+        Assert.Equal("unreachable", health.RootElement.GetProperty("secretStore").GetString());
+    }
+}
