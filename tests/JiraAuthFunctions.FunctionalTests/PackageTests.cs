@@ -57,7 +57,7 @@ public sealed class PackageTests
     {
         var data = Path.Combine(site, "data");
         var version = (await new FileSecretStore(Path.Combine(data, "secrets.json"), TimeProvider.System).SetSecretAsync("inbound-ci", Secret)).Version;
-        var port = FreePort();
+        var port = Ports.Free();
         var start = new ProcessStartInfo(Path.Combine(site, executable)) { WorkingDirectory = site, RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["DataPath"] = data;
@@ -127,12 +127,6 @@ public sealed class PackageTests
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string RepositoryRoot()
     {

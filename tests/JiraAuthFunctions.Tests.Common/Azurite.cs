@@ -25,10 +25,10 @@ public sealed class Azurite : IAsyncDisposable
     public static async Task<Azurite> StartAsync()
     {
         await NodeTools.EnsureInstalledAsync();
-        var port = FreePort();
-        var queuePort = FreePort();
+        var port = Ports.Free();
+        var queuePort = Ports.Free();
         var start = new ProcessStartInfo("node") { WorkingDirectory = NodeTools.Folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "node_modules/azurite/dist/src/azurite.js", "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tablePort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent" })
+        foreach (var arg in new[] { "node_modules/azurite/dist/src/azurite.js", "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tablePort", Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -56,13 +56,6 @@ public sealed class Azurite : IAsyncDisposable
                 await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System);
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
