@@ -12,13 +12,14 @@ namespace JiraAuthFunctions.Cli;
 /// </summary>
 public static class CliApp
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider timeProvider)
+    /// <param name="input">Standard input (for <c>token mint --secret-stdin</c>); the console's when null.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider timeProvider, TextReader? input = null)
     {
         var dataOption = new Option<string?>("--data") { Description = "The data folder (default: setting DataPath, else ./data).", Recursive = true };
         var root = new RootCommand("JiraAuthFunctions admin CLI: mint test tokens, revoke tokens, rotate local shared secrets.");
         root.Options.Add(dataOption);
 
-        var context = new CliContext(output, error, timeProvider, parse => LoadSettings(parse.GetValue(dataOption)));
+        var context = new CliContext(output, error, input ?? Console.In, timeProvider, parse => LoadSettings(parse.GetValue(dataOption)));
         root.Subcommands.Add(TokenCommands.Create(context));
         root.Subcommands.Add(RevocationCommands.Create(context));
         root.Subcommands.Add(SecretCommands.Create(context));
@@ -64,4 +65,4 @@ internal sealed record CliSettings(InboundOptions Inbound, string DataPath)
     }
 }
 
-internal sealed record CliContext(TextWriter Output, TextWriter Error, TimeProvider TimeProvider, Func<ParseResult, CliSettings> Settings);
+internal sealed record CliContext(TextWriter Output, TextWriter Error, TextReader Input, TimeProvider TimeProvider, Func<ParseResult, CliSettings> Settings);

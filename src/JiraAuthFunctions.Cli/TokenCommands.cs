@@ -19,10 +19,12 @@ internal static class TokenCommands
         var subject = new Option<string>("--subject") { Description = "The sub claim.", DefaultValueFactory = _ => "local-admin" };
         var audience = new Option<string?>("--audience") { Description = "Override aud (for trying a rejection)." };
         var issuer = new Option<string?>("--issuer") { Description = "Override iss (for trying a rejection)." };
+        var secretStdin = new Option<bool>("--secret-stdin") { Description = "Read the shared secret's value from stdin (e.g. piped from az keyvault secret show) instead of the local store; needs --secret-version." };
+        var secretVersion = new Option<string?>("--secret-version") { Description = "With --secret-stdin: the secret's version id, which becomes the token's kid." };
 
         var mint = new Command("mint", "Print a signed token for an integration on stdout; its jti and jti hash go to stderr.")
         {
-            integration, scopes, lifetime, subject, audience, issuer,
+            integration, scopes, lifetime, subject, audience, issuer, secretStdin, secretVersion,
         };
         mint.SetAction(async (parse, cancellationToken) =>
         {
@@ -39,13 +41,30 @@ internal static class TokenCommands
                 return 2;
             }
 
-            var store = settings.SecretStore(context.TimeProvider);
             var secretName = options.SharedSecretName ?? SecretNames.ForIntegration(name);
-            var secret = await store.GetSecretAsync(secretName, cancellationToken: cancellationToken);
-            if (secret is null || !secret.Properties.IsUsableAt(context.TimeProvider.GetUtcNow()))
+            SecretValue? secret;
+            if (parse.GetValue(secretStdin))
             {
-                context.Error.WriteLine($"No usable secret '{secretName}' in {store.FilePath}. Start the app once (it creates local secrets) or run: jiraauth secret rotate {name}");
-                return 1;
+                // A secret held in Key Vault: the admin pipes its value in; it is never echoed.
+                var version = parse.GetValue(secretVersion);
+                var value = (await context.Input.ReadToEndAsync(cancellationToken)).TrimEnd('\r', '\n');
+                if (string.IsNullOrEmpty(version) || value.Length == 0)
+                {
+                    context.Error.WriteLine("--secret-stdin needs the secret's value on stdin and --secret-version <version id> (the token's kid).");
+                    return 2;
+                }
+
+                secret = new SecretValue(new SecretProperties { Name = secretName, Version = version }, value);
+            }
+            else
+            {
+                var store = settings.SecretStore(context.TimeProvider);
+                secret = await store.GetSecretAsync(secretName, cancellationToken: cancellationToken);
+                if (secret is null || !secret.Properties.IsUsableAt(context.TimeProvider.GetUtcNow()))
+                {
+                    context.Error.WriteLine($"No usable secret '{secretName}' in {store.FilePath}. Start the app once (it creates local secrets) or run: jiraauth secret rotate {name}");
+                    return 1;
+                }
             }
 
             var now = context.TimeProvider.GetUtcNow();

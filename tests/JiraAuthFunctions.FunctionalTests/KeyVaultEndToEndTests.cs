@@ -30,4 +30,24 @@ public sealed class KeyVaultEndToEndTests
         Assert.False(File.Exists(Path.Combine(app.DataPath, "secrets.json")));
         Assert.DoesNotContain(secret.Value, app.Logs.AllText(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_admin_mints_a_rule_token_for_a_secret_held_in_key_vault_by_piping_its_value_to_the_cli()
+    {
+        await using var vault = await FakeKeyVault.StartAsync();
+        var client = vault.CreateClient();
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["KeyVault:VaultUri"] = vault.VaultUri.ToString() }, services => services.AddSingleton(client));
+        KeyVaultSecret secret = await client.SetSecretAsync("inbound-demo-rule", "a-vault-held-rule-secret-0123456789abcdef");
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await JiraAuthFunctions.Cli.CliApp.RunAsync(
+            ["token", "mint", "demo-rule", "--secret-stdin", "--secret-version", secret.Properties.Version],
+            output, error, TimeProvider.System, new StringReader(secret.Value + "\n"));
+
+        Assert.Equal(0, code);
+        Assert.DoesNotContain(secret.Value, output.ToString() + error, StringComparison.Ordinal);
+        var reply = await app.PostEventAsync("demo-rule", Http.Bearer(output.ToString().Trim()));
+        Assert.Equal(202, reply.Status);
+    }
 }
