@@ -45,8 +45,22 @@ var rules = [
   {
     key: 'credentials-job'
     severity: 2
-    description: 'A credentials job step failed (event 410) or a secret could not be read (301). See infra/queries/credentials-health.kql.'
-    query: '${console} | where EventId in (410, 301) | summarize Count = count()'
+    description: 'A credentials job step failed (event 410). See infra/queries/credentials-health.kql.'
+    query: '${console} | where EventId == 410 | summarize Count = count()'
+    threshold: 0
+  }
+  {
+    key: 'jira-renewal-failing'
+    severity: 2
+    description: 'A Jira renewal failed twice within 15 minutes (two runs in a row; throttled or the token endpoint down). The access token expires within the renewal window.'
+    query: '${console} | where EventId == 432 | extend Connection = tostring(log.State.Connection) | summarize Count = count() by Connection'
+    threshold: 1
+  }
+  {
+    key: 'key-vault-unavailable'
+    severity: 2
+    description: 'Secret reads fail (event 301: Key Vault throttling, outage or a missing role). Held keys keep verifying for up to an hour; then requests get 503 keys_unavailable.'
+    query: '${console} | where EventId == 301 | summarize Count = count()'
     threshold: 0
   }
   {
