@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace JiraAuthFunctions.InfraTests;
 
@@ -31,6 +32,7 @@ public sealed class BicepTemplateTests
         Assert.True(code == 0 && output.Trim().Length == 0, output);
         (code, output) = Bicep("build-params", Path.Combine(Root, "infra", "main.bicepparam"), "--stdout");
         Assert.True(code == 0, output);
+        Assert.Equal("", output[..output.IndexOf('{', StringComparison.Ordinal)].Trim());
     }
 
     [Fact]
@@ -78,15 +80,20 @@ public sealed class BicepTemplateTests
     [Fact]
     public void No_role_is_broader_than_needed_and_every_assignment_is_scoped_to_one_resource()
     {
-        var assignments = Resources("Microsoft.Authorization/roleAssignments").ToList();
+        var assignments = RoleAssignments().ToList();
 
         Assert.Equal(5, assignments.Count);
-        Assert.All(assignments, a =>
+        Assert.All(assignments, a => Assert.DoesNotContain(a.RoleId, ForbiddenRoles, StringComparer.OrdinalIgnoreCase));
+        // Each role on the one resource it is needed on: never the resource group or the subscription.
+        var expected = new[]
         {
-            var role = a["properties"]!["roleDefinitionId"]!.GetValue<string>();
-            Assert.DoesNotContain(ForbiddenRoles, forbidden => role.Contains(forbidden, StringComparison.OrdinalIgnoreCase));
-            Assert.NotNull(a["scope"]); // on the storage account, the vault or App Insights: never the resource group
-        });
+            ("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "Microsoft.Storage/storageAccounts"), // Storage Blob Data Owner
+            ("974c5e8b-45b9-4653-ba55-5f855dd0fb88", "Microsoft.Storage/storageAccounts"), // Storage Queue Data Contributor
+            ("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Microsoft.Storage/storageAccounts"), // Storage Table Data Contributor
+            ("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "Microsoft.KeyVault/vaults"), // Key Vault Secrets Officer
+            ("3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components"), // Monitoring Metrics Publisher
+        };
+        Assert.Equal(expected.Order(), assignments.Select(a => (a.RoleId, ScopeType(a.Scope))).Order());
     }
 
     [Fact]
@@ -122,6 +129,43 @@ public sealed class BicepTemplateTests
         var queries = Directory.GetFiles(Path.Combine(Root, "infra", "queries"), "*.kql").Select(Path.GetFileName).Order().ToList();
 
         Assert.Equal(["credentials-health.kql", "rejections-by-reason.kql", "why-was-jira-refused.kql"], queries);
+    }
+
+    /// <summary>
+    /// Every role assignment with its role id resolved (in the ARM JSON the id is an expression over the
+    /// module's <c>roles</c> variable, so the GUID is looked up there) and its scope expression.
+    /// </summary>
+    private static IEnumerable<(string RoleId, string Scope)> RoleAssignments()
+    {
+        foreach (var (resource, template) in WithTemplate(Template).Where(r => r.Resource["type"]?.GetValue<string>() == "Microsoft.Authorization/roleAssignments"))
+        {
+            var expression = resource["properties"]!["roleDefinitionId"]!.GetValue<string>();
+            var literal = Regex.Match(expression, "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", RegexOptions.IgnoreCase);
+            var variable = Regex.Match(expression, @"variables\('(\w+)'\)\.(\w+)");
+            var roleId = literal.Success ? literal.Value
+                : variable.Success ? template["variables"]?[variable.Groups[1].Value]?[variable.Groups[2].Value]?.GetValue<string>()
+                : null;
+            Assert.True(roleId is not null, $"Role id not resolvable: {expression}");
+            yield return (roleId!, resource["scope"]?.GetValue<string>() ?? "");
+        }
+    }
+
+    /// <summary>The resource type a scope expression names, e.g. <c>[resourceId('Microsoft.KeyVault/vaults', ...)]</c>.</summary>
+    private static string ScopeType(string scope) => Regex.Match(scope, @"^\[resourceId\('([^']+)'").Groups[1].Value is { Length: > 0 } type ? type : $"not one resource: '{scope}'";
+
+    private static IEnumerable<(JsonNode Resource, JsonNode Template)> WithTemplate(JsonNode template)
+    {
+        foreach (var resource in template["resources"]?.AsArray() ?? [])
+        {
+            yield return (resource!, template);
+            if (resource!["properties"]?["template"] is JsonNode nested)
+            {
+                foreach (var inner in WithTemplate(nested))
+                {
+                    yield return inner;
+                }
+            }
+        }
     }
 
     private static JsonNode Single(string type) => Assert.Single(Resources(type));
