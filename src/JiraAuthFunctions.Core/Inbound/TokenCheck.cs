@@ -53,6 +53,13 @@ public sealed record CallerInfo(string? Kid, string? Issuer, string? Subject, st
     /// <summary>When the token expires (after a successful check).</summary>
     public DateTimeOffset? ExpiresOn { get; init; }
 
+    /// <summary>
+    /// Verified facts a scheme adds to the event record (a Forge app's installation, a Connect
+    /// tenant, a webhook's delivery id): names and values the downstream consumer may route by.
+    /// Never a secret. Empty for plain bearer tokens.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Context { get; init; } = [];
+
     /// <summary>From a token's claims (unverified until the check succeeds); the jti is hashed on demand.</summary>
     public static CallerInfo FromToken(string? kid, string? issuer, string? subject, string? jti, string? algorithm) =>
         new(Clip(kid), Clip(issuer), Clip(subject), null, Clip(algorithm)) { _jti = string.IsNullOrEmpty(jti) ? null : jti };

@@ -25,6 +25,17 @@ internal static class EventRecord
         writer.WriteString("subject", e.Caller.Subject);
         writer.WriteString("kid", e.Caller.Kid);
         writer.WriteString("jtiHash", e.Caller.JtiHash);
+        if (e.Caller.Context.Count > 0)
+        {
+            writer.WriteStartObject("context");
+            foreach (var (name, value) in e.Caller.Context)
+            {
+                writer.WriteString(name, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
         writer.WritePropertyName("event");
         e.Payload.WriteTo(writer);

@@ -11,7 +11,7 @@ namespace JiraAuthFunctions.Inbound;
 /// the event durable, then answer 202. Every request ends in exactly one log line.
 /// </summary>
 internal sealed class EventsEndpoint(
-    ITokenValidator validator,
+    IRequestAuthenticator authenticator,
     IEventSink sink,
     IOptions<InboundOptions> options,
     TimeProvider timeProvider,
@@ -25,33 +25,60 @@ internal sealed class EventsEndpoint(
     public async Task HandleAsync(HttpContext context, string integration)
     {
         var requestId = RequestIdOf(context);
-        var started = timeProvider.GetTimestamp();
-        var check = await validator.ValidateAsync(integration, ReadBearerToken(context.Request), context.RequestAborted);
-        metrics.ValidationTime(CallerInfo.Clip(integration)!, timeProvider.GetElapsedTime(started));
-        if (!check.Succeeded)
-        {
-            await RejectAsync(context, integration, check.Reason, check.Caller, requestId);
-            return;
-        }
 
-        if (!IsJson(context.Request.ContentType))
+        // A scheme that signs the body (X-Hub-Signature) needs the exact bytes before it can
+        // decide; every other scheme decides first, so an unauthenticated caller costs no body read.
+        RentedBuffer? body = null;
+        try
         {
-            await RejectAsync(context, integration, ReasonCode.UnsupportedMediaType, check.Caller, requestId);
-            return;
-        }
+            var bodyFirst = authenticator.NeedsBodyFirst(integration);
+            if (bodyFirst)
+            {
+                body = await ReadBodyAsync(context.Request, context.RequestAborted);
+                if (body is null)
+                {
+                    await RejectAsync(context, integration, ReasonCode.BodyTooLarge, CallerInfo.Unknown, requestId);
+                    return;
+                }
+            }
 
-        using var body = await ReadBodyAsync(context.Request, context.RequestAborted);
-        if (body is null)
+            var started = timeProvider.GetTimestamp();
+            var check = await authenticator.AuthenticateAsync(integration, RequestOf(context, body), context.RequestAborted);
+            metrics.ValidationTime(CallerInfo.Clip(integration)!, timeProvider.GetElapsedTime(started));
+            if (!check.Succeeded)
+            {
+                await RejectAsync(context, integration, check.Reason, check.Caller, requestId);
+                return;
+            }
+
+            if (!IsJson(context.Request.ContentType))
+            {
+                await RejectAsync(context, integration, ReasonCode.UnsupportedMediaType, check.Caller, requestId);
+                return;
+            }
+
+            body ??= await ReadBodyAsync(context.Request, context.RequestAborted);
+            if (body is null)
+            {
+                await RejectAsync(context, integration, ReasonCode.BodyTooLarge, check.Caller, requestId);
+                return;
+            }
+
+            await AcceptAsync(context, integration, check.Caller, body.Memory, requestId);
+        }
+        finally
         {
-            await RejectAsync(context, integration, ReasonCode.BodyTooLarge, check.Caller, requestId);
-            return;
+            body?.Dispose();
         }
+    }
 
-        using var document = TryParse(body.Memory);
+    private async Task AcceptAsync(HttpContext context, string integration, CallerInfo caller, ReadOnlyMemory<byte> body, string requestId)
+    {
+        using var document = TryParse(body);
         var format = document is null ? JiraEventFormat.Unknown : JiraEventClassifier.Classify(document.RootElement);
         if (format == JiraEventFormat.Unknown)
         {
-            await RejectAsync(context, integration, ReasonCode.NotAJiraEvent, check.Caller, requestId);
+            await RejectAsync(context, integration, ReasonCode.NotAJiraEvent, caller, requestId);
             return;
         }
 
@@ -64,18 +91,17 @@ internal sealed class EventsEndpoint(
                 ReceivedAt = timeProvider.GetUtcNow(),
                 Integration = integration,
                 Format = format,
-                Caller = check.Caller,
+                Caller = caller,
                 Payload = document!.RootElement,
             }, context.RequestAborted);
         }
         catch (EventSinkUnavailableException ex)
         {
             InboundLog.SinkWriteFailed(logger, integration, ex.InnerException?.GetType().Name ?? ex.GetType().Name, requestId);
-            await RejectAsync(context, integration, ReasonCode.SinkUnavailable, check.Caller, requestId);
+            await RejectAsync(context, integration, ReasonCode.SinkUnavailable, caller, requestId);
             return;
         }
 
-        var caller = check.Caller;
         InboundLog.EventAccepted(logger, eventId, integration, format.ToCode(), caller.Kid, caller.Issuer, caller.Subject, caller.JtiHash, requestId);
         metrics.Decision(integration, ReasonCode.Accepted.ToCode(), StatusCodes.Status202Accepted);
         await InboundResponses.WriteAcceptedAsync(context, eventId, requestId);
@@ -91,25 +117,26 @@ internal sealed class EventsEndpoint(
         return InboundResponses.WriteRejectionAsync(context, reason, requestId);
     }
 
-    /// <summary>The token of <c>Authorization: Bearer &lt;token&gt;</c> (scheme case-insensitive, RFC 6750 2.1); null otherwise.</summary>
-    internal static string? ReadBearerToken(HttpRequest request)
+    /// <summary>The request as the authentication schemes see it: path and query as received, headers, the body when read.</summary>
+    internal static InboundRequest RequestOf(HttpContext context, RentedBuffer? body)
     {
-        var header = request.Headers.Authorization;
-        if (header.Count != 1)
+        var request = context.Request;
+        var headers = request.Headers;
+        return new InboundRequest
         {
-            return null;
-        }
-
-        var value = header[0].AsSpan().Trim();
-        const string scheme = "Bearer ";
-        if (value.Length <= scheme.Length || !value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var token = value[scheme.Length..].Trim();
-        return token.IsEmpty ? null : token.ToString();
+            Method = request.Method,
+            Path = RawPathOf(context),
+            Query = request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
+            Header = name => headers.TryGetValue(name, out var values) && values.Count == 1 ? values[0] : null,
+            Body = body?.Memory ?? default,
+        };
     }
+
+    // The path before ASP.NET Core decoded it (%2F stays %2F): what the sender hashed.
+    private static string RawPathOf(HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget is { Length: > 0 } target && target[0] == '/'
+            ? (target.IndexOf('?') is var q and >= 0 ? target[..q] : target)
+            : context.Request.PathBase.Add(context.Request.Path).ToUriComponent();
 
     // The Functions host's invocation id when present, so a line here joins the host's own telemetry.
     private static string RequestIdOf(HttpContext context) =>
@@ -163,7 +190,7 @@ internal sealed class EventsEndpoint(
     }
 
     /// <summary>A growable byte buffer from the shared pool.</summary>
-    private sealed class RentedBuffer(int initialSize) : IDisposable
+    internal sealed class RentedBuffer(int initialSize) : IDisposable
     {
         private byte[] _array = ArrayPool<byte>.Shared.Rent(initialSize);
 

@@ -30,6 +30,7 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FileRevocationList>>()));
         services.TryAddSingleton<ITokenValidator, TokenValidator>();
+        services.TryAddSingleton<IRequestAuthenticator, RequestAuthenticator>();
         if (string.Equals(configuration["Events:Sink"], "Queue", StringComparison.OrdinalIgnoreCase))
         {
             services.TryAddSingleton<IEventSink>(sp => CreateQueueSink(configuration, sp));
