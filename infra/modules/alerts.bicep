@@ -36,6 +36,13 @@ var rules = [
     threshold: 0
   }
   {
+    key: 'jira-webhook-expired'
+    severity: 1
+    description: 'A Jira dynamic webhook passed its 30-day expiry (event 442, reason webhook_expired): Jira may have stopped sending its events. See infra/queries/credentials-health.kql; re-register it if the job cannot extend it.'
+    query: '${console} | where EventId == 442 | extend Connection = tostring(log.State.Connection) | summarize Count = count() by Connection'
+    threshold: 0
+  }
+  {
     key: 'rejections'
     severity: 2
     description: 'Many requests rejected for one integration: a rotated secret, an expired rule token or an attack. Run infra/queries/why-was-jira-refused.kql.'
@@ -55,6 +62,13 @@ var rules = [
     description: 'A Jira renewal failed twice within 15 minutes (two runs in a row; throttled or the token endpoint down). The access token expires within the renewal window.'
     query: '${console} | where EventId == 432 | extend Connection = tostring(log.State.Connection) | summarize Count = count() by Connection'
     threshold: 1
+  }
+  {
+    key: 'jira-webhook-refresh-failing'
+    severity: 2
+    description: 'Listing or extending the dynamic webhooks of a Jira connection failed in three runs within 15 minutes (events 441/443, reason webhook_refresh_failed). The webhooks keep up to 10 days; the log line gives the HTTP status.'
+    query: '${console} | where EventId in (441, 443) | extend Connection = tostring(log.State.Connection) | summarize Count = count() by Connection'
+    threshold: 2
   }
   {
     key: 'key-vault-unavailable'

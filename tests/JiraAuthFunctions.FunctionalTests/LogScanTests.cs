@@ -52,6 +52,7 @@ public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
 
         await AddStoredSecretsAsync(scanner);
         scanner.AddSecret("hs secret", AttackApp.Secret);
+        scanner.AddSecret("OAuth app client secret", AttackApp.ClientSecret);
         scanner.AddPem("RSA public key", AttackApp.Rsa.ExportSubjectPublicKeyInfoPem());
         scanner.AddPem("RSA private key", AttackApp.Rsa.ExportPkcs8PrivateKeyPem());
         scanner.AddPem("EC public key", AttackApp.Ec.ExportSubjectPublicKeyInfoPem());
@@ -121,8 +122,11 @@ public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
         // Every version of every shared secret the app holds: the test's own and the seeded ones.
         var store = f.App.Services.GetRequiredService<ISecretStore>();
         var integrations = f.App.Services.GetRequiredService<IOptions<InboundOptions>>().Value.Integrations;
+        // OAuthApp integrations verify with their Jira connection's client secret: scanned the same way.
         var names = integrations.Where(i => i.Value.Verification == VerificationMethod.SharedSecret)
-            .Select(i => i.Value.SharedSecretName ?? SecretNames.ForIntegration(i.Key));
+            .Select(i => i.Value.SharedSecretName ?? SecretNames.ForIntegration(i.Key))
+            .Concat(integrations.Where(i => i.Value.Verification == VerificationMethod.OAuthApp)
+                .Select(i => JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(i.Value.JiraConnection!)));
         var count = 0;
         foreach (var name in names)
         {
@@ -133,6 +137,6 @@ public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
             }
         }
 
-        Assert.True(count >= 4, $"Expected the hs secret (two versions) and the seeded demo secrets; found {count}.");
+        Assert.True(count >= 5, $"Expected the hs secret (two versions), the OAuth app's client secret and the seeded demo secrets; found {count}.");
     }
 }

@@ -14,6 +14,11 @@ namespace JiraAuthFunctions.Tests.Common;
 /// refresh token stays usable for a leeway (10 minutes); a reuse after that, or any unknown token,
 /// invalidates the whole token family and answers 403 <c>invalid_grant</c> from then on.
 /// 429 with Retry-After can be queued.
+/// Beside it, Jira's REST API as an OAuth 2.0 app reaches it (<c>/ex/jira/{cloudId}/rest/api/3/...</c>)
+/// for dynamic webhooks: the app's webhooks listed with their <c>expirationDate</c> in pages
+/// (<c>startAt</c>, <c>maxResults</c>, <c>isLast</c>), a refresh that extends the given ids to 30 days
+/// from now and ignores unknown ones, and errors 400/401/403/404/429 in Jira's shape
+/// (<c>{"errorMessages":[...],"errors":{}}</c>). Only the newest access token is accepted.
 /// </summary>
 public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
 {
@@ -26,6 +31,15 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
     private string? _previous;
     private DateTimeOffset _rotatedAt;
     private bool _familyRevoked;
+    private int _expiredGeneration;
+    private readonly SortedDictionary<long, DateTimeOffset> _webhooks = [];
+    private readonly Queue<int> _listFaults = new();
+    private readonly Queue<int> _refreshFaults = new();
+    private bool _expireTokenOnRefresh;
+    private long _nextWebhookId = 10000;
+
+    /// <summary>How long Jira keeps a dynamic webhook after registration or a refresh.</summary>
+    public static readonly TimeSpan WebhookLifetime = TimeSpan.FromDays(30);
 
     private FakeAtlassianTokenEndpoint(WebApplication app, TimeProvider time, string clientId, string clientSecret)
     {
@@ -49,6 +63,203 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
 
     public int ApiThrottles { get; set; }
 
+    /// <summary>The site's cloud id; the REST API of the site is under <see cref="JiraBaseUri"/>.</summary>
+    public string CloudId { get; } = "11223344-a1b2-3b33-c444-def123456789";
+
+    /// <summary>The REST base an OAuth 2.0 app uses (as <c>https://api.atlassian.com/ex/jira/{cloudId}/</c>).</summary>
+    public Uri JiraBaseUri => new(Uri, $"/ex/jira/{CloudId}/");
+
+    /// <summary>The largest page the listing returns, whatever maxResults asks (Jira's is 100).</summary>
+    public int WebhookPageLimit { get; set; } = 100;
+
+    /// <summary>Answer expirationDate as Jira's examples show it (<c>2019-06-01T12:42:30.000+0000</c>) instead of epoch milliseconds (its schema).</summary>
+    public bool ExpirationDatesAsText { get; set; }
+
+    public int WebhookListCalls { get; private set; }
+
+    /// <summary>The ids of each refresh call, in order.</summary>
+    public List<long[]> RefreshCalls { get; } = [];
+
+    /// <summary>Registers a dynamic webhook as of now (or <paramref name="registeredAt"/>): it expires 30 days later.</summary>
+    public long RegisterWebhook(DateTimeOffset? registeredAt = null)
+    {
+        lock (_lock)
+        {
+            var id = _nextWebhookId++;
+            _webhooks[id] = (registeredAt ?? _time.GetUtcNow()) + WebhookLifetime;
+            return id;
+        }
+    }
+
+    public DateTimeOffset WebhookExpiry(long id)
+    {
+        lock (_lock)
+        {
+            return _webhooks[id];
+        }
+    }
+
+    /// <summary>The next listing calls answer these statuses (429 with Retry-After 1), one each.</summary>
+    public void QueueListFaults(params int[] statuses) => Enqueue(_listFaults, statuses);
+
+    /// <summary>The next refresh calls answer these statuses (429 with Retry-After 1), one each.</summary>
+    public void QueueRefreshFaults(params int[] statuses) => Enqueue(_refreshFaults, statuses);
+
+    /// <summary>The access token expires just as the next refresh call arrives (after the listing worked).</summary>
+    public void ExpireAccessTokenOnNextRefresh()
+    {
+        lock (_lock)
+        {
+            _expireTokenOnRefresh = true;
+        }
+    }
+
+    private void Enqueue(Queue<int> queue, int[] statuses)
+    {
+        lock (_lock)
+        {
+            foreach (var status in statuses)
+            {
+                queue.Enqueue(status);
+            }
+        }
+    }
+
+    /// <summary>The current access token stops working now (as at its expiry): the next call gets 401 until a refresh.</summary>
+    public void ExpireAccessToken()
+    {
+        lock (_lock)
+        {
+            _expiredGeneration = _generation;
+        }
+    }
+
+    private bool IsCurrentAccessToken(HttpContext context) =>
+        _generation > 0 && _generation > _expiredGeneration && context.Request.Headers.Authorization.ToString() == $"Bearer at-{_generation}";
+
+    private async Task HandleListWebhooksAsync(HttpContext context, string cloudId)
+    {
+        var (status, answer) = await DecideWebhookCallAsync(context, cloudId, _listFaults, () =>
+        {
+            WebhookListCalls++;
+            var startAt = int.TryParse(context.Request.Query["startAt"], out var s) ? s : 0;
+            var maxResults = int.TryParse(context.Request.Query["maxResults"], out var m) ? Math.Min(m, WebhookPageLimit) : WebhookPageLimit;
+            if (startAt < 0 || maxResults <= 0)
+            {
+                return (400, JiraError("The value of 'startAt' or 'maxResults' is invalid."));
+            }
+
+            var page = _webhooks.Skip(startAt).Take(maxResults).ToList();
+            var values = new JsonArray();
+            foreach (var (id, expiresOn) in page)
+            {
+                values.Add(new JsonObject
+                {
+                    ["id"] = id,
+                    ["jqlFilter"] = "project = OPS",
+                    ["events"] = new JsonArray("jira:issue_created", "jira:issue_updated"),
+                    ["expirationDate"] = Date(expiresOn),
+                });
+            }
+
+            return (200, new JsonObject
+            {
+                ["startAt"] = startAt,
+                ["maxResults"] = maxResults,
+                ["total"] = _webhooks.Count,
+                ["isLast"] = startAt + page.Count >= _webhooks.Count,
+                ["values"] = values,
+            });
+        });
+        await WriteAsync(context, status, answer);
+    }
+
+    private async Task HandleRefreshWebhooksAsync(HttpContext context, string cloudId)
+    {
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(context.Request.Body);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            body = null;
+        }
+
+        var (status, answer) = await DecideWebhookCallAsync(context, cloudId, _refreshFaults, () =>
+        {
+            if (body?["webhookIds"] is not JsonArray ids || ids.Count == 0 || ids.Any(i => i is not JsonValue))
+            {
+                return (400, JiraError("webhookIds: must not be empty and must list webhook ids."));
+            }
+
+            var requested = ids.Select(i => i!.GetValue<long>()).ToArray();
+            RefreshCalls.Add(requested);
+            var expiresOn = _time.GetUtcNow() + WebhookLifetime;
+            foreach (var id in requested.Where(_webhooks.ContainsKey))
+            {
+                _webhooks[id] = expiresOn; // unknown ids (deleted, another app's) are ignored, as Jira does
+            }
+
+            return (200, new JsonObject { ["expirationDate"] = Date(expiresOn) });
+        });
+        await WriteAsync(context, status, answer);
+    }
+
+    private Task<(int, JsonObject)> DecideWebhookCallAsync(HttpContext context, string cloudId, Queue<int> faults, Func<(int, JsonObject)> handle)
+    {
+        lock (_lock)
+        {
+            if (faults == _refreshFaults && _expireTokenOnRefresh)
+            {
+                _expireTokenOnRefresh = false;
+                _expiredGeneration = _generation;
+            }
+
+            if (faults.TryDequeue(out var fault))
+            {
+                return Task.FromResult(fault switch
+                {
+                    401 => (401, new JsonObject { ["code"] = 401, ["message"] = "Unauthorized" }),
+                    403 => (403, JiraError("Only Connect and OAuth 2.0 apps can use this operation.")),
+                    404 => (404, JiraError("Site not found.")),
+                    429 => (429, JiraError("Rate limit exceeded.")),
+                    _ => (fault, JiraError("Something went wrong.")),
+                });
+            }
+
+            if (!IsCurrentAccessToken(context))
+            {
+                return Task.FromResult((401, new JsonObject { ["code"] = 401, ["message"] = "Unauthorized" }));
+            }
+
+            if (cloudId != CloudId)
+            {
+                return Task.FromResult((404, JiraError("Site not found.")));
+            }
+
+            return Task.FromResult(handle());
+        }
+    }
+
+    private JsonNode Date(DateTimeOffset value) => ExpirationDatesAsText
+        ? JsonValue.Create(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+0000'", System.Globalization.CultureInfo.InvariantCulture))
+        : JsonValue.Create(value.ToUnixTimeMilliseconds());
+
+    private static JsonObject JiraError(string message) => new() { ["errorMessages"] = new JsonArray(message), ["errors"] = new JsonObject() };
+
+    private static async Task WriteAsync(HttpContext context, int status, JsonObject answer)
+    {
+        context.Response.StatusCode = status;
+        if (status == 429)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(answer.ToJsonString());
+    }
+
     private async Task HandleApiAsync(HttpContext context)
     {
         bool throttled;
@@ -56,7 +267,7 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
         lock (_lock)
         {
             throttled = ApiThrottles > 0 && ApiThrottles-- > 0;
-            valid = context.Request.Headers.Authorization.ToString() == $"Bearer at-{_generation}" && _generation > 0;
+            valid = IsCurrentAccessToken(context);
         }
 
         if (throttled)
@@ -89,6 +300,8 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
         var endpoint = new FakeAtlassianTokenEndpoint(app, time, clientId, clientSecret);
         app.MapPost("/oauth/token", endpoint.HandleAsync);
         app.MapGet("/rest/api/3/myself", endpoint.HandleApiAsync);
+        app.MapGet("/ex/jira/{cloudId}/rest/api/3/webhook", (HttpContext context, string cloudId) => endpoint.HandleListWebhooksAsync(context, cloudId));
+        app.MapPut("/ex/jira/{cloudId}/rest/api/3/webhook/refresh", (HttpContext context, string cloudId) => endpoint.HandleRefreshWebhooksAsync(context, cloudId));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         endpoint.Uri = new Uri(address + "/oauth/token");

@@ -24,10 +24,10 @@ public sealed class IntegrationOptions
     /// <summary>How signatures are verified. This field is required.</summary>
     public VerificationMethod? Verification { get; set; }
 
-    /// <summary>Accepted <c>iss</c> values. At least one is required.</summary>
+    /// <summary>Accepted <c>iss</c> values. At least one is required, except for <see cref="VerificationMethod.OAuthApp"/> (checked when given).</summary>
     public List<string> Issuers { get; set; } = [];
 
-    /// <summary>The <c>aud</c> a token must carry. This field is required.</summary>
+    /// <summary>The <c>aud</c> a token must carry. Required, except for <see cref="VerificationMethod.OAuthApp"/> (checked when given).</summary>
     public string? Audience { get; set; }
 
     /// <summary>The allow-list of <c>alg</c> values, e.g. HS256 or ES256. <c>none</c> is never allowed. At least one is required.</summary>
@@ -44,6 +44,12 @@ public sealed class IntegrationOptions
 
     /// <summary>For <see cref="VerificationMethod.SharedSecret"/>: the secret's name in the secret store. Default <c>inbound-{integration}</c>.</summary>
     public string? SharedSecretName { get; set; }
+
+    /// <summary>
+    /// For <see cref="VerificationMethod.OAuthApp"/>: the Jira connection (<c>Jira:Connections:{name}</c>) whose
+    /// OAuth app registered the webhooks; its client secret (<c>jira-{name}-client-secret</c>) is the HMAC key.
+    /// </summary>
+    public string? JiraConnection { get; set; }
 
     /// <summary>For <see cref="VerificationMethod.PublicKeys"/>: the keys, each as PEM or JWK.</summary>
     public List<PublicKeyOptions> PublicKeys { get; set; } = [];
@@ -81,6 +87,13 @@ public enum VerificationMethod
 
     /// <summary>RS/PS/ES with public keys fetched from a JWKS URL.</summary>
     Jwks,
+
+    /// <summary>
+    /// Jira's dynamic webhooks registered by an OAuth 2.0 (3LO) app: HS256 signed with the app's client
+    /// secret (<see cref="IntegrationOptions.JiraConnection"/>). Atlassian documents only that; <c>iss</c>,
+    /// <c>aud</c> and <c>jti</c> are checked when configured or present, <c>exp</c> is always required.
+    /// </summary>
+    OAuthApp,
 }
 
 public enum ReplayProtection

@@ -12,6 +12,7 @@ namespace JiraAuthFunctions.Inbound;
 public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 {
     private static readonly HashSet<string> SymmetricAlgorithms = ["HS256", "HS384", "HS512"];
+    private static readonly HashSet<string> OAuthAppAlgorithms = ["HS256"];
     private static readonly HashSet<string> AsymmetricAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
 
     public ValidateOptionsResult Validate(string? name, InboundOptions options)
@@ -51,15 +52,18 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 
         if (options.Verification is null)
         {
-            errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys or Jwks.");
+            errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys, Jwks or OAuthApp.");
         }
 
-        if (options.Issuers.Count == 0 || options.Issuers.Any(string.IsNullOrWhiteSpace))
+        // Jira's OAuth-app webhook tokens carry no documented iss or aud: for them both are optional
+        // (checked when configured); every other scheme must name whom it trusts and for what.
+        var oauthApp = options.Verification == VerificationMethod.OAuthApp;
+        if ((!oauthApp && options.Issuers.Count == 0) || options.Issuers.Any(string.IsNullOrWhiteSpace))
         {
             errors.Add($"{key}:Issuers needs at least one non-empty issuer.");
         }
 
-        if (string.IsNullOrWhiteSpace(options.Audience))
+        if (!oauthApp && string.IsNullOrWhiteSpace(options.Audience))
         {
             errors.Add($"{key}:Audience is required.");
         }
@@ -82,6 +86,22 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
                 if (options.SharedSecretName is not null && !SecretNames.IsValid(options.SharedSecretName))
                 {
                     errors.Add($"{key}:SharedSecretName '{options.SharedSecretName}' is not a valid secret name: use 1-127 letters, digits and '-'.");
+                }
+
+                break;
+            case VerificationMethod.OAuthApp:
+                if (string.IsNullOrWhiteSpace(options.JiraConnection))
+                {
+                    errors.Add($"{key}:JiraConnection is required for Verification OAuthApp: the name of the Jira:Connections entry whose app registered the webhooks.");
+                }
+                else if (!IsValidIntegrationName(options.JiraConnection))
+                {
+                    errors.Add($"{key}:JiraConnection '{options.JiraConnection}' is not a valid connection name: use lowercase letters, digits and '-'.");
+                }
+
+                if (options.Replay == ReplayProtection.LongLivedToken)
+                {
+                    errors.Add($"{key}:Replay LongLivedToken cannot be used with Verification OAuthApp: Jira signs each delivery; use PerRequest.");
                 }
 
                 break;
@@ -125,13 +145,23 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
     // exactly the algorithm-confusion hole (a public key used as an HMAC secret), so it is refused here.
     private static void ValidateAlgorithms(string key, IntegrationOptions options, List<string> errors)
     {
+        if (options.Algorithms.Count == 0 && options.Verification == VerificationMethod.OAuthApp)
+        {
+            return; // HS256, the one algorithm Jira signs these webhooks with
+        }
+
         if (options.Algorithms.Count == 0)
         {
             errors.Add($"{key}:Algorithms needs at least one algorithm.");
             return;
         }
 
-        var allowed = options.Verification == VerificationMethod.SharedSecret ? SymmetricAlgorithms : AsymmetricAlgorithms;
+        var allowed = options.Verification switch
+        {
+            VerificationMethod.SharedSecret => SymmetricAlgorithms,
+            VerificationMethod.OAuthApp => OAuthAppAlgorithms, // what Atlassian documents: HS256 only
+            _ => AsymmetricAlgorithms,
+        };
         foreach (var algorithm in options.Algorithms)
         {
             if (!allowed.Contains(algorithm))

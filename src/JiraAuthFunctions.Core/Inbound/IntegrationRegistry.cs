@@ -38,6 +38,13 @@ public sealed class IntegrationRegistry
                     settings.SharedSecretName ?? SecretNames.ForIntegration(name),
                     timeProvider,
                     loggerFactory.CreateLogger<SharedSecretKeySource>()),
+                // The OAuth app's client secret is the HMAC key: the same secret-store reading (versions,
+                // current and previous during a rotation, outage bounds) as a shared secret.
+                VerificationMethod.OAuthApp => new SharedSecretKeySource(
+                    secretStore,
+                    JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(settings.JiraConnection!),
+                    timeProvider,
+                    loggerFactory.CreateLogger<SharedSecretKeySource>()),
                 VerificationMethod.PublicKeys => new StaticKeySource(settings.PublicKeys.Select(PublicKeyParser.Parse)),
                 VerificationMethod.Jwks => new JwksKeySource(
                     jwksHttpClient,

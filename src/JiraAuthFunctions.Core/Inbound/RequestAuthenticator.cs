@@ -22,6 +22,9 @@ public sealed class RequestAuthenticator(IntegrationRegistry integrations, IToke
 
         return integration.Verification switch
         {
+            // Jira's dynamic webhooks of an OAuth 2.0 app: a bearer JWT (HS256, the app's client secret),
+            // so the foundation's checks with the integration's claim policy.
+            VerificationMethod.OAuthApp => tokens.ValidateAsync(integrationName, request.Credentials("Bearer"), cancellationToken),
             _ => tokens.ValidateAsync(integrationName, request.Credentials("Bearer"), cancellationToken),
         };
     }

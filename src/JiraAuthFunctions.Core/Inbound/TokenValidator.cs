@@ -88,12 +88,13 @@ public sealed class TokenValidator : ITokenValidator
         }
 
         // Checked only now: jti, scopes and revocation mean something once the signature holds.
-        if (string.IsNullOrEmpty(jwt.Id))
+        var hasJti = !string.IsNullOrEmpty(jwt.Id);
+        if (!hasJti && integration.RequiresJti)
         {
             return TokenCheck.Reject(ReasonCode.MissingJti, caller);
         }
 
-        if (_revocations.HasEntries(integration.Name) && _revocations.IsRevoked(integration.Name, caller.JtiHash!))
+        if (hasJti && _revocations.HasEntries(integration.Name) && _revocations.IsRevoked(integration.Name, caller.JtiHash!))
         {
             return TokenCheck.Reject(ReasonCode.RevokedToken, caller);
         }
@@ -107,13 +108,13 @@ public sealed class TokenValidator : ITokenValidator
         var expiresOn = new DateTimeOffset(jwt.Expires!.Value, TimeSpan.Zero);
 
         // Last, so a token refused for another reason does not use up its jti.
-        if (integration.Replay == ReplayProtection.PerRequest &&
-            !await _replayCache.TryAddAsync(integration.Name, jwt.Id, expiresOn + integration.ClockSkew, cancellationToken).ConfigureAwait(false))
+        if (hasJti && integration.Replay == ReplayProtection.PerRequest &&
+            !await _replayCache.TryAddAsync(integration.Name, jwt.Id!, expiresOn + integration.ClockSkew, cancellationToken).ConfigureAwait(false))
         {
             return TokenCheck.Reject(ReasonCode.ReplayedJti, caller);
         }
 
-        return TokenCheck.Accept(caller with { Scopes = scopes, ExpiresOn = expiresOn });
+        return TokenCheck.Accept(caller with { Scopes = scopes, ExpiresOn = expiresOn, Context = integration.Context });
     }
 
     private static CallerInfo Describe(JwtContent jwt) =>
@@ -190,27 +191,35 @@ public sealed class TokenValidator : ITokenValidator
 
     private ReasonCode CheckClaims(JwtContent jwt, Integration integration)
     {
-        if (jwt.Expires is not { } expires || string.IsNullOrEmpty(jwt.Issuer) || jwt.Audiences.Count == 0)
+        if (jwt.Expires is not { } expires ||
+            (integration.RequiresIssuer && string.IsNullOrEmpty(jwt.Issuer)) ||
+            (integration.RequiresAudience && jwt.Audiences.Count == 0))
         {
             return ReasonCode.MissingClaim;
         }
 
-        try
+        if (integration.RequiresIssuer)
         {
-            Validators.ValidateIssuer(jwt.Issuer, null, integration.Parameters);
-        }
-        catch (SecurityTokenInvalidIssuerException)
-        {
-            return ReasonCode.InvalidIssuer;
+            try
+            {
+                Validators.ValidateIssuer(jwt.Issuer, null, integration.Parameters);
+            }
+            catch (SecurityTokenInvalidIssuerException)
+            {
+                return ReasonCode.InvalidIssuer;
+            }
         }
 
-        try
+        if (integration.RequiresAudience)
         {
-            Validators.ValidateAudience(jwt.Audiences, null, integration.Parameters);
-        }
-        catch (SecurityTokenInvalidAudienceException)
-        {
-            return ReasonCode.InvalidAudience;
+            try
+            {
+                Validators.ValidateAudience(jwt.Audiences, null, integration.Parameters);
+            }
+            catch (SecurityTokenInvalidAudienceException)
+            {
+                return ReasonCode.InvalidAudience;
+            }
         }
 
         // Times are compared here against the injected clock: IdentityModel 8 keeps the

@@ -22,6 +22,58 @@ public sealed class JiraConnectionOptions
 
     /// <summary>The time one run may spend on this connection, retries included; less than the 60 s lease. Default 40 s.</summary>
     public TimeSpan RunBudget { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>The Jira site's cloud id: an OAuth 2.0 app reaches its REST API at <c>https://api.atlassian.com/ex/jira/{cloudId}</c>.</summary>
+    public string? CloudId { get; set; }
+
+    /// <summary>The REST API base instead of the one from <see cref="CloudId"/> (tests, proxies).</summary>
+    public Uri? ApiBaseUrl { get; set; }
+
+    /// <summary>Keep this app's dynamic webhooks alive: the credentials job extends those near their 30-day expiry. Default off.</summary>
+    public bool RefreshWebhooks { get; set; }
+
+    /// <summary>Extend a webhook when it has less than this left. Default 10 days of Jira's 30, so a few failing days are survived.</summary>
+    public TimeSpan WebhookRefreshBefore { get; set; } = TimeSpan.FromDays(10);
+
+    /// <summary>Where the REST API is: <see cref="ApiBaseUrl"/>, else the api.atlassian.com base of <see cref="CloudId"/>; null when neither is set.</summary>
+    public Uri? RestBaseUrl => ApiBaseUrl ?? (string.IsNullOrEmpty(CloudId) ? null : new Uri($"https://api.atlassian.com/ex/jira/{Uri.EscapeDataString(CloudId)}/"));
+}
+
+/// <summary>
+/// Checks the webhook settings of <see cref="JiraOptions"/> at start; every rule runs, each message names
+/// the full key and the fix.
+/// </summary>
+public sealed class JiraWebhookOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<JiraOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, JiraOptions options)
+    {
+        var errors = new List<string>();
+        foreach (var (connection, settings) in options.Connections)
+        {
+            var key = $"{JiraOptions.SectionName}:Connections:{connection}";
+            if (settings.ApiBaseUrl is { } api && (!api.IsAbsoluteUri || (api.Scheme != Uri.UriSchemeHttps && !api.IsLoopback)))
+            {
+                errors.Add($"{key}:ApiBaseUrl must be an absolute https URL (http only for loopback); it is '{api}'.");
+            }
+
+            if (!settings.RefreshWebhooks)
+            {
+                continue;
+            }
+
+            if (settings.ApiBaseUrl is null && string.IsNullOrWhiteSpace(settings.CloudId))
+            {
+                errors.Add($"{key}:CloudId is required when RefreshWebhooks is true: the site's cloud id (GET https://api.atlassian.com/oauth/token/accessible-resources lists it), or set ApiBaseUrl.");
+            }
+
+            if (settings.WebhookRefreshBefore < TimeSpan.FromDays(1) || settings.WebhookRefreshBefore > TimeSpan.FromDays(29))
+            {
+                errors.Add($"{key}:WebhookRefreshBefore must be between 1.00:00:00 and 29.00:00:00 (Jira extends to 30 days); it is {settings.WebhookRefreshBefore}.");
+            }
+        }
+
+        return errors.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(errors);
+    }
 }
 
 /// <summary>The secret names of one connection.</summary>

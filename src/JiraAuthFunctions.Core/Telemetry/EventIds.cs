@@ -35,4 +35,9 @@ public static class EventIds
     public const int JiraTokenRenewed = 430;
     public const int JiraReauthorizationRequired = 431;
     public const int JiraRenewalFailed = 432;
+    public const int JiraWebhooksExtended = 440;
+    public const int JiraWebhookExtensionFailed = 441;
+    public const int JiraWebhookExpired = 442;
+    public const int JiraWebhooksListFailed = 443;
+    public const int JiraWebhooksCurrent = 444;
 }

@@ -15,6 +15,7 @@ public sealed class JiraAuthMetrics : IDisposable
     private readonly Histogram<double> _validation;
     private readonly Counter<long> _secretReads;
     private readonly Counter<long> _renewals;
+    private readonly Counter<long> _webhookRefreshes;
 
     public JiraAuthMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +24,7 @@ public sealed class JiraAuthMetrics : IDisposable
         _validation = _meter.CreateHistogram<double>("jiraauth.auth.validation.duration", unit: "ms", description: "Time to check one token.");
         _secretReads = _meter.CreateCounter<long>("jiraauth.secrets.reads", description: "Secret store reads by secret and outcome (ok, error).");
         _renewals = _meter.CreateCounter<long>("jiraauth.jira.renewals", description: "Jira token renewals by connection and outcome (ok, failed, reauthorization_required).");
+        _webhookRefreshes = _meter.CreateCounter<long>("jiraauth.jira.webhook_refreshes", description: "Dynamic webhooks by connection and refresh outcome (extended, failed).");
     }
 
     public void Decision(string integration, string reason, int status) =>
@@ -36,6 +38,9 @@ public sealed class JiraAuthMetrics : IDisposable
 
     public void Renewal(string connection, string outcome) =>
         _renewals.Add(1, new("connection", connection), new("outcome", outcome));
+
+    public void WebhookRefresh(string connection, string outcome, int webhooks) =>
+        _webhookRefreshes.Add(webhooks, new("connection", connection), new("outcome", outcome));
 
     /// <summary>Registers a gauge read at each collection, e.g. seconds until a token expires.</summary>
     public void ObserveGauge(string name, string description, Func<IEnumerable<Measurement<double>>> observe) =>

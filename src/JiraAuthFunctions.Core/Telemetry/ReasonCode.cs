@@ -44,6 +44,10 @@ public enum ReasonCode
     BodyTooLarge,
     NotAJiraEvent,
     SinkUnavailable,
+
+    // Jira's dynamic webhooks, kept alive by the credentials job (log and health only, never a response).
+    WebhookRefreshFailed = 800,
+    WebhookExpired,
 }
 
 public static class ReasonCodes
@@ -79,6 +83,8 @@ public static class ReasonCodes
         ReasonCode.BodyTooLarge => "body_too_large",
         ReasonCode.NotAJiraEvent => "not_a_jira_event",
         ReasonCode.SinkUnavailable => "sink_unavailable",
+        ReasonCode.WebhookRefreshFailed => "webhook_refresh_failed",
+        ReasonCode.WebhookExpired => "webhook_expired",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Reason code without a string."),
     };
 }

@@ -6,21 +6,24 @@ using JiraAuthFunctions.Telemetry;
 namespace JiraAuthFunctions.Credentials;
 
 /// <summary>
-/// One run of the credentials timer: renews Jira access tokens that are due, advances the signing
-/// keys one step, and warns of shared secrets close to expiry. Started by the Functions
+/// One run of the credentials timer: renews Jira access tokens that are due, extends Jira dynamic
+/// webhooks near their expiry, advances the signing keys one step, and warns of shared secrets close to expiry. Started by the Functions
 /// host's timer (function CredentialsTimer, every 5 minutes; the host runs one at a time across
 /// instances) or, when the app runs on its own, by <see cref="LocalCredentialsScheduler"/>.
 /// </summary>
-internal sealed partial class CredentialsJob(SigningKeyRotator rotator, SharedSecretExpiryMonitor expiry, JiraTokenRenewer jira, ILogger<CredentialsJob> logger)
+internal sealed partial class CredentialsJob(SigningKeyRotator rotator, SharedSecretExpiryMonitor expiry, JiraTokenRenewer jira, JiraWebhookRefresher webhooks, ILogger<CredentialsJob> logger)
 {
     /// <summary>Runs every step; one failing step does not stop the others. True when all succeeded.</summary>
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
         // Jira first: a refresh token near its end must not wait behind anything else.
         var jiraTokens = await StepAsync("jira_tokens", () => jira.RunAsync(cancellationToken));
+        // Then the webhooks, with the tokens just renewed; a failed extension is a warning of its own
+        // (event 441), retried next run: the webhooks have days left by design.
+        var jiraWebhooks = await StepAsync("jira_webhooks", () => webhooks.RunAsync(cancellationToken));
         var signingKeys = await StepAsync("signing_keys", () => rotator.RunAsync(cancellationToken));
         var sharedSecrets = await StepAsync("shared_secret_expiry", () => expiry.RunAsync(cancellationToken));
-        return jiraTokens && signingKeys && sharedSecrets;
+        return jiraTokens && jiraWebhooks && signingKeys && sharedSecrets;
     }
 
     private async Task<bool> StepAsync(string step, Func<Task> run)

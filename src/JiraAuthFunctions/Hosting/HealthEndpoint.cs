@@ -6,11 +6,12 @@ namespace JiraAuthFunctions.Hosting;
 
 /// <summary>
 /// <c>GET /api/health</c>, for the platform's health check and for on-call: the secret store
-/// reachable, each integration's keys loaded, each Jira connection's state. Never a secret.
+/// reachable, each integration's keys loaded, each Jira connection's state, each connection's dynamic
+/// webhooks (state, count, earliest expiry). Never a secret.
 /// Always 200 while the process serves: a Key Vault outage must not make the platform replace
 /// every instance; the body says <c>degraded</c> and why. The store probe is cached for 30 s.
 /// </summary>
-internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry integrations, JiraTokenRenewer jira, TimeProvider timeProvider)
+internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry integrations, JiraTokenRenewer jira, JiraWebhookRefresher webhooks, TimeProvider timeProvider)
 {
     public const string Route = "/api/health";
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(30);
@@ -27,9 +28,10 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
         }
 
         var connections = jira.Status.Select(s => new ConnectionHealth(s.Connection, s.State, s.AccessTokenExpiresOn)).ToList();
-        var healthy = storeReachable && keys.All(k => k.Keys == "loaded") && connections.All(c => c.State == "ok");
+        var hooks = webhooks.Status.Select(s => new WebhooksHealth(s.Connection, s.State, s.Webhooks, s.EarliestExpiry)).ToList();
+        var healthy = storeReachable && keys.All(k => k.Keys == "loaded") && connections.All(c => c.State == "ok") && hooks.All(h => h.State == JiraWebhookRefresher.Ok);
         return Results.Json(
-            new HealthReport(healthy ? "ok" : "degraded", storeReachable ? "reachable" : "unreachable", keys, connections),
+            new HealthReport(healthy ? "ok" : "degraded", storeReachable ? "reachable" : "unreachable", keys, connections, hooks),
             HostingJsonContext.Default.HealthReport);
     }
 
@@ -58,11 +60,13 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
     }
 }
 
-internal sealed record HealthReport(string Status, string SecretStore, IReadOnlyList<IntegrationHealth> Integrations, IReadOnlyList<ConnectionHealth> JiraConnections);
+internal sealed record HealthReport(string Status, string SecretStore, IReadOnlyList<IntegrationHealth> Integrations, IReadOnlyList<ConnectionHealth> JiraConnections, IReadOnlyList<WebhooksHealth> JiraWebhooks);
 
 internal sealed record IntegrationHealth(string Name, string Keys);
 
 internal sealed record ConnectionHealth(string Name, string State, DateTimeOffset? AccessTokenExpiresOn);
+
+internal sealed record WebhooksHealth(string Name, string State, int Webhooks, DateTimeOffset? EarliestExpiry);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(HealthReport))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]

@@ -12,6 +12,7 @@ public static class InboundServiceCollectionExtensions
     {
         services.AddOptions<InboundOptions>().Bind(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InboundOptions>, InboundOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InboundOptions>, OAuthAppConnectionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
 
         // JWKS fetches: one long-lived client whose pooled connections are recycled, so DNS changes are seen.

@@ -13,6 +13,7 @@ public static class JiraServiceCollectionExtensions
             .Validate(o => o.Connections.Keys.All(k => k.Length > 0 && k.All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch == '-')),
                 "Jira:Connections names use lowercase letters, digits and '-' (they name secrets).")
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<JiraOptions>, JiraWebhookOptionsValidator>());
         services.AddHttpClient<AtlassianTokenClient>(client => client.Timeout = TimeSpan.FromSeconds(15));
 
         // One renewer per connection across instances: a blob lease when a storage account is
@@ -38,6 +39,7 @@ public static class JiraServiceCollectionExtensions
         services.TryAddSingleton<Azure.Core.TokenCredential>(_ => new Azure.Identity.DefaultAzureCredential());
         services.AddSingleton<JiraTokenRenewer>();
         services.AddHttpClient<JiraRestClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton<JiraWebhookRefresher>();
         return services;
     }
 }

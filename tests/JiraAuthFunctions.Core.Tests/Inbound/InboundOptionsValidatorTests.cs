@@ -107,7 +107,7 @@ public class InboundOptionsValidatorTests
         Assert.Equal(
             [
                 "Inbound:Integrations:a:Algorithms needs at least one algorithm.",
-                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys or Jwks.",
+                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys, Jwks or OAuthApp.",
                 "Inbound:Integrations:b:Algorithms needs at least one algorithm.",
             ],
             Errors(options));
@@ -342,5 +342,52 @@ public class InboundOptionsValidatorTests
         var errors = Errors(With("demo", integration));
 
         Assert.Equal(allowed ? [] : [$"Inbound:Integrations:demo:SharedSecretName '{name}' is not a valid secret name: use 1-127 letters, digits and '-'."], errors);
+    }
+
+    private static IntegrationOptions OAuthApp(string? connection = "cloud") => new()
+    {
+        Verification = VerificationMethod.OAuthApp,
+        JiraConnection = connection,
+    };
+
+    [Fact]
+    public void OAuthApp_needs_only_its_jira_connection_and_defaults_to_hs256()
+    {
+        Assert.Empty(Errors(With("jira-app", OAuthApp())));
+    }
+
+    [Fact]
+    public void OAuthApp_refuses_a_missing_connection_another_algorithm_and_long_lived_tokens_naming_each_key()
+    {
+        var bad = OAuthApp(connection: null);
+        bad.Algorithms = ["HS512", "RS256"];
+        bad.Replay = ReplayProtection.LongLivedToken;
+        bad.Issuers = [" "];
+
+        Assert.Equal(
+            [
+                "Inbound:Integrations:jira-app:Issuers needs at least one non-empty issuer.",
+                "Inbound:Integrations:jira-app:Algorithms: 'HS512' cannot be used with Verification OAuthApp; allowed: HS256.",
+                "Inbound:Integrations:jira-app:Algorithms: 'RS256' cannot be used with Verification OAuthApp; allowed: HS256.",
+                "Inbound:Integrations:jira-app:JiraConnection is required for Verification OAuthApp: the name of the Jira:Connections entry whose app registered the webhooks.",
+                "Inbound:Integrations:jira-app:Replay LongLivedToken cannot be used with Verification OAuthApp: Jira signs each delivery; use PerRequest.",
+            ],
+            Errors(With("jira-app", bad)));
+        Assert.Equal(
+            ["Inbound:Integrations:jira-app:JiraConnection 'Cloud_1' is not a valid connection name: use lowercase letters, digits and '-'."],
+            Errors(With("jira-app", OAuthApp("Cloud_1"))));
+    }
+
+    [Fact]
+    public void OAuthApp_connection_must_be_a_configured_jira_connection()
+    {
+        var jira = new JiraAuthFunctions.Jira.JiraOptions();
+        jira.Connections["cloud"] = new JiraAuthFunctions.Jira.JiraConnectionOptions { ClientId = "client-1" };
+        var validator = new OAuthAppConnectionsValidator(Microsoft.Extensions.Options.Options.Create(jira));
+
+        Assert.True(validator.Validate(null, With("jira-app", OAuthApp("cloud"))).Succeeded);
+        Assert.Equal(
+            ["Inbound:Integrations:jira-app:JiraConnection 'other' is not configured: add Jira:Connections:other:ClientId (the OAuth app's client id)."],
+            validator.Validate(null, With("jira-app", OAuthApp("other"))).Failures);
     }
 }

@@ -9,13 +9,19 @@ namespace JiraAuthFunctions.FunctionalTests.Support;
 /// <summary>
 /// One running app for the attack cases: <c>hs</c> (HS256, shared secret put into the app's own
 /// secret store, PerRequest), <c>rsa</c> (RS256, PEM), <c>ec</c> (ES256, JWK), and the Local
-/// environment's <c>demo-rule</c> (LongLivedToken, seeded secret). The app's clock is a fake that
+/// environment's <c>demo-rule</c> (LongLivedToken, seeded secret), <c>jira-app</c> (OAuthApp: Jira's
+/// dynamic webhooks, HS256 with the client secret of Jira connection <c>attack-app</c>). The app's clock is a fake that
 /// starts at the real time, so revocation reloads are stepped, not waited for.
 /// </summary>
 public sealed class AttackApp : IAsyncLifetime
 {
     public const string Secret = "functional-hs-secret-0123456789-abcdefghijklmn";
     public const string RsaKid = "rsa-1";
+
+    /// <summary>The OAuthApp integration and its Jira connection, whose client secret signs the webhook tokens.</summary>
+    public const string OAuthApp = "jira-app";
+    public const string OAuthConnection = "attack-app";
+    public const string ClientSecret = "functional-oauth-client-secret-ATATT3xFfGF0-0123456789";
     public const string EcKid = "ec-1";
 
     /// <summary>The LongLivedToken integration of appsettings.Local.json; the CLI knows it too.</summary>
@@ -43,13 +49,15 @@ public sealed class AttackApp : IAsyncLifetime
         new() { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" },
         TestApp.SharedSecretIntegration("hs"),
         Integrations.PublicKey("rsa", "RS256", RsaKid, pem: Rsa.ExportSubjectPublicKeyInfoPem()),
-        Integrations.PublicKey("ec", "ES256", EcKid, jwk: TestTokens.PublicJwk(Ec, EcKid)));
+        Integrations.PublicKey("ec", "ES256", EcKid, jwk: TestTokens.PublicJwk(Ec, EcKid)),
+        Integrations.OAuthApp(OAuthApp, OAuthConnection));
 
     public async Task InitializeAsync()
     {
         App = await TestApp.StartAsync(Settings(), services => services.AddSingleton<TimeProvider>(Time));
         var store = App.Services.GetRequiredService<ISecretStore>();
         Kid = (await store.SetSecretAsync(SecretNames.ForIntegration("hs"), Secret)).Version;
+        await store.SetSecretAsync(JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(OAuthConnection), ClientSecret);
         RuleSecret = (await store.GetSecretAsync(SecretNames.ForIntegration(Rule)))?.Value
             ?? throw new InvalidOperationException($"No seeded secret for {Rule}: the app must run in the Local environment (appsettings.Local.json).");
     }
@@ -83,6 +91,18 @@ public sealed class AttackApp : IAsyncLifetime
 
     public string Es(Dictionary<string, object?>? claims = null, ECDsa? key = null) =>
         TestTokens.Create(TestTokens.Header("ES256", EcKid), claims ?? Claims(), TestTokens.Ecdsa(key ?? Ec));
+
+    /// <summary>A token as Jira signs a dynamic webhook of an OAuth 2.0 app: HS256 with the client secret, no kid, iat and exp.</summary>
+    public string Webhook(Dictionary<string, object?>? claims = null, string alg = "HS256", string secret = ClientSecret) =>
+        TestTokens.Create(TestTokens.Header(alg), claims ?? WebhookClaims(), TestTokens.Hmac(secret, alg));
+
+    /// <summary>What Atlassian documents for these tokens: an issue and an expiry time (no iss, aud or jti).</summary>
+    public Dictionary<string, object?> WebhookClaims(Action<Dictionary<string, object?>>? change = null)
+    {
+        var claims = new Dictionary<string, object?> { ["iat"] = Now.ToUnixTimeSeconds(), ["exp"] = (Now + TimeSpan.FromMinutes(3)).ToUnixTimeSeconds() };
+        change?.Invoke(claims);
+        return claims;
+    }
 
     /// <summary>A demo-rule token as the CLI would mint it: 30 days, issuer jira-auth-cli.</summary>
     public string RuleToken(string jti)

@@ -77,6 +77,20 @@ public static class AttackCases
         ("Basic scheme", 401, "missing_token"),
         ("Bearer without a token", 401, "missing_token"),
         ("unknown integration", 401, "unknown_integration"),
+        ("OAuth app webhook: good", 202, Accepted),
+        ("OAuth app webhook: no jti, same token twice", 202, Accepted),
+        ("OAuth app webhook: wrong client secret", 401, "bad_signature"),
+        ("OAuth app webhook: signed with another integration's secret", 401, "bad_signature"),
+        ("OAuth app webhook: expired", 401, "token_expired"),
+        ("OAuth app webhook: missing exp", 401, "missing_claim"),
+        ("OAuth app webhook: alg none", 401, "alg_not_allowed"),
+        ("OAuth app webhook: RS256 claimed, HMAC with the client secret", 401, "alg_not_allowed"),
+        ("OAuth app webhook: HS512 with the client secret", 401, "alg_not_allowed"),
+        ("OAuth app webhook: empty signature", 401, "bad_signature"),
+        ("OAuth app webhook: no signature segment", 401, "malformed_token"),
+        ("OAuth app webhook: tampered payload", 401, "bad_signature"),
+        ("OAuth app webhook: jti replayed", 401, "replayed_jti"),
+        ("OAuth app webhook: no Authorization header", 401, "missing_token"),
     ];
 
     public static IEnumerable<object[]> Rows => Table.Select(row => new object[] { row.Name, row.Status, row.Reason });
@@ -149,6 +163,20 @@ public static class AttackCases
             "Basic scheme" => new Attempt("hs", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("jira:" + AttackApp.Secret))),
             "Bearer without a token" => new Attempt("hs", "Bearer"),
             "unknown integration" => new Attempt("no-such-integration", Http.Bearer(f.Hs())),
+            "OAuth app webhook: good" => App(f.Webhook()),
+            "OAuth app webhook: no jti, same token twice" => new Attempt(AttackApp.OAuthApp, Http.Bearer(f.Webhook()), SendTwice: true),
+            "OAuth app webhook: wrong client secret" => App(f.Webhook(secret: "another-oauth-client-secret-ATATT3xFfGF0-000000")),
+            "OAuth app webhook: signed with another integration's secret" => App(f.Webhook(secret: AttackApp.Secret)),
+            "OAuth app webhook: expired" => App(f.Webhook(f.WebhookClaims(c => { c["iat"] = (now - TimeSpan.FromMinutes(10)).ToUnixTimeSeconds(); c["exp"] = (now - TimeSpan.FromMinutes(2)).ToUnixTimeSeconds(); }))),
+            "OAuth app webhook: missing exp" => App(f.Webhook(f.WebhookClaims(c => c.Remove("exp")))),
+            "OAuth app webhook: alg none" => App(TestTokens.Create(TestTokens.Header("none"), f.WebhookClaims(), sign: null)),
+            "OAuth app webhook: RS256 claimed, HMAC with the client secret" => App(TestTokens.Create(TestTokens.Header("RS256"), f.WebhookClaims(), TestTokens.Hmac(AttackApp.ClientSecret))),
+            "OAuth app webhook: HS512 with the client secret" => App(f.Webhook(alg: "HS512")),
+            "OAuth app webhook: empty signature" => App(WithoutSignature(f.Webhook()) + "."),
+            "OAuth app webhook: no signature segment" => App(WithoutSignature(f.Webhook())),
+            "OAuth app webhook: tampered payload" => App(TamperedWebhookPayload(f)),
+            "OAuth app webhook: jti replayed" => new Attempt(AttackApp.OAuthApp, Http.Bearer(f.Webhook(f.WebhookClaims(c => c["jti"] = Guid.NewGuid().ToString("N")))), SendTwice: true),
+            "OAuth app webhook: no Authorization header" => new Attempt(AttackApp.OAuthApp, null),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such case."),
         };
     }
@@ -181,6 +209,14 @@ public static class AttackCases
     }
 
     private static Attempt Hs(string token) => new("hs", Http.Bearer(token));
+
+    private static Attempt App(string token) => new(AttackApp.OAuthApp, Http.Bearer(token));
+
+    private static string TamperedWebhookPayload(AttackApp f)
+    {
+        var token = f.Webhook(f.WebhookClaims(c => c["sub"] = "aaaaaaaaaaaa"));
+        return FlipAt(token, token.IndexOf("YWFh", token.IndexOf('.'), StringComparison.Ordinal));
+    }
 
     private static Dictionary<string, object?> HeaderWith(AttackApp f, string member, object value)
     {

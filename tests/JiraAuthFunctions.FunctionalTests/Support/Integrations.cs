@@ -28,6 +28,14 @@ public static class Integrations
         return settings.Where(s => s.Value is not null).ToDictionary();
     }
 
+    /// <summary>An OAuthApp integration (Jira's dynamic webhooks) over a Jira connection, which is configured with it.</summary>
+    public static Dictionary<string, string?> OAuthApp(string name, string connection, string clientId = "functional-client-id") => new()
+    {
+        [$"Inbound:Integrations:{name}:Verification"] = "OAuthApp",
+        [$"Inbound:Integrations:{name}:JiraConnection"] = connection,
+        [$"Jira:Connections:{connection}:ClientId"] = clientId,
+    };
+
     public static Dictionary<string, string?> Merge(params Dictionary<string, string?>[] parts) =>
         parts.SelectMany(p => p).ToDictionary();
 }

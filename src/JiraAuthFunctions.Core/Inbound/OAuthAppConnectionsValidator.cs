@@ -1,0 +1,28 @@
+using JiraAuthFunctions.Jira;
+using Microsoft.Extensions.Options;
+
+namespace JiraAuthFunctions.Inbound;
+
+/// <summary>
+/// At start: every <see cref="VerificationMethod.OAuthApp"/> integration names a configured Jira
+/// connection, so a typo is a start failure naming the key rather than a 401 on every webhook.
+/// Kept apart from <see cref="InboundOptionsValidator"/>, which sees the Inbound section only.
+/// </summary>
+public sealed class OAuthAppConnectionsValidator(IOptions<JiraOptions> jira) : IValidateOptions<InboundOptions>
+{
+    public ValidateOptionsResult Validate(string? name, InboundOptions options)
+    {
+        var errors = new List<string>();
+        foreach (var (integration, settings) in options.Integrations)
+        {
+            if (settings.Verification == VerificationMethod.OAuthApp &&
+                !string.IsNullOrWhiteSpace(settings.JiraConnection) &&
+                !jira.Value.Connections.ContainsKey(settings.JiraConnection))
+            {
+                errors.Add($"{InboundOptions.SectionName}:Integrations:{integration}:JiraConnection '{settings.JiraConnection}' is not configured: add {JiraOptions.SectionName}:Connections:{settings.JiraConnection}:ClientId (the OAuth app's client id).");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
