@@ -11,7 +11,13 @@ public sealed class Integration
         Name = name;
         Keys = keys;
         Verification = options.Verification!.Value;
-        Algorithms = options.Algorithms.ToFrozenSet(StringComparer.Ordinal);
+
+        // Forge fixes issuer, audience (the app id) and algorithm; every other bearer scheme configures them.
+        var (issuers, audience, algorithms) = Verification == VerificationMethod.Forge
+            ? ForgeInvocationToken.Profile(options.AppId!)
+            : (options.Issuers, options.Audience, options.Algorithms);
+        ForgeAppId = Verification == VerificationMethod.Forge ? options.AppId : null;
+        Algorithms = algorithms.ToFrozenSet(StringComparer.Ordinal);
         RequiredScopes = [.. options.RequiredScopes];
         MaxTokenLifetime = options.MaxTokenLifetime;
         Replay = options.Replay;
@@ -20,9 +26,9 @@ public sealed class Integration
         // Built once and shared by every request: IdentityModel's Validators only read it.
         Parameters = new TokenValidationParameters
         {
-            ValidIssuers = [.. options.Issuers],
-            ValidAudience = options.Audience,
-            ValidAlgorithms = [.. options.Algorithms],
+            ValidIssuers = [.. issuers],
+            ValidAudience = audience,
+            ValidAlgorithms = [.. algorithms],
             ValidateIssuer = true,
             ValidateAudience = true,
             ClockSkew = clockSkew,
@@ -40,4 +46,7 @@ public sealed class Integration
     public ReplayProtection Replay { get; }
     public TimeSpan ClockSkew { get; }
     public TokenValidationParameters Parameters { get; }
+
+    /// <summary>For <see cref="VerificationMethod.Forge"/>: the app id the token's <c>aud</c> and <c>app.id</c> must name; null otherwise.</summary>
+    public string? ForgeAppId { get; }
 }

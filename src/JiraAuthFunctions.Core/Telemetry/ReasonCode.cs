@@ -44,6 +44,15 @@ public enum ReasonCode
     BodyTooLarge,
     NotAJiraEvent,
     SinkUnavailable,
+
+    // Signed webhooks (X-Hub-Signature) and Forge invocation tokens.
+    MissingSignature = 700,
+    MalformedSignature,
+    SignatureAlgorithmNotAllowed,
+    ForgeAppMismatch,
+
+    /// <summary>Not a rejection: a retry of a delivery already accepted, answered 202 with the first event id and not written again.</summary>
+    DuplicateDelivery,
 }
 
 public static class ReasonCodes
@@ -79,6 +88,11 @@ public static class ReasonCodes
         ReasonCode.BodyTooLarge => "body_too_large",
         ReasonCode.NotAJiraEvent => "not_a_jira_event",
         ReasonCode.SinkUnavailable => "sink_unavailable",
+        ReasonCode.MissingSignature => "missing_signature",
+        ReasonCode.MalformedSignature => "malformed_signature",
+        ReasonCode.SignatureAlgorithmNotAllowed => "signature_alg_not_allowed",
+        ReasonCode.ForgeAppMismatch => "forge_app_mismatch",
+        ReasonCode.DuplicateDelivery => "duplicate_delivery",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Reason code without a string."),
     };
 }

@@ -107,7 +107,7 @@ public class InboundOptionsValidatorTests
         Assert.Equal(
             [
                 "Inbound:Integrations:a:Algorithms needs at least one algorithm.",
-                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys or Jwks.",
+                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys, Jwks, Forge or WebhookSecret.",
                 "Inbound:Integrations:b:Algorithms needs at least one algorithm.",
             ],
             Errors(options));
