@@ -66,7 +66,7 @@ public sealed class WebhookSignatureVerifier
         return TokenCheck.Accept(new CallerInfo(key.Kid, null, null, null, null)
         {
             Context = deliveryId is null ? [] : [new("deliveryId", deliveryId)],
-            DeliveryKey = deliveryId is null ? null : DeliveryKeys.Of(deliveryId, request.Body.Span),
+            DeliveryKey = deliveryId is null ? null : DeliveryKeys.Of(deliveryId, expected),
         });
     }
 
@@ -161,17 +161,19 @@ public sealed class WebhookSignatureVerifier
     }
 }
 
-/// <summary>The key under which a delivery is remembered: Jira's delivery id and a digest of the body.</summary>
+/// <summary>The key under which a delivery is remembered: Jira's delivery id and a digest of the verified MAC.</summary>
 public static class DeliveryKeys
 {
     /// <summary>
-    /// Id and body digest together: the id is not signed, so a captured body sent again under the
-    /// id of another delivery must not make that delivery look like a retry and be dropped.
+    /// Id and MAC together: the id is not signed, so a captured body sent again under the id of
+    /// another delivery must not make that delivery look like a retry and be dropped. The verified
+    /// MAC stands for the body (same body and secret, same MAC) at no cost per body byte; only its
+    /// SHA-256 is kept, so the log of deliveries never holds a signature.
     /// </summary>
-    public static string Of(string deliveryId, ReadOnlySpan<byte> body)
+    public static string Of(string deliveryId, ReadOnlySpan<byte> mac)
     {
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(body, digest);
+        SHA256.HashData(mac, digest);
         return deliveryId + ":" + Base64Url.EncodeToString(digest[..16]);
     }
 }
