@@ -126,7 +126,8 @@ public sealed class TokenValidator : ITokenValidator
         {
             Scopes = scopes,
             ExpiresOn = expiresOn,
-            Context = integration.ForgeAppId is null ? [] : ForgeContext(jwt),
+            // Typed as the property is, so a plain token keeps the shared empty list (no allocation).
+            Context = integration.ForgeAppId is null ? caller.Context : ForgeContext(jwt),
         });
     }
 
