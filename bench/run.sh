@@ -26,7 +26,8 @@ bench="dotnet bench/JiraAuthFunctions.Benchmarks/bin/Release/net10.0/JiraAuthFun
 # 1. Validation -------------------------------------------------------------------------------
 if [ "$quick" = "--quick" ]; then bdn=(--job Dry); else bdn=(--warmupCount 6 --iterationCount 20 --launchCount 1); fi
 $bench validation "${bdn[@]}" --artifacts "$out/validation" --exporters github
-report=$(ls "$out"/validation/results/*ValidationBenchmarks-report-github.md)
+report=$(ls "$out"/validation/results/*.ValidationBenchmarks-report-github.md)
+hooks_report=$(ls "$out"/validation/results/*WebhookSignatureBenchmarks-report-github.md)
 
 # 2. End-to-end load --------------------------------------------------------------------------
 duration=15s; warmup=3s; rounds=3
@@ -77,6 +78,9 @@ fi
   echo
   echo "### 1. Validation per token (BenchmarkDotNet; Ratio against RawCrypto of the same token)"
   grep -E '^\|' "$report" | sed 's/\*\*//g'
+  echo
+  echo "### 1b. X-Hub-Signature per webhook (BenchmarkDotNet; Ratio against raw HMAC-SHA256 of the same body)"
+  grep -E '^\|' "$hooks_report" | sed 's/\*\*//g'
   echo
   echo "### 2. End-to-end over loopback (wrk -t1 -c32, keep-alive, median of $rounds rounds)"
   echo

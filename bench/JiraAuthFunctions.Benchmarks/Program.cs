@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using JiraAuthFunctions.Benchmarks;
 
 // bench/run.sh drives every part; each can also be run alone:
-//   validation [BenchmarkDotNet args]   per-token validation cost against raw crypto
+//   validation [BenchmarkDotNet args]   per-token validation cost against raw crypto, and X-Hub-Signature against raw HMAC
 //   serve --auth on|off --port P --data D   the app for a load test (off is this benchmark's switch only)
 //   coldstart --exe PATH [--runs N]   process start to the first authenticated 202
 return args.FirstOrDefault() switch
@@ -15,7 +15,7 @@ return args.FirstOrDefault() switch
 
 static int RunValidation(string[] args)
 {
-    BenchmarkRunner.Run<ValidationBenchmarks>(args: args);
+    BenchmarkRunner.Run([typeof(ValidationBenchmarks), typeof(WebhookSignatureBenchmarks)], args: args);
     return 0;
 }
 

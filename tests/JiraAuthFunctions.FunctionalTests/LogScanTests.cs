@@ -14,7 +14,8 @@ namespace JiraAuthFunctions.FunctionalTests;
 /// <summary>
 /// Every attack case and good requests against one app (logging at Debug), then everything the
 /// app said (every log entry with its state, every response header and body, the event files) is
-/// searched for the tokens sent, their payloads and signatures, the shared secrets and the keys.
+/// searched for the tokens sent, their payloads and signatures, webhook signatures, the shared and
+/// webhook secrets and the keys (Forge's signing key among them).
 /// </summary>
 public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
 {
@@ -33,11 +34,9 @@ public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
             AttackCases.AssertOutcome(f, attempt, sent[^1], status, reason);
             replies.AddRange(sent);
             rejections += status == 202 ? 0 : 1;
-            if (attempt.Authorization is { } authorization)
+            foreach (var request in new[] { attempt, attempt.Before })
             {
-                var credentials = authorization[(authorization.IndexOf(' ', StringComparison.Ordinal) + 1)..];
-                scanner.AddToken(name, credentials);
-                scanner.AddSecret(name + " credentials", credentials);
+                AddCredentials(scanner, name, request);
             }
         }
 
@@ -53,6 +52,9 @@ public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
         await AddStoredSecretsAsync(scanner);
         scanner.AddSecret("hs secret", AttackApp.Secret);
         scanner.AddSecret("OAuth app client secret", AttackApp.ClientSecret);
+        scanner.AddSecret("webhook secret", AttackApp.HookSecret);
+        scanner.AddSecret("previous webhook secret", AttackApp.PreviousHookSecret);
+        scanner.AddPem("Forge private key", AttackApp.ForgeRsa.ExportPkcs8PrivateKeyPem());
         scanner.AddPem("RSA public key", AttackApp.Rsa.ExportSubjectPublicKeyInfoPem());
         scanner.AddPem("RSA private key", AttackApp.Rsa.ExportPkcs8PrivateKeyPem());
         scanner.AddPem("EC public key", AttackApp.Ec.ExportSubjectPublicKeyInfoPem());
@@ -117,13 +119,30 @@ public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
 
     private static string AutomationFormat => """{"key":"OPS-3","fields":{"summary":"Automation format","status":{"name":"Open"}}}""";
 
+    // What an attempt carries that must never be echoed: its bearer token (and segments) and its webhook signature.
+    private static void AddCredentials(LeakScanner scanner, string name, Attempt? attempt)
+    {
+        if (attempt?.Authorization is { } authorization)
+        {
+            var credentials = authorization[(authorization.IndexOf(' ', StringComparison.Ordinal) + 1)..];
+            scanner.AddToken(name, credentials);
+            scanner.AddSecret(name + " credentials", credentials);
+        }
+
+        if (attempt is not null && attempt.Headers.TryGetValue("X-Hub-Signature", out var signature))
+        {
+            scanner.AddSecret(name + " signature", signature);
+            scanner.AddSecret(name + " signature hex", signature[(signature.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+        }
+    }
+
     private async Task AddStoredSecretsAsync(LeakScanner scanner)
     {
         // Every version of every shared secret the app holds: the test's own and the seeded ones.
         var store = f.App.Services.GetRequiredService<ISecretStore>();
         var integrations = f.App.Services.GetRequiredService<IOptions<InboundOptions>>().Value.Integrations;
         // OAuthApp integrations verify with their Jira connection's client secret: scanned the same way.
-        var names = integrations.Where(i => i.Value.Verification == VerificationMethod.SharedSecret)
+        var names = integrations.Where(i => i.Value.Verification is VerificationMethod.SharedSecret or VerificationMethod.WebhookSecret)
             .Select(i => i.Value.SharedSecretName ?? SecretNames.ForIntegration(i.Key))
             .Concat(integrations.Where(i => i.Value.Verification == VerificationMethod.OAuthApp)
                 .Select(i => JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(i.Value.JiraConnection!)));
@@ -137,6 +156,6 @@ public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
             }
         }
 
-        Assert.True(count >= 5, $"Expected the hs secret (two versions), the OAuth app's client secret and the seeded demo secrets; found {count}.");
+        Assert.True(count >= 7, $"Expected the hs secret (two versions), the webhook secret (two versions), the OAuth app's client secret and the seeded demo secrets; found {count}.");
     }
 }

@@ -19,6 +19,11 @@ public static partial class InboundLog
         EventName = "RequestRejected")]
     public static partial void RequestRejected(ILogger logger, string integration, int statusCode, string reason, string? kid, string? issuer, string? subject, string? jtiHash, string requestId);
 
+    [LoggerMessage(EventIds.DuplicateDeliveryAnswered, LogLevel.Information,
+        "Delivery {DeliveryId} for {Integration} was accepted before as event {EventId}: answered 202 again without a second write. Request {RequestId}.",
+        EventName = "DuplicateDeliveryAnswered")]
+    public static partial void DuplicateDeliveryAnswered(ILogger logger, string integration, string? deliveryId, string eventId, string requestId);
+
     [LoggerMessage(EventIds.SinkWriteFailed, LogLevel.Error,
         "Event sink write failed for {Integration} ({ErrorType}); answered 503 so the sender retries. Request {RequestId}.",
         EventName = "SinkWriteFailed")]

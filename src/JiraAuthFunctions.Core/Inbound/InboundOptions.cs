@@ -42,7 +42,7 @@ public sealed class IntegrationOptions
     /// <summary>Whether a <c>jti</c> is accepted once (<see cref="ReplayProtection.PerRequest"/>, the default) or a pasted token is reused.</summary>
     public ReplayProtection Replay { get; set; } = ReplayProtection.PerRequest;
 
-    /// <summary>For <see cref="VerificationMethod.SharedSecret"/>: the secret's name in the secret store. Default <c>inbound-{integration}</c>.</summary>
+    /// <summary>For <see cref="VerificationMethod.SharedSecret"/> and <see cref="VerificationMethod.WebhookSecret"/>: the secret's name in the secret store. Default <c>inbound-{integration}</c>.</summary>
     public string? SharedSecretName { get; set; }
 
     /// <summary>
@@ -54,7 +54,13 @@ public sealed class IntegrationOptions
     /// <summary>For <see cref="VerificationMethod.PublicKeys"/>: the keys, each as PEM or JWK.</summary>
     public List<PublicKeyOptions> PublicKeys { get; set; } = [];
 
-    /// <summary>For <see cref="VerificationMethod.Jwks"/>: the JWKS document's https URL.</summary>
+    /// <summary>
+    /// For <see cref="VerificationMethod.Forge"/>: the app's id as Forge puts it in <c>aud</c> and
+    /// <c>app.id</c>, <c>ari:cloud:ecosystem::app/&lt;uuid&gt;</c> (the manifest's <c>app.id</c>).
+    /// </summary>
+    public string? AppId { get; set; }
+
+    /// <summary>For <see cref="VerificationMethod.Jwks"/>: the JWKS document's https URL. For <see cref="VerificationMethod.Forge"/>: optional, Forge's production JWKS by default.</summary>
     public Uri? JwksUri { get; set; }
 
     /// <summary>For <see cref="VerificationMethod.Jwks"/>: how often the JWKS is refreshed in the background. Default 1 hour.</summary>
@@ -94,6 +100,18 @@ public enum VerificationMethod
     /// <c>aud</c> and <c>jti</c> are checked when configured or present, <c>exp</c> is always required.
     /// </summary>
     OAuthApp,
+
+    /// <summary>
+    /// Forge invocation tokens (Forge Remote): RS256 from Forge's JWKS, issuer
+    /// <c>forge/invocation-token</c>, audience the app's <see cref="IntegrationOptions.AppId"/>.
+    /// </summary>
+    Forge,
+
+    /// <summary>
+    /// Jira admin webhooks configured with a secret: <c>X-Hub-Signature: sha256=&lt;hex&gt;</c>, an
+    /// HMAC-SHA256 of the raw body with the secret from the secret store. No token, no timestamp.
+    /// </summary>
+    WebhookSecret,
 }
 
 public enum ReplayProtection

@@ -50,46 +50,18 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
             errors.Add($"{key}: the name must be 1-64 lowercase letters, digits or '-', as it is a URL segment.");
         }
 
-        if (options.Verification is null)
-        {
-            errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys, Jwks or OAuthApp.");
-        }
-
-        // Jira's OAuth-app webhook tokens carry no documented iss or aud: for them both are optional
-        // (checked when configured); every other scheme must name whom it trusts and for what.
-        var oauthApp = options.Verification == VerificationMethod.OAuthApp;
-        if ((!oauthApp && options.Issuers.Count == 0) || options.Issuers.Any(string.IsNullOrWhiteSpace))
-        {
-            errors.Add($"{key}:Issuers needs at least one non-empty issuer.");
-        }
-
-        if (!oauthApp && string.IsNullOrWhiteSpace(options.Audience))
-        {
-            errors.Add($"{key}:Audience is required.");
-        }
-
-        if (options.MaxTokenLifetime <= TimeSpan.Zero || options.MaxTokenLifetime > TimeSpan.FromDays(366))
-        {
-            errors.Add($"{key}:MaxTokenLifetime must be more than zero and at most 366 days; it is {options.MaxTokenLifetime}.");
-        }
-
-        if (options.RequiredScopes.Any(s => string.IsNullOrWhiteSpace(s) || s.Contains(' ', StringComparison.Ordinal)))
-        {
-            errors.Add($"{key}:RequiredScopes entries must be single non-empty words.");
-        }
-
-        ValidateAlgorithms(key, options, errors);
-
         switch (options.Verification)
         {
+            case null:
+                errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys, Jwks, OAuthApp, Forge or WebhookSecret.");
+                ValidateTokenRules(key, options, errors);
+                break;
             case VerificationMethod.SharedSecret:
-                if (options.SharedSecretName is not null && !SecretNames.IsValid(options.SharedSecretName))
-                {
-                    errors.Add($"{key}:SharedSecretName '{options.SharedSecretName}' is not a valid secret name: use 1-127 letters, digits and '-'.");
-                }
-
+                ValidateTokenRules(key, options, errors);
+                ValidateSecretName(key, options, errors);
                 break;
             case VerificationMethod.OAuthApp:
+                ValidateOAuthAppTokenRules(key, options, errors);
                 if (string.IsNullOrWhiteSpace(options.JiraConnection))
                 {
                     errors.Add($"{key}:JiraConnection is required for Verification OAuthApp: the name of the Jira:Connections entry whose app registered the webhooks.");
@@ -106,6 +78,7 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 
                 break;
             case VerificationMethod.PublicKeys:
+                ValidateTokenRules(key, options, errors);
                 if (options.PublicKeys.Count == 0)
                 {
                     errors.Add($"{key}:PublicKeys needs at least one key for Verification PublicKeys.");
@@ -118,26 +91,147 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 
                 break;
             case VerificationMethod.Jwks:
+                ValidateTokenRules(key, options, errors);
                 if (options.JwksUri is null || !options.JwksUri.IsAbsoluteUri)
                 {
                     errors.Add($"{key}:JwksUri is required for Verification Jwks and must be an absolute URL.");
                 }
-                else if (options.JwksUri.Scheme != Uri.UriSchemeHttps && !options.JwksUri.IsLoopback)
-                {
-                    errors.Add($"{key}:JwksUri must use https (plain http is allowed for loopback only); it is '{options.JwksUri}'.");
-                }
 
-                if (options.JwksRefreshInterval < TimeSpan.FromMinutes(1))
-                {
-                    errors.Add($"{key}:JwksRefreshInterval must be at least 00:01:00.");
-                }
-
-                if (options.JwksMinRefetchInterval < TimeSpan.FromSeconds(1) || options.JwksMinRefetchInterval > options.JwksRefreshInterval)
-                {
-                    errors.Add($"{key}:JwksMinRefetchInterval must be at least 00:00:01 and at most JwksRefreshInterval.");
-                }
-
+                ValidateJwks(key, options, errors);
                 break;
+            case VerificationMethod.Forge:
+                ValidateForge(key, options, errors);
+                break;
+            case VerificationMethod.WebhookSecret:
+                // The webhook carries no token: nothing of a token's rules applies, and setting one
+                // would suggest a check that never runs.
+                RejectTokenSettings(key, options, "WebhookSecret", "the body's X-Hub-Signature is the only check", errors);
+                if (options.RequiredScopes.Count > 0)
+                {
+                    errors.Add($"{key}:RequiredScopes is not used with Verification WebhookSecret (a webhook has no scopes): remove it.");
+                }
+
+                ValidateSecretName(key, options, errors);
+                break;
+        }
+
+        if (options.AppId is not null && options.Verification != VerificationMethod.Forge)
+        {
+            errors.Add($"{key}:AppId is only used with Verification Forge: remove it.");
+        }
+    }
+
+    // Bearer tokens whose issuer, audience and algorithms the integration configures.
+    private static void ValidateTokenRules(string key, IntegrationOptions options, List<string> errors)
+    {
+        if (options.Issuers.Count == 0 || options.Issuers.Any(string.IsNullOrWhiteSpace))
+        {
+            errors.Add($"{key}:Issuers needs at least one non-empty issuer.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Audience))
+        {
+            errors.Add($"{key}:Audience is required.");
+        }
+
+        ValidateLifetimeAndScopes(key, options, errors);
+        ValidateAlgorithms(key, options, errors);
+    }
+
+    // Jira's OAuth-app webhook tokens carry no documented iss or aud: for them both are optional
+    // (checked when configured); every other scheme must name whom it trusts and for what.
+    private static void ValidateOAuthAppTokenRules(string key, IntegrationOptions options, List<string> errors)
+    {
+        if (options.Issuers.Any(string.IsNullOrWhiteSpace))
+        {
+            errors.Add($"{key}:Issuers needs at least one non-empty issuer.");
+        }
+
+        ValidateLifetimeAndScopes(key, options, errors);
+        ValidateAlgorithms(key, options, errors);
+    }
+
+    private static void ValidateLifetimeAndScopes(string key, IntegrationOptions options, List<string> errors)
+    {
+        if (options.MaxTokenLifetime <= TimeSpan.Zero || options.MaxTokenLifetime > TimeSpan.FromDays(366))
+        {
+            errors.Add($"{key}:MaxTokenLifetime must be more than zero and at most 366 days; it is {options.MaxTokenLifetime}.");
+        }
+
+        if (options.RequiredScopes.Any(s => string.IsNullOrWhiteSpace(s) || s.Contains(' ', StringComparison.Ordinal)))
+        {
+            errors.Add($"{key}:RequiredScopes entries must be single non-empty words.");
+        }
+    }
+
+    // Forge fixes issuer, audience and algorithm; the integration names its app and may point at another JWKS.
+    private static void ValidateForge(string key, IntegrationOptions options, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(options.AppId))
+        {
+            errors.Add($"{key}:AppId is required for Verification Forge: the app's id from its manifest, {ForgeInvocationToken.AppIdPrefix}<uuid>.");
+        }
+        else if (!ForgeInvocationToken.IsAppId(options.AppId))
+        {
+            errors.Add($"{key}:AppId '{options.AppId}' is not a Forge app id: use {ForgeInvocationToken.AppIdPrefix}<uuid> (lower-case), as in the app's manifest.");
+        }
+
+        RejectTokenSettings(key, options, "Forge", $"Forge sets them (issuer {ForgeInvocationToken.Issuer}, audience AppId, {ForgeInvocationToken.Algorithm})", errors);
+        ValidateLifetimeAndScopes(key, options, errors);
+        if (options.Replay != ReplayProtection.PerRequest)
+        {
+            errors.Add($"{key}:Replay must be PerRequest for Verification Forge: Forge mints a new token for every call.");
+        }
+
+        if (options.JwksUri is not null && !options.JwksUri.IsAbsoluteUri)
+        {
+            errors.Add($"{key}:JwksUri must be an absolute URL (leave it unset for Forge's production JWKS).");
+        }
+
+        ValidateJwks(key, options, errors);
+    }
+
+    private static void RejectTokenSettings(string key, IntegrationOptions options, string method, string why, List<string> errors)
+    {
+        if (options.Issuers.Count > 0)
+        {
+            errors.Add($"{key}:Issuers is not used with Verification {method} ({why}): remove it.");
+        }
+
+        if (options.Audience is not null)
+        {
+            errors.Add($"{key}:Audience is not used with Verification {method} ({why}): remove it.");
+        }
+
+        if (options.Algorithms.Count > 0)
+        {
+            errors.Add($"{key}:Algorithms is not used with Verification {method} ({why}): remove it.");
+        }
+    }
+
+    private static void ValidateSecretName(string key, IntegrationOptions options, List<string> errors)
+    {
+        if (options.SharedSecretName is not null && !SecretNames.IsValid(options.SharedSecretName))
+        {
+            errors.Add($"{key}:SharedSecretName '{options.SharedSecretName}' is not a valid secret name: use 1-127 letters, digits and '-'.");
+        }
+    }
+
+    private static void ValidateJwks(string key, IntegrationOptions options, List<string> errors)
+    {
+        if (options.JwksUri is { IsAbsoluteUri: true } uri && uri.Scheme != Uri.UriSchemeHttps && !uri.IsLoopback)
+        {
+            errors.Add($"{key}:JwksUri must use https (plain http is allowed for loopback only); it is '{uri}'.");
+        }
+
+        if (options.JwksRefreshInterval < TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"{key}:JwksRefreshInterval must be at least 00:01:00.");
+        }
+
+        if (options.JwksMinRefetchInterval < TimeSpan.FromSeconds(1) || options.JwksMinRefetchInterval > options.JwksRefreshInterval)
+        {
+            errors.Add($"{key}:JwksMinRefetchInterval must be at least 00:00:01 and at most JwksRefreshInterval.");
         }
     }
 

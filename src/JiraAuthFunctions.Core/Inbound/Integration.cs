@@ -11,14 +11,23 @@ public sealed class Integration
         Name = name;
         Keys = keys;
         Verification = options.Verification!.Value;
-        List<string> algorithms = options.Algorithms.Count == 0 && Verification == VerificationMethod.OAuthApp ? ["HS256"] : options.Algorithms;
+
+        // Forge fixes issuer, audience (the app id) and algorithm; an OAuth app's webhooks default to
+        // HS256; every other bearer scheme configures them.
+        var (issuers, audience, algorithms) = Verification switch
+        {
+            VerificationMethod.Forge => ForgeInvocationToken.Profile(options.AppId!),
+            VerificationMethod.OAuthApp when options.Algorithms.Count == 0 => (options.Issuers, options.Audience, ["HS256"]),
+            _ => ((IReadOnlyList<string>)options.Issuers, options.Audience, (IReadOnlyList<string>)options.Algorithms),
+        };
+        ForgeAppId = Verification == VerificationMethod.Forge ? options.AppId : null;
         Algorithms = algorithms.ToFrozenSet(StringComparer.Ordinal);
         RequiredScopes = [.. options.RequiredScopes];
         MaxTokenLifetime = options.MaxTokenLifetime;
         Replay = options.Replay;
         ClockSkew = clockSkew;
-        RequiresIssuer = options.Issuers.Count > 0;
-        RequiresAudience = !string.IsNullOrEmpty(options.Audience);
+        RequiresIssuer = issuers.Count > 0;
+        RequiresAudience = !string.IsNullOrEmpty(audience);
         RequiresJti = Verification != VerificationMethod.OAuthApp;
         if (Verification == VerificationMethod.OAuthApp)
         {
@@ -28,8 +37,8 @@ public sealed class Integration
         // Built once and shared by every request: IdentityModel's Validators only read it.
         Parameters = new TokenValidationParameters
         {
-            ValidIssuers = [.. options.Issuers],
-            ValidAudience = options.Audience,
+            ValidIssuers = [.. issuers],
+            ValidAudience = audience,
             ValidAlgorithms = [.. algorithms],
             ValidateIssuer = RequiresIssuer,
             ValidateAudience = RequiresAudience,
@@ -64,4 +73,7 @@ public sealed class Integration
 
     /// <summary>Facts every accepted request of this integration adds to the event record (<see cref="CallerInfo.Context"/>).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Context { get; } = [];
+
+    /// <summary>For <see cref="VerificationMethod.Forge"/>: the app id the token's <c>aud</c> and <c>app.id</c> must name; null otherwise.</summary>
+    public string? ForgeAppId { get; }
 }

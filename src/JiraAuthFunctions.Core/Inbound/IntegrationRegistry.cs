@@ -33,7 +33,7 @@ public sealed class IntegrationRegistry
         {
             ISigningKeySource keys = settings.Verification switch
             {
-                VerificationMethod.SharedSecret => new SharedSecretKeySource(
+                VerificationMethod.SharedSecret or VerificationMethod.WebhookSecret => new SharedSecretKeySource(
                     secretStore,
                     settings.SharedSecretName ?? SecretNames.ForIntegration(name),
                     timeProvider,
@@ -46,9 +46,9 @@ public sealed class IntegrationRegistry
                     timeProvider,
                     loggerFactory.CreateLogger<SharedSecretKeySource>()),
                 VerificationMethod.PublicKeys => new StaticKeySource(settings.PublicKeys.Select(PublicKeyParser.Parse)),
-                VerificationMethod.Jwks => new JwksKeySource(
+                VerificationMethod.Jwks or VerificationMethod.Forge => new JwksKeySource(
                     jwksHttpClient,
-                    settings.JwksUri!,
+                    settings.JwksUri ?? ForgeInvocationToken.ProductionJwksUri,
                     settings.JwksRefreshInterval,
                     settings.JwksMinRefetchInterval,
                     timeProvider,

@@ -35,6 +35,12 @@ internal sealed class JwtContent
     public DateTime? NotBefore { get; private set; }
     public DateTime? IssuedAt { get; private set; }
 
+    /// <summary>A Forge invocation token's <c>app</c> object (id, installation, environment); null when the token has none.</summary>
+    public ForgeAppClaims? ForgeApp { get; private set; }
+
+    /// <summary>A Forge invocation token's <c>principal</c>: the account id of the user the call acts for, when there is one.</summary>
+    public string? Principal { get; private set; }
+
     /// <summary>From <c>scope</c> (space-separated string) or else <c>scp</c> (string or array of strings).</summary>
     public IReadOnlyList<string> Scopes => _scope ?? _scp ?? [];
 
@@ -178,6 +184,8 @@ internal sealed class JwtContent
         Iat,
         Scope,
         Scp,
+        App,
+        Principal,
     }
 
     private static Member HeaderMember(ref Utf8JsonReader reader) =>
@@ -197,6 +205,8 @@ internal sealed class JwtContent
         : reader.ValueTextEquals("jti"u8) ? Member.Jti
         : reader.ValueTextEquals("scope"u8) ? Member.Scope
         : reader.ValueTextEquals("scp"u8) ? Member.Scp
+        : reader.ValueTextEquals("app"u8) ? Member.App
+        : reader.ValueTextEquals("principal"u8) ? Member.Principal
         : Member.Other;
 
     /// <summary>Reads the value the reader is on; false when a known member has a type RFC 7519/7515 does not allow.</summary>
@@ -257,6 +267,18 @@ internal sealed class JwtContent
 
                 _scp = scp;
                 return true;
+            case Member.App when type == JsonTokenType.StartObject:
+                // Read only when present (Forge tokens): other tokens pay two name comparisons, no more.
+                if (ForgeAppClaims.Read(ref reader) is not { } app)
+                {
+                    return false;
+                }
+
+                ForgeApp = app;
+                return true;
+            case Member.Principal when type == JsonTokenType.String:
+                Principal = reader.GetString();
+                return true;
             case Member.KeyLocation:
                 HasKeyLocationHeader = true;
                 reader.Skip();
@@ -265,7 +287,7 @@ internal sealed class JwtContent
                 HasCriticalHeader = true;
                 reader.Skip();
                 return true;
-            case Member.Other or Member.Scope or Member.Scp:
+            case Member.Other or Member.Scope or Member.Scp or Member.App or Member.Principal:
                 // Not ours to read (a scope of another type grants nothing): step over it, nested or not.
                 reader.Skip();
                 return true;

@@ -4,9 +4,10 @@ namespace JiraAuthFunctions.Inbound;
 /// The one entry point that authenticates an inbound request: it picks the integration's scheme
 /// (<see cref="VerificationMethod"/>) and hands the request to it. Bearer-token schemes go to
 /// <see cref="ITokenValidator"/>; an unknown integration too, so its answer stays the same as a
-/// bad token's.
+/// bad token's. Forge invocation tokens and an OAuth app's webhook tokens are bearer tokens too (TokenValidator with Forge's profile);
+/// a webhook secret signs the body (<see cref="WebhookSignatureVerifier"/>).
 /// </summary>
-public sealed class RequestAuthenticator(IntegrationRegistry integrations, ITokenValidator tokens) : IRequestAuthenticator
+public sealed class RequestAuthenticator(IntegrationRegistry integrations, ITokenValidator tokens, WebhookSignatureVerifier webhooks) : IRequestAuthenticator
 {
     /// <inheritdoc/>
     public bool NeedsBodyFirst(string integrationName) =>
@@ -22,15 +23,17 @@ public sealed class RequestAuthenticator(IntegrationRegistry integrations, IToke
 
         return integration.Verification switch
         {
-            // Jira's dynamic webhooks of an OAuth 2.0 app: a bearer JWT (HS256, the app's client secret),
-            // so the foundation's checks with the integration's claim policy.
-            VerificationMethod.OAuthApp => tokens.ValidateAsync(integrationName, request.Credentials("Bearer"), cancellationToken),
+            VerificationMethod.WebhookSecret => webhooks.VerifyAsync(integration, request, cancellationToken),
+
+            // SharedSecret, PublicKeys, Jwks, Forge, and an OAuth app's dynamic webhooks (HS256 with its
+            // client secret): bearer JWTs with the foundation's checks and the integration's claim policy.
             _ => tokens.ValidateAsync(integrationName, request.Credentials("Bearer"), cancellationToken),
         };
     }
 
     private static bool SignsBody(VerificationMethod method) => method switch
     {
+        VerificationMethod.WebhookSecret => true,
         _ => false,
     };
 }

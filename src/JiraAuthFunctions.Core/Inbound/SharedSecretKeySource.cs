@@ -59,6 +59,23 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
         return snapshot.Lookup(kid, now);
     }
 
+    /// <summary>
+    /// All usable keys, re-read from the store first when the last read is at least
+    /// <see cref="MinRefetchInterval"/> old: for a signature that names no version (X-Hub-Signature)
+    /// and matched none held, since it may be made with a version added since. The same bound as
+    /// an unknown kid, so failing signatures cannot turn into store traffic.
+    /// </summary>
+    public async ValueTask<KeyLookup> GetKeysAfterMismatchAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = _snapshot;
+        if (snapshot is not null && _timeProvider.GetUtcNow() - snapshot.LoadedAt >= MinRefetchInterval)
+        {
+            await RefreshAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await GetKeysAsync(null, cancellationToken).ConfigureAwait(false);
+    }
+
     // Single flight: concurrent callers wait for one store read instead of each making their own.
     private async ValueTask<Snapshot?> RefreshAsync(Snapshot? seen, CancellationToken cancellationToken)
     {

@@ -60,6 +60,12 @@ public sealed record CallerInfo(string? Kid, string? Issuer, string? Subject, st
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> Context { get; init; } = [];
 
+    /// <summary>
+    /// For schemes whose sender retries a delivery (a Jira webhook): the key its retries share,
+    /// checked against <see cref="IDeliveryLog"/> before the event is stored. Null: no retry check.
+    /// </summary>
+    public string? DeliveryKey { get; init; }
+
     /// <summary>From a token's claims (unverified until the check succeeds); the jti is hashed on demand.</summary>
     public static CallerInfo FromToken(string? kid, string? issuer, string? subject, string? jti, string? algorithm) =>
         new(Clip(kid), Clip(issuer), Clip(subject), null, Clip(algorithm)) { _jti = string.IsNullOrEmpty(jti) ? null : jti };

@@ -87,6 +87,15 @@ public sealed class TokenValidator : ITokenValidator
             return TokenCheck.Reject(reason, caller);
         }
 
+        if (integration.ForgeAppId is not null)
+        {
+            reason = CheckForgeApp(jwt, integration.ForgeAppId);
+            if (reason != ReasonCode.Accepted)
+            {
+                return TokenCheck.Reject(reason, caller);
+            }
+        }
+
         // Checked only now: jti, scopes and revocation mean something once the signature holds.
         var hasJti = !string.IsNullOrEmpty(jwt.Id);
         if (!hasJti && integration.RequiresJti)
@@ -114,7 +123,48 @@ public sealed class TokenValidator : ITokenValidator
             return TokenCheck.Reject(ReasonCode.ReplayedJti, caller);
         }
 
-        return TokenCheck.Accept(caller with { Scopes = scopes, ExpiresOn = expiresOn, Context = integration.Context });
+        return TokenCheck.Accept(caller with
+        {
+            Scopes = scopes,
+            ExpiresOn = expiresOn,
+            // The integration's fixed facts (an OAuth app's connection, or the shared empty list: no
+            // allocation for a plain token); a Forge call's verified app, installation and principal.
+            Context = integration.ForgeAppId is null ? integration.Context : ForgeContext(jwt),
+        });
+    }
+
+    // Forge's own rule on top of aud: the token's app.id names our app too, and it is installed somewhere.
+    private static ReasonCode CheckForgeApp(JwtContent jwt, string appId)
+    {
+        if (jwt.ForgeApp is not { Id: { } id, InstallationId: { Length: > 0 } })
+        {
+            return ReasonCode.MissingClaim;
+        }
+
+        return string.Equals(id, appId, StringComparison.Ordinal) ? ReasonCode.Accepted : ReasonCode.ForgeAppMismatch;
+    }
+
+    /// <summary>The verified facts of a Forge call the event's consumer routes by (names as in the event record's caller.context).</summary>
+    private static List<KeyValuePair<string, string>> ForgeContext(JwtContent jwt)
+    {
+        var app = jwt.ForgeApp!;
+        var context = new List<KeyValuePair<string, string>>(5)
+        {
+            new("appId", app.Id!),
+            new("installationId", CallerInfo.Clip(app.InstallationId)!),
+        };
+        Add(context, "environmentType", app.EnvironmentType);
+        Add(context, "environmentId", app.EnvironmentId);
+        Add(context, "principal", jwt.Principal);
+        return context;
+
+        static void Add(List<KeyValuePair<string, string>> context, string name, string? value)
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                context.Add(new(name, CallerInfo.Clip(value)!));
+            }
+        }
     }
 
     private static CallerInfo Describe(JwtContent jwt) =>

@@ -19,6 +19,7 @@ public static class EventIds
     public const int RevocationsReloaded = 220;
     public const int RevocationsReloadFailed = 221;
     public const int SinkWriteFailed = 230;
+    public const int DuplicateDeliveryAnswered = 250;
 
     // Secrets 300-399
     public const int SecretCreated = 300;

@@ -45,6 +45,15 @@ public enum ReasonCode
     NotAJiraEvent,
     SinkUnavailable,
 
+    // Signed webhooks (X-Hub-Signature) and Forge invocation tokens.
+    MissingSignature = 700,
+    MalformedSignature,
+    SignatureAlgorithmNotAllowed,
+    ForgeAppMismatch,
+
+    /// <summary>Not a rejection: a retry of a delivery already accepted, answered 202 with the first event id and not written again.</summary>
+    DuplicateDelivery,
+
     // Jira's dynamic webhooks, kept alive by the credentials job (log and health only, never a response).
     WebhookRefreshFailed = 800,
     WebhookExpired,
@@ -83,6 +92,11 @@ public static class ReasonCodes
         ReasonCode.BodyTooLarge => "body_too_large",
         ReasonCode.NotAJiraEvent => "not_a_jira_event",
         ReasonCode.SinkUnavailable => "sink_unavailable",
+        ReasonCode.MissingSignature => "missing_signature",
+        ReasonCode.MalformedSignature => "malformed_signature",
+        ReasonCode.SignatureAlgorithmNotAllowed => "signature_alg_not_allowed",
+        ReasonCode.ForgeAppMismatch => "forge_app_mismatch",
+        ReasonCode.DuplicateDelivery => "duplicate_delivery",
         ReasonCode.WebhookRefreshFailed => "webhook_refresh_failed",
         ReasonCode.WebhookExpired => "webhook_expired",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Reason code without a string."),

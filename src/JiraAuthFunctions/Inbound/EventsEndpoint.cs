@@ -13,6 +13,7 @@ namespace JiraAuthFunctions.Inbound;
 internal sealed class EventsEndpoint(
     IRequestAuthenticator authenticator,
     IEventSink sink,
+    IDeliveryLog deliveries,
     IOptions<InboundOptions> options,
     TimeProvider timeProvider,
     JiraAuthMetrics metrics,
@@ -74,6 +75,16 @@ internal sealed class EventsEndpoint(
 
     private async Task AcceptAsync(HttpContext context, string integration, CallerInfo caller, ReadOnlyMemory<byte> body, string requestId)
     {
+        // A sender's retry of a delivery already stored: the same answer as the first time, no second write.
+        if (caller.DeliveryKey is { } deliveryKey &&
+            await deliveries.FindAsync(integration, deliveryKey, context.RequestAborted) is { } firstEventId)
+        {
+            InboundLog.DuplicateDeliveryAnswered(logger, integration, DeliveryIdOf(caller), firstEventId, requestId);
+            metrics.Decision(integration, ReasonCode.DuplicateDelivery.ToCode(), StatusCodes.Status202Accepted);
+            await InboundResponses.WriteAcceptedAsync(context, firstEventId, requestId);
+            return;
+        }
+
         using var document = TryParse(body);
         var format = document is null ? JiraEventFormat.Unknown : JiraEventClassifier.Classify(document.RootElement);
         if (format == JiraEventFormat.Unknown)
@@ -102,6 +113,12 @@ internal sealed class EventsEndpoint(
             return;
         }
 
+        // Only now: had the write failed, the retry must still be free to store the event.
+        if (caller.DeliveryKey is { } stored)
+        {
+            await deliveries.RecordAsync(integration, stored, eventId, context.RequestAborted);
+        }
+
         InboundLog.EventAccepted(logger, eventId, integration, format.ToCode(), caller.Kid, caller.Issuer, caller.Subject, caller.JtiHash, requestId);
         metrics.Decision(integration, ReasonCode.Accepted.ToCode(), StatusCodes.Status202Accepted);
         await InboundResponses.WriteAcceptedAsync(context, eventId, requestId);
@@ -116,6 +133,9 @@ internal sealed class EventsEndpoint(
         metrics.Decision(reason == ReasonCode.UnknownIntegration ? "(unknown)" : integration, reason.ToCode(), status);
         return InboundResponses.WriteRejectionAsync(context, reason, requestId);
     }
+
+    private static string? DeliveryIdOf(CallerInfo caller) =>
+        caller.Context.FirstOrDefault(c => c.Key == "deliveryId").Value;
 
     /// <summary>The request as the authentication schemes see it: path and query as received, headers, the body when read.</summary>
     internal static InboundRequest RequestOf(HttpContext context, RentedBuffer? body)

@@ -15,7 +15,7 @@ internal static class InboundResponses
 
     public static int StatusCodeFor(ReasonCode reason) => reason switch
     {
-        ReasonCode.Accepted => StatusCodes.Status202Accepted,
+        ReasonCode.Accepted or ReasonCode.DuplicateDelivery => StatusCodes.Status202Accepted,
         ReasonCode.InsufficientScope => StatusCodes.Status403Forbidden,
         ReasonCode.KeysUnavailable or ReasonCode.SinkUnavailable => StatusCodes.Status503ServiceUnavailable,
         ReasonCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
@@ -27,7 +27,9 @@ internal static class InboundResponses
             or ReasonCode.BadSignature or ReasonCode.MissingClaim or ReasonCode.InvalidIssuer
             or ReasonCode.InvalidAudience or ReasonCode.TokenExpired or ReasonCode.TokenNotYetValid
             or ReasonCode.IssuedInFuture or ReasonCode.LifetimeExceeded or ReasonCode.MissingJti
-            or ReasonCode.ReplayedJti or ReasonCode.RevokedToken => StatusCodes.Status401Unauthorized,
+            or ReasonCode.ReplayedJti or ReasonCode.RevokedToken or ReasonCode.MissingSignature
+            or ReasonCode.MalformedSignature or ReasonCode.SignatureAlgorithmNotAllowed
+            or ReasonCode.ForgeAppMismatch => StatusCodes.Status401Unauthorized,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Reason code without a status."),
     };
 

@@ -31,7 +31,9 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FileRevocationList>>()));
         services.TryAddSingleton<ITokenValidator, TokenValidator>();
+        services.TryAddSingleton<WebhookSignatureVerifier>();
         services.TryAddSingleton<IRequestAuthenticator, RequestAuthenticator>();
+        services.TryAddSingleton<IDeliveryLog>(sp => new MemoryDeliveryLog(sp.GetRequiredService<TimeProvider>()));
         if (string.Equals(configuration["Events:Sink"], "Queue", StringComparison.OrdinalIgnoreCase))
         {
             services.TryAddSingleton<IEventSink>(sp => CreateQueueSink(configuration, sp));

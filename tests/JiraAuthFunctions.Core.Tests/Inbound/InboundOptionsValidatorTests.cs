@@ -107,7 +107,7 @@ public class InboundOptionsValidatorTests
         Assert.Equal(
             [
                 "Inbound:Integrations:a:Algorithms needs at least one algorithm.",
-                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys, Jwks or OAuthApp.",
+                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys, Jwks, OAuthApp, Forge or WebhookSecret.",
                 "Inbound:Integrations:b:Algorithms needs at least one algorithm.",
             ],
             Errors(options));
@@ -389,5 +389,85 @@ public class InboundOptionsValidatorTests
         Assert.Equal(
             ["Inbound:Integrations:jira-app:JiraConnection 'other' is not configured: add Jira:Connections:other:ClientId (the OAuth app's client id)."],
             validator.Validate(null, With("jira-app", OAuthApp("other"))).Failures);
+    }
+
+    private static IntegrationOptions Forge(string appId = ForgeTokens.AppId) => new()
+    {
+        Verification = VerificationMethod.Forge,
+        AppId = appId,
+    };
+
+    private static IntegrationOptions WebhookSecret() => new() { Verification = VerificationMethod.WebhookSecret };
+
+    [Fact]
+    public void Forge_with_only_an_app_id_and_a_webhook_secret_with_nothing_else_pass()
+    {
+        var options = new InboundOptions
+        {
+            Integrations = new(StringComparer.Ordinal) { ["forge"] = Forge(), ["hooks"] = WebhookSecret() },
+        };
+
+        Assert.Empty(Errors(options));
+    }
+
+    [Theory]
+    [InlineData("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")]
+    [InlineData("ari:cloud:ecosystem::app/")]
+    [InlineData("ari:cloud:ecosystem::app/not-a-uuid")]
+    [InlineData("ari:cloud:ecosystem::app/6F1C2A3B-4D5E-4F60-8A7B-9C0D1E2F3A4B")]
+    [InlineData("ari:cloud:ecosystem::app/{6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b}")]
+    [InlineData("ari:cloud:ecosystem::installation/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")]
+    public void Forge_app_id_must_have_the_ari_shape(string appId)
+    {
+        Assert.Equal(
+            [$"Inbound:Integrations:forge:AppId '{appId}' is not a Forge app id: use ari:cloud:ecosystem::app/<uuid> (lower-case), as in the app's manifest."],
+            Errors(With("forge", Forge(appId))));
+    }
+
+    [Fact]
+    public void Forge_without_an_app_id_and_with_settings_forge_fixes_lists_each_key()
+    {
+        var forge = Forge();
+        forge.AppId = null;
+        forge.Issuers = ["someone"];
+        forge.Audience = "x";
+        forge.Algorithms = ["HS256"];
+        forge.Replay = ReplayProtection.LongLivedToken;
+        forge.JwksUri = new Uri("http://forge.example.com/jwks.json");
+
+        var errors = Errors(With("forge", forge));
+
+        Assert.Equal(
+            [
+                "Inbound:Integrations:forge:AppId is required for Verification Forge: the app's id from its manifest, ari:cloud:ecosystem::app/<uuid>.",
+                "Inbound:Integrations:forge:Issuers is not used with Verification Forge (Forge sets them (issuer forge/invocation-token, audience AppId, RS256)): remove it.",
+                "Inbound:Integrations:forge:Audience is not used with Verification Forge (Forge sets them (issuer forge/invocation-token, audience AppId, RS256)): remove it.",
+                "Inbound:Integrations:forge:Algorithms is not used with Verification Forge (Forge sets them (issuer forge/invocation-token, audience AppId, RS256)): remove it.",
+                "Inbound:Integrations:forge:Replay must be PerRequest for Verification Forge: Forge mints a new token for every call.",
+                "Inbound:Integrations:forge:JwksUri must use https (plain http is allowed for loopback only); it is 'http://forge.example.com/jwks.json'.",
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void Webhook_secret_refuses_token_settings_and_a_bad_secret_name_naming_each_key()
+    {
+        var hooks = SharedSecret();
+        hooks.Verification = VerificationMethod.WebhookSecret;
+        hooks.SharedSecretName = "bad name";
+        hooks.AppId = ForgeTokens.AppId;
+
+        var errors = Errors(With("hooks", hooks));
+
+        Assert.Equal(
+            [
+                "Inbound:Integrations:hooks:Issuers is not used with Verification WebhookSecret (the body's X-Hub-Signature is the only check): remove it.",
+                "Inbound:Integrations:hooks:Audience is not used with Verification WebhookSecret (the body's X-Hub-Signature is the only check): remove it.",
+                "Inbound:Integrations:hooks:Algorithms is not used with Verification WebhookSecret (the body's X-Hub-Signature is the only check): remove it.",
+                "Inbound:Integrations:hooks:RequiredScopes is not used with Verification WebhookSecret (a webhook has no scopes): remove it.",
+                "Inbound:Integrations:hooks:SharedSecretName 'bad name' is not a valid secret name: use 1-127 letters, digits and '-'.",
+                "Inbound:Integrations:hooks:AppId is only used with Verification Forge: remove it.",
+            ],
+            errors);
     }
 }

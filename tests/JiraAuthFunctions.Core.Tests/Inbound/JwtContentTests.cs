@@ -121,4 +121,36 @@ public sealed class JwtContentTests
     {
         Assert.Equal(ReasonCode.EncryptedToken, JwtContent.TryRead("a.b.c.d.e", out _));
     }
+
+    [Fact]
+    public void Captures_a_forge_app_claim_and_principal_in_the_same_pass()
+    {
+        var content = Payload("""{"app":{"installationId":"ari:i","id":"ari:a","module":{"id":"not-the-app"},"environment":{"id":"ari:e","type":"DEVELOPMENT","x":[1]}},"principal":"acc-1","iss":"forge/invocation-token"}""");
+
+        Assert.Equal(new ForgeAppClaims("ari:a", "ari:i", "DEVELOPMENT", "ari:e"), content.ForgeApp);
+        Assert.Equal("acc-1", content.Principal);
+        Assert.Equal("forge/invocation-token", content.Issuer);
+    }
+
+    [Theory]
+    [InlineData("""{"app":"a string","principal":42}""")]
+    [InlineData("""{"app":["a"],"principal":{"accountId":"x"}}""")]
+    public void An_app_or_principal_of_another_shape_is_stepped_over_as_other_tokens_carry_them(string payload)
+    {
+        var content = Payload(payload);
+
+        Assert.Null(content.ForgeApp);
+        Assert.Null(content.Principal);
+    }
+
+    [Theory]
+    [InlineData("""{"app":{"id":"a","id":"b"}}""")]
+    [InlineData("""{"app":{"installationId":"a","installationId":"b"}}""")]
+    [InlineData("""{"app":{"id":1}}""")]
+    [InlineData("""{"app":{"environment":{"type":"PRODUCTION","type":"DEVELOPMENT"}}}""")]
+    [InlineData("""{"app":{"environment":"PRODUCTION"}}""")]
+    public void A_forge_app_claim_with_a_repeated_or_mistyped_member_is_malformed(string payload)
+    {
+        Assert.Equal(ReasonCode.MalformedToken, Read(Header, payload, out _));
+    }
 }

@@ -10,7 +10,8 @@ namespace JiraAuthFunctions.FunctionalTests.Support;
 /// One running app for the attack cases: <c>hs</c> (HS256, shared secret put into the app's own
 /// secret store, PerRequest), <c>rsa</c> (RS256, PEM), <c>ec</c> (ES256, JWK), and the Local
 /// environment's <c>demo-rule</c> (LongLivedToken, seeded secret), <c>jira-app</c> (OAuthApp: Jira's
-/// dynamic webhooks, HS256 with the client secret of Jira connection <c>attack-app</c>). The app's clock is a fake that
+/// dynamic webhooks, HS256 with the client secret of Jira connection <c>attack-app</c>), <c>hooks</c>
+/// (WebhookSecret, secret put into the store), <c>forge</c> (Forge, keys from a JWKS on loopback). The app's clock is a fake that
 /// starts at the real time, so revocation reloads are stepped, not waited for.
 /// </summary>
 public sealed class AttackApp : IAsyncLifetime
@@ -23,6 +24,11 @@ public sealed class AttackApp : IAsyncLifetime
     public const string OAuthConnection = "attack-app";
     public const string ClientSecret = "functional-oauth-client-secret-ATATT3xFfGF0-0123456789";
     public const string EcKid = "ec-1";
+    public const string HookSecret = "functional-webhook-secret-9876543210-zyxwvu";
+    public const string PreviousHookSecret = "functional-webhook-secret-before-rotation-42";
+    public const string ForgeKid = "forge-1";
+    public const string Hooks = "hooks";
+    public const string Forge = "forge";
 
     /// <summary>The LongLivedToken integration of appsettings.Local.json; the CLI knows it too.</summary>
     public const string Rule = "demo-rule";
@@ -32,6 +38,9 @@ public sealed class AttackApp : IAsyncLifetime
     public static readonly RSA Rsa = RSA.Create(2048);
     public static readonly ECDsa Ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     public static readonly ECDsa OtherEc = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    public static readonly RSA ForgeRsa = RSA.Create(2048);
+
+    private LoopbackJwks? _forgeJwks;
 
     public FakeTimeProvider Time { get; } = new(TimeProvider.System.GetUtcNow());
 
@@ -42,27 +51,43 @@ public sealed class AttackApp : IAsyncLifetime
 
     public string RuleSecret { get; private set; } = null!;
 
+    /// <summary>The secret store version of <see cref="HookSecret"/>.</summary>
+    public string HookKid { get; private set; } = null!;
+
     public DateTimeOffset Now => Time.GetUtcNow();
 
-    public static Dictionary<string, string?> Settings() => Integrations.Merge(
+    public static Dictionary<string, string?> Settings(Uri forgeJwks) => Integrations.Merge(
         // Framework logs at their most detailed too, so the log scan covers what ASP.NET Core would say.
         new() { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" },
         TestApp.SharedSecretIntegration("hs"),
         Integrations.PublicKey("rsa", "RS256", RsaKid, pem: Rsa.ExportSubjectPublicKeyInfoPem()),
         Integrations.PublicKey("ec", "ES256", EcKid, jwk: TestTokens.PublicJwk(Ec, EcKid)),
-        Integrations.OAuthApp(OAuthApp, OAuthConnection));
+        Integrations.OAuthApp(OAuthApp, OAuthConnection),
+        Integrations.WebhookSecret(Hooks),
+        Integrations.Forge(Forge, ForgeTokens.AppId, forgeJwks));
 
     public async Task InitializeAsync()
     {
-        App = await TestApp.StartAsync(Settings(), services => services.AddSingleton<TimeProvider>(Time));
+        _forgeJwks = await LoopbackJwks.StartAsync(TestTokens.Jwks(TestTokens.PublicJwk(ForgeRsa, ForgeKid)));
+        App = await TestApp.StartAsync(Settings(_forgeJwks.Uri), services => services.AddSingleton<TimeProvider>(Time));
         var store = App.Services.GetRequiredService<ISecretStore>();
         Kid = (await store.SetSecretAsync(SecretNames.ForIntegration("hs"), Secret)).Version;
         await store.SetSecretAsync(JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(OAuthConnection), ClientSecret);
+        // A rotation in progress: the previous version still verifies next to the current one.
+        await store.SetSecretAsync(SecretNames.ForIntegration(Hooks), PreviousHookSecret);
+        HookKid = (await store.SetSecretAsync(SecretNames.ForIntegration(Hooks), HookSecret)).Version;
         RuleSecret = (await store.GetSecretAsync(SecretNames.ForIntegration(Rule)))?.Value
             ?? throw new InvalidOperationException($"No seeded secret for {Rule}: the app must run in the Local environment (appsettings.Local.json).");
     }
 
-    public async Task DisposeAsync() => await App.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        if (_forgeJwks is not null)
+        {
+            await _forgeJwks.DisposeAsync();
+        }
+    }
 
     public Dictionary<string, object?> Claims() => TestTokens.Claims(Now);
 
@@ -103,6 +128,22 @@ public sealed class AttackApp : IAsyncLifetime
         change?.Invoke(claims);
         return claims;
     }
+
+    /// <summary>Forge claims at the app's clock, with one change.</summary>
+    public Dictionary<string, object?> ForgeClaims(Action<Dictionary<string, object?>>? change = null)
+    {
+        var claims = ForgeTokens.Claims(Now);
+        change?.Invoke(claims);
+        return claims;
+    }
+
+    /// <summary>A Forge invocation token signed with the key the loopback JWKS publishes (or another).</summary>
+    public string Fit(Dictionary<string, object?>? claims = null, RSA? key = null) =>
+        TestTokens.Create(TestTokens.Header("RS256", ForgeKid), claims ?? ForgeClaims(), TestTokens.Rsa(key ?? ForgeRsa));
+
+    /// <summary>X-Hub-Signature of the body as Jira computes it: sha256= and the lower-case hex HMAC-SHA256.</summary>
+    public static string HubSignature(string body, string secret = HookSecret) =>
+        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes(body)));
 
     /// <summary>A demo-rule token as the CLI would mint it: 30 days, issuer jira-auth-cli.</summary>
     public string RuleToken(string jti)

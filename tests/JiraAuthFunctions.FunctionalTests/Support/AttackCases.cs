@@ -4,9 +4,18 @@ using JiraAuthFunctions.Tests.Common;
 
 namespace JiraAuthFunctions.FunctionalTests.Support;
 
-/// <summary>One request of an attack case: where it goes and its Authorization header exactly.</summary>
+/// <summary>One request of an attack case: where it goes, its Authorization header exactly, other headers and the body.</summary>
 /// <param name="SendTwice">Sent once first (that one must be accepted); the second reply is the outcome.</param>
-public sealed record Attempt(string Integration, string? Authorization, bool SendTwice = false);
+public sealed record Attempt(string Integration, string? Authorization, bool SendTwice = false)
+{
+    /// <summary>Headers besides Authorization (a webhook's X-Hub-Signature and delivery id).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    public string Body { get; init; } = Http.WebhookEvent;
+
+    /// <summary>Another request sent first, which must be accepted (e.g. the delivery a later one claims to retry).</summary>
+    public Attempt? Before { get; init; }
+}
 
 /// <summary>
 /// The attack table over HTTP: each row names a request an attacker (or a legitimate caller) sends
@@ -15,6 +24,9 @@ public sealed record Attempt(string Integration, string? Authorization, bool Sen
 public static class AttackCases
 {
     public const string Accepted = "accepted";
+
+    /// <summary>A retry of a delivery already accepted: 202 with the first event id, event id 250 instead of 200.</summary>
+    public const string DuplicateDelivery = "duplicate_delivery";
 
     public static readonly (string Name, int Status, string Reason)[] Table =
     [
@@ -91,6 +103,37 @@ public static class AttackCases
         ("OAuth app webhook: tampered payload", 401, "bad_signature"),
         ("OAuth app webhook: jti replayed", 401, "replayed_jti"),
         ("OAuth app webhook: no Authorization header", 401, "missing_token"),
+
+        // Jira webhooks signed with a secret (X-Hub-Signature over the raw body).
+        ("good webhook signature", 202, Accepted),
+        ("good webhook signature, previous secret version", 202, Accepted),
+        ("webhook retry of an accepted delivery", 202, DuplicateDelivery),
+        ("webhook delivery id reused with another body", 202, Accepted),
+        ("webhook signed with the wrong secret", 401, "bad_signature"),
+        ("webhook signed with another integration's secret", 401, "bad_signature"),
+        ("webhook body changed by one byte", 401, "bad_signature"),
+        ("webhook body with one byte appended", 401, "bad_signature"),
+        ("webhook signature of an empty body", 401, "bad_signature"),
+        ("webhook without a signature", 401, "missing_signature"),
+        ("webhook with a bearer token instead of a signature", 401, "missing_signature"),
+        ("webhook signature sha1=", 401, "signature_alg_not_allowed"),
+        ("webhook signature without sha256= prefix", 401, "malformed_signature"),
+        ("webhook signature not hex", 401, "malformed_signature"),
+        ("webhook signature truncated", 401, "malformed_signature"),
+
+        // Forge invocation tokens (RS256 from the loopback JWKS standing in for Forge's).
+        ("good Forge token", 202, Accepted),
+        ("Forge token of another app", 401, "invalid_audience"),
+        ("Forge token, aud ours but app.id another app's", 401, "forge_app_mismatch"),
+        ("Forge token without installation", 401, "missing_claim"),
+        ("Forge token, wrong issuer", 401, "invalid_issuer"),
+        ("Forge token expired", 401, "token_expired"),
+        ("Forge token, HS256 keyed with the Forge public key", 401, "alg_not_allowed"),
+        ("Forge token, alg none", 401, "alg_not_allowed"),
+        ("Forge token signed by another key", 401, "bad_signature"),
+        ("Forge token, tampered payload", 401, "bad_signature"),
+        ("Forge token replayed", 401, "replayed_jti"),
+        ("Forge token at the webhook integration", 401, "missing_signature"),
     ];
 
     public static IEnumerable<object[]> Rows => Table.Select(row => new object[] { row.Name, row.Status, row.Reason });
@@ -177,6 +220,38 @@ public static class AttackCases
             "OAuth app webhook: tampered payload" => App(TamperedWebhookPayload(f)),
             "OAuth app webhook: jti replayed" => new Attempt(AttackApp.OAuthApp, Http.Bearer(f.Webhook(f.WebhookClaims(c => c["jti"] = Guid.NewGuid().ToString("N")))), SendTwice: true),
             "OAuth app webhook: no Authorization header" => new Attempt(AttackApp.OAuthApp, null),
+            "good webhook signature" => Hook(AttackApp.HubSignature(Http.WebhookEvent)),
+            "good webhook signature, previous secret version" => Hook(AttackApp.HubSignature(Http.WebhookEvent, AttackApp.PreviousHookSecret)),
+            "webhook retry of an accepted delivery" => Hook(AttackApp.HubSignature(Http.WebhookEvent)) with { SendTwice = true },
+            "webhook delivery id reused with another body" => ReusedDeliveryId(f),
+            "webhook signed with the wrong secret" => Hook(AttackApp.HubSignature(Http.WebhookEvent, "another-secret-of-about-the-same-length-0000")),
+            "webhook signed with another integration's secret" => Hook(AttackApp.HubSignature(Http.WebhookEvent, AttackApp.Secret)),
+            "webhook body changed by one byte" => Hook(AttackApp.HubSignature(Http.WebhookEvent)) with { Body = Http.WebhookEvent.Replace("OPS-1", "OPS-2", StringComparison.Ordinal) },
+            "webhook body with one byte appended" => Hook(AttackApp.HubSignature(Http.WebhookEvent)) with { Body = Http.WebhookEvent + " " },
+            "webhook signature of an empty body" => Hook(AttackApp.HubSignature("")),
+            "webhook without a signature" => Hook(null),
+            "webhook with a bearer token instead of a signature" => Hook(null) with { Authorization = Http.Bearer(f.Hs()) },
+            "webhook signature sha1=" => Hook("sha1=" + Convert.ToHexStringLower(HMACSHA1.HashData(Encoding.UTF8.GetBytes(AttackApp.HookSecret), Encoding.UTF8.GetBytes(Http.WebhookEvent)))),
+            "webhook signature without sha256= prefix" => Hook(AttackApp.HubSignature(Http.WebhookEvent)["sha256=".Length..]),
+            "webhook signature not hex" => Hook("sha256=" + new string('z', 64)),
+            "webhook signature truncated" => Hook(AttackApp.HubSignature(Http.WebhookEvent)[..^2]),
+            "good Forge token" => Fit(f.Fit()),
+            "Forge token of another app" => Fit(f.Fit(ForgeTokens.Claims(now, ForgeTokens.OtherAppId))),
+            "Forge token, aud ours but app.id another app's" => Fit(f.Fit(f.ForgeClaims(c => c["app"] = ForgeTokens.App(ForgeTokens.OtherAppId)))),
+            "Forge token without installation" => Fit(f.Fit(f.ForgeClaims(c => ((Dictionary<string, object?>)c["app"]!).Remove("installationId")))),
+            "Forge token, wrong issuer" => Fit(f.Fit(f.ForgeClaims(c => c["iss"] = "forge/other-token"))),
+            "Forge token expired" => Fit(f.Fit(f.ForgeClaims(c =>
+            {
+                c["iat"] = c["nbf"] = (now - TimeSpan.FromMinutes(10)).ToUnixTimeSeconds();
+                c["exp"] = (now - TimeSpan.FromMinutes(2)).ToUnixTimeSeconds();
+            }))),
+            "Forge token, HS256 keyed with the Forge public key" => Fit(TestTokens.Create(TestTokens.Header("HS256", AttackApp.ForgeKid), f.ForgeClaims(),
+                TestTokens.Hmac(AttackApp.ForgeRsa.ExportSubjectPublicKeyInfoPem()))),
+            "Forge token, alg none" => Fit(TestTokens.Create(TestTokens.Header("none", AttackApp.ForgeKid), f.ForgeClaims(), sign: null)),
+            "Forge token signed by another key" => Fit(f.Fit(key: AttackApp.Rsa)),
+            "Forge token, tampered payload" => Fit(TamperedForgePayload(f)),
+            "Forge token replayed" => Fit(f.Fit()) with { SendTwice = true },
+            "Forge token at the webhook integration" => new Attempt(AttackApp.Hooks, Http.Bearer(f.Fit())),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such case."),
         };
     }
@@ -185,20 +260,31 @@ public static class AttackCases
     public static async Task<IReadOnlyList<Reply>> SendAsync(AttackApp f, Attempt attempt)
     {
         var replies = new List<Reply>();
+        if (attempt.Before is { } before)
+        {
+            var first = await f.App.PostEventAsync(before.Integration, before.Authorization, before.Body, headers: before.Headers);
+            Outcome.AssertAccepted(f.App, first, before.Integration);
+            replies.Add(first);
+        }
+
         if (attempt.SendTwice)
         {
-            var first = await f.App.PostEventAsync(attempt.Integration, attempt.Authorization);
+            var first = await f.App.PostEventAsync(attempt.Integration, attempt.Authorization, attempt.Body, headers: attempt.Headers);
             Outcome.AssertAccepted(f.App, first, attempt.Integration);
             replies.Add(first);
         }
 
-        replies.Add(await f.App.PostEventAsync(attempt.Integration, attempt.Authorization));
+        replies.Add(await f.App.PostEventAsync(attempt.Integration, attempt.Authorization, attempt.Body, headers: attempt.Headers));
         return replies;
     }
 
     public static void AssertOutcome(AttackApp f, Attempt attempt, Reply reply, int status, string reason)
     {
-        if (status == 202)
+        if (reason == DuplicateDelivery)
+        {
+            Outcome.AssertDuplicate(f.App, reply, attempt.Integration);
+        }
+        else if (status == 202)
         {
             Outcome.AssertAccepted(f.App, reply, attempt.Integration);
         }
@@ -215,6 +301,32 @@ public static class AttackCases
     private static string TamperedWebhookPayload(AttackApp f)
     {
         var token = f.Webhook(f.WebhookClaims(c => c["sub"] = "aaaaaaaaaaaa"));
+        return FlipAt(token, token.IndexOf("YWFh", token.IndexOf('.'), StringComparison.Ordinal));
+    }
+
+    private static Attempt Fit(string token) => new(AttackApp.Forge, Http.Bearer(token));
+
+    /// <summary>A webhook delivery with this signature (null: none) and a fresh delivery id.</summary>
+    private static Attempt Hook(string? signature) =>
+        new(AttackApp.Hooks, null) { Headers = Http.Delivery(signature, Guid.NewGuid().ToString()) };
+
+    // A delivery id of an accepted delivery, sent with another (correctly signed) body: the id is
+    // not signed, so it alone must not make a new event look like a retry and be dropped.
+    private static Attempt ReusedDeliveryId(AttackApp f)
+    {
+        var deliveryId = Guid.NewGuid().ToString();
+        var other = Http.WebhookEvent.Replace("Disk full", "Disk almost full", StringComparison.Ordinal);
+        return new Attempt(AttackApp.Hooks, null)
+        {
+            Headers = Http.Delivery(AttackApp.HubSignature(other), deliveryId),
+            Body = other,
+            Before = new Attempt(AttackApp.Hooks, null) { Headers = Http.Delivery(AttackApp.HubSignature(Http.WebhookEvent), deliveryId) },
+        };
+    }
+
+    private static string TamperedForgePayload(AttackApp f)
+    {
+        var token = f.Fit(f.ForgeClaims(c => c["principal"] = "aaaaaaaaaaaa"));
         return FlipAt(token, token.IndexOf("YWFh", token.IndexOf('.'), StringComparison.Ordinal));
     }
 

@@ -35,11 +35,23 @@ public static class Http
 
     public static string Bearer(string token) => "Bearer " + token;
 
-    public static Task<Reply> PostEventAsync(this TestApp app, string integration, string? authorization, string body = WebhookEvent, string? invocationId = null) =>
-        PostEventAsync(app.Client, integration, authorization, body, invocationId);
+    /// <summary>The headers of a Jira webhook delivery: its signature and its delivery id.</summary>
+    public static Dictionary<string, string> Delivery(string? signature, string deliveryId)
+    {
+        var headers = new Dictionary<string, string> { ["X-Atlassian-Webhook-Identifier"] = deliveryId };
+        if (signature is not null)
+        {
+            headers["X-Hub-Signature"] = signature;
+        }
 
-    /// <summary>POST /api/jira/events/{integration} with the Authorization header exactly as given (null: none).</summary>
-    public static async Task<Reply> PostEventAsync(HttpClient client, string integration, string? authorization, string body = WebhookEvent, string? invocationId = null, CancellationToken cancellationToken = default)
+        return headers;
+    }
+
+    public static Task<Reply> PostEventAsync(this TestApp app, string integration, string? authorization, string body = WebhookEvent, string? invocationId = null, IReadOnlyDictionary<string, string>? headers = null) =>
+        PostEventAsync(app.Client, integration, authorization, body, invocationId, headers);
+
+    /// <summary>POST /api/jira/events/{integration} with the Authorization header exactly as given (null: none) and any other headers.</summary>
+    public static async Task<Reply> PostEventAsync(HttpClient client, string integration, string? authorization, string body = WebhookEvent, string? invocationId = null, IReadOnlyDictionary<string, string>? headers = null, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/jira/events/{integration}")
         {
@@ -50,15 +62,20 @@ public static class Http
             Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
         }
 
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            Assert.True(request.Headers.TryAddWithoutValidation(name, value));
+        }
+
         if (invocationId is not null)
         {
             request.Headers.Add("X-Azure-Functions-InvocationId", invocationId);
         }
 
         using var response = await client.SendAsync(request, cancellationToken);
-        var headers = response.Headers.Concat(response.Content.Headers)
+        var replyHeaders = response.Headers.Concat(response.Content.Headers)
             .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v)))
             .ToList();
-        return new Reply((int)response.StatusCode, headers, await response.Content.ReadAsStringAsync(cancellationToken));
+        return new Reply((int)response.StatusCode, replyHeaders, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 }

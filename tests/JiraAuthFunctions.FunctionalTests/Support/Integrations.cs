@@ -36,6 +36,20 @@ public static class Integrations
         [$"Jira:Connections:{connection}:ClientId"] = clientId,
     };
 
+    /// <summary>A WebhookSecret integration: its secret (inbound-{name}) is put into the store by the test.</summary>
+    public static Dictionary<string, string?> WebhookSecret(string name) => new()
+    {
+        [$"Inbound:Integrations:{name}:Verification"] = "WebhookSecret",
+    };
+
+    /// <summary>A Forge integration for the app id, with its JWKS at <paramref name="jwksUri"/> instead of Forge's.</summary>
+    public static Dictionary<string, string?> Forge(string name, string appId, Uri jwksUri) => new()
+    {
+        [$"Inbound:Integrations:{name}:Verification"] = "Forge",
+        [$"Inbound:Integrations:{name}:AppId"] = appId,
+        [$"Inbound:Integrations:{name}:JwksUri"] = jwksUri.ToString(),
+    };
+
     public static Dictionary<string, string?> Merge(params Dictionary<string, string?>[] parts) =>
         parts.SelectMany(p => p).ToDictionary();
 }

@@ -28,6 +28,19 @@ public static class Outcome
         Assert.Equal(reply.EventId, entry["EventId"]);
     }
 
+    /// <summary>A retry of an accepted delivery: 202 with the first event id, one 250 line, no accepted or rejected line.</summary>
+    public static void AssertDuplicate(TestApp app, Reply reply, string integration)
+    {
+        Assert.True(reply.Status == 202, $"Expected 202, got {reply.Status}: {reply.Body}");
+        Assert.Null(reply.Header("WWW-Authenticate"));
+        Assert.Equal(["eventId", "requestId"], reply.Json().EnumerateObject().Select(p => p.Name));
+        Assert.Empty(DecisionsFor(app, reply.RequestId));
+        var entry = Assert.Single(app.Logs.WithEventId(EventIds.DuplicateDeliveryAnswered), e => e["RequestId"] == reply.RequestId);
+        Assert.Equal(integration, entry["Integration"]);
+        Assert.Equal(reply.EventId, entry["EventId"]);
+        Assert.Single(app.Logs.WithEventId(EventIds.EventAccepted), e => e["EventId"] == reply.EventId);
+    }
+
     public static void AssertRejected(TestApp app, Reply reply, string integration, int status, string reason)
     {
         Assert.True(reply.Status == status, $"Expected {status} ({reason}), got {reply.Status}: {reply.Body}; log: {DescribeLog(app, reply)}");
