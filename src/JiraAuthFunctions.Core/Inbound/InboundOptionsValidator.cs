@@ -51,7 +51,18 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 
         if (options.Verification is null)
         {
-            errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys or Jwks.");
+            errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys, Jwks or Connect.");
+        }
+
+        if (options.MaxTokenLifetime <= TimeSpan.Zero || options.MaxTokenLifetime > TimeSpan.FromDays(366))
+        {
+            errors.Add($"{key}:MaxTokenLifetime must be more than zero and at most 366 days; it is {options.MaxTokenLifetime}.");
+        }
+
+        if (options.Verification == VerificationMethod.Connect)
+        {
+            ValidateConnect(key, options, errors);
+            return;
         }
 
         if (options.Issuers.Count == 0 || options.Issuers.Any(string.IsNullOrWhiteSpace))
@@ -62,11 +73,6 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         if (string.IsNullOrWhiteSpace(options.Audience))
         {
             errors.Add($"{key}:Audience is required.");
-        }
-
-        if (options.MaxTokenLifetime <= TimeSpan.Zero || options.MaxTokenLifetime > TimeSpan.FromDays(366))
-        {
-            errors.Add($"{key}:MaxTokenLifetime must be more than zero and at most 366 days; it is {options.MaxTokenLifetime}.");
         }
 
         if (options.RequiredScopes.Any(s => string.IsNullOrWhiteSpace(s) || s.Contains(' ', StringComparison.Ordinal)))
@@ -118,6 +124,55 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
                 }
 
                 break;
+        }
+    }
+
+    // A Connect token's issuer is the tenant's clientKey and its algorithm is fixed by the protocol
+    // (RS256 for lifecycle calls, HS256 for requests): settings for bearer tokens would mean nothing
+    // here, so they are refused rather than silently ignored.
+    private static void ValidateConnect(string key, IntegrationOptions options, List<string> errors)
+    {
+        if (options.BaseUrl is null || !options.BaseUrl.IsAbsoluteUri || options.BaseUrl.Scheme != Uri.UriSchemeHttps)
+        {
+            errors.Add($"{key}:BaseUrl is required for Verification Connect: the app descriptor's https baseUrl, e.g. https://<app>.azurewebsites.net/api/connect/<integration>.");
+        }
+        else if (!string.IsNullOrEmpty(options.BaseUrl.Query) || !string.IsNullOrEmpty(options.BaseUrl.Fragment))
+        {
+            errors.Add($"{key}:BaseUrl must not have a query or fragment; it is '{options.BaseUrl}'.");
+        }
+
+        if (!options.InstallKeysBaseUrl.IsAbsoluteUri)
+        {
+            errors.Add($"{key}:InstallKeysBaseUrl must be an absolute URL (default {IntegrationOptions.DefaultInstallKeysBaseUrl}).");
+        }
+        else if (options.InstallKeysBaseUrl.Scheme != Uri.UriSchemeHttps && !options.InstallKeysBaseUrl.IsLoopback)
+        {
+            errors.Add($"{key}:InstallKeysBaseUrl must use https (plain http is allowed for loopback only); it is '{options.InstallKeysBaseUrl}'.");
+        }
+
+        foreach (var route in options.ContextQshRoutes)
+        {
+            if (string.IsNullOrEmpty(route) || route[0] != '/' || route.Contains('?', StringComparison.Ordinal))
+            {
+                errors.Add($"{key}:ContextQshRoutes entries are paths relative to BaseUrl starting with '/', without a query; '{route}' is not.");
+            }
+        }
+
+        foreach (var (setting, isSet) in new[]
+        {
+            ("Issuers", options.Issuers.Count > 0),
+            ("Audience", options.Audience is not null),
+            ("Algorithms", options.Algorithms.Count > 0),
+            ("RequiredScopes", options.RequiredScopes.Count > 0),
+            ("SharedSecretName", options.SharedSecretName is not null),
+            ("PublicKeys", options.PublicKeys.Count > 0),
+            ("JwksUri", options.JwksUri is not null),
+        })
+        {
+            if (isSet)
+            {
+                errors.Add($"{key}:{setting} does not apply to Verification Connect (issuers are tenants' clientKeys, algorithms are fixed by Connect): remove it.");
+            }
         }
     }
 

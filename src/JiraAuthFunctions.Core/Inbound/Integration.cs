@@ -6,8 +6,9 @@ namespace JiraAuthFunctions.Inbound;
 /// <summary>One configured integration, ready to check tokens: built once at start, read-only after.</summary>
 public sealed class Integration
 {
-    public Integration(string name, IntegrationOptions options, ISigningKeySource keys, TimeSpan clockSkew)
+    public Integration(string name, IntegrationOptions options, ISigningKeySource keys, TimeSpan clockSkew, Connect.ConnectApp? connect = null)
     {
+        Connect = connect;
         Name = name;
         Keys = keys;
         Verification = options.Verification!.Value;
@@ -40,4 +41,7 @@ public sealed class Integration
     public ReplayProtection Replay { get; }
     public TimeSpan ClockSkew { get; }
     public TokenValidationParameters Parameters { get; }
+
+    /// <summary>For <see cref="VerificationMethod.Connect"/>: the app's base URL, tenants and install keys; null otherwise.</summary>
+    public Connect.ConnectApp? Connect { get; }
 }

@@ -35,6 +35,9 @@ internal sealed class JwtContent
     public DateTime? NotBefore { get; private set; }
     public DateTime? IssuedAt { get; private set; }
 
+    /// <summary>Atlassian Connect's query string hash claim.</summary>
+    public string? Qsh { get; private set; }
+
     /// <summary>From <c>scope</c> (space-separated string) or else <c>scp</c> (string or array of strings).</summary>
     public IReadOnlyList<string> Scopes => _scope ?? _scp ?? [];
 
@@ -178,6 +181,7 @@ internal sealed class JwtContent
         Iat,
         Scope,
         Scp,
+        Qsh,
     }
 
     private static Member HeaderMember(ref Utf8JsonReader reader) =>
@@ -197,6 +201,7 @@ internal sealed class JwtContent
         : reader.ValueTextEquals("jti"u8) ? Member.Jti
         : reader.ValueTextEquals("scope"u8) ? Member.Scope
         : reader.ValueTextEquals("scp"u8) ? Member.Scp
+        : reader.ValueTextEquals("qsh"u8) ? Member.Qsh
         : Member.Other;
 
     /// <summary>Reads the value the reader is on; false when a known member has a type RFC 7519/7515 does not allow.</summary>
@@ -256,6 +261,9 @@ internal sealed class JwtContent
                 }
 
                 _scp = scp;
+                return true;
+            case Member.Qsh when type == JsonTokenType.String:
+                Qsh = reader.GetString();
                 return true;
             case Member.KeyLocation:
                 HasKeyLocationHeader = true;

@@ -6,7 +6,7 @@ namespace JiraAuthFunctions.Inbound;
 /// <see cref="ITokenValidator"/>; an unknown integration too, so its answer stays the same as a
 /// bad token's.
 /// </summary>
-public sealed class RequestAuthenticator(IntegrationRegistry integrations, ITokenValidator tokens) : IRequestAuthenticator
+public sealed class RequestAuthenticator(IntegrationRegistry integrations, ITokenValidator tokens, Connect.ConnectTokenValidator connect) : IRequestAuthenticator
 {
     /// <inheritdoc/>
     public bool NeedsBodyFirst(string integrationName) =>
@@ -22,6 +22,7 @@ public sealed class RequestAuthenticator(IntegrationRegistry integrations, IToke
 
         return integration.Verification switch
         {
+            VerificationMethod.Connect => connect.ValidateRequestAsync(integration, request, cancellationToken),
             _ => tokens.ValidateAsync(integrationName, request.Credentials("Bearer"), cancellationToken),
         };
     }

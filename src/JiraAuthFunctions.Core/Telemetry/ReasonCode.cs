@@ -44,6 +44,14 @@ public enum ReasonCode
     BodyTooLarge,
     NotAJiraEvent,
     SinkUnavailable,
+
+    // Atlassian Connect: tenants, the query string hash, lifecycle calls.
+    QshMismatch = 600,
+    UnknownTenant,
+    ContextQshNotAllowed,
+    ClientKeyMismatch,
+    InvalidLifecyclePayload,
+    InstallKeyUnavailable,
 }
 
 public static class ReasonCodes
@@ -79,6 +87,12 @@ public static class ReasonCodes
         ReasonCode.BodyTooLarge => "body_too_large",
         ReasonCode.NotAJiraEvent => "not_a_jira_event",
         ReasonCode.SinkUnavailable => "sink_unavailable",
+        ReasonCode.QshMismatch => "qsh_mismatch",
+        ReasonCode.UnknownTenant => "unknown_tenant",
+        ReasonCode.ContextQshNotAllowed => "context_qsh_not_allowed",
+        ReasonCode.ClientKeyMismatch => "client_key_mismatch",
+        ReasonCode.InvalidLifecyclePayload => "invalid_lifecycle_payload",
+        ReasonCode.InstallKeyUnavailable => "install_key_unavailable",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Reason code without a string."),
     };
 }
