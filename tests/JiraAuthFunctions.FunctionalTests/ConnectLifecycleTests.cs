@@ -35,6 +35,8 @@ public sealed class ConnectLifecycleTests(AttackApp f) : IClassFixture<AttackApp
         Assert.Equal(401, await EventStatusAsync(Tenant, first));
         Assert.Equal(204, (await LifecycleAsync("installed", Signed(Tenant), ConnectCalls.Payload(Tenant, first, "installed"))).Status);
         Assert.Equal(202, await EventStatusAsync(Tenant, first));
+        var records = string.Concat(Directory.GetFiles(Path.Combine(f.App.DataPath, "events"), "*.jsonl").Select(File.ReadAllText));
+        Assert.Contains($"\"context\":{{\"connect.clientKey\":\"{Tenant}\",\"connect.baseUrl\":\"https://tenant-site.atlassian.net\"}}", records, StringComparison.Ordinal);
 
         // A signed reinstall carries a new secret: the old one stops verifying at once.
         Assert.Equal(204, (await LifecycleAsync("installed", Signed(Tenant), ConnectCalls.Payload(Tenant, second, "installed"))).Status);

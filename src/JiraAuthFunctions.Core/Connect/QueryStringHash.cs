@@ -27,18 +27,25 @@ public static class QueryStringHash
 
     /// <summary>The hex SHA-256 of <see cref="CanonicalRequest"/>.</summary>
     public static string Compute(string method, string appRelativePath, string query) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalRequest(method, appRelativePath, query))));
+        Convert.ToHexStringLower(Hash(method, appRelativePath, query));
 
-    /// <summary>Whether <paramref name="qsh"/> is the hash of this request; compared in fixed time.</summary>
+    /// <summary>Whether <paramref name="qsh"/> (lower-case hex, as Atlassian writes it) is the hash of this request; compared in fixed time.</summary>
     public static bool Matches(string qsh, string method, string appRelativePath, string query)
     {
-        var expected = Encoding.ASCII.GetBytes(Compute(method, appRelativePath, query));
-        var given = Encoding.UTF8.GetBytes(qsh);
-        return CryptographicOperations.FixedTimeEquals(expected, given);
+        Span<byte> given = stackalloc byte[32];
+        if (qsh.Length != 64 || qsh.AsSpan().ContainsAnyInRange('A', 'F') || Convert.FromHexString(qsh, given, out _, out var written) != System.Buffers.OperationStatus.Done || written != 32)
+        {
+            return false;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(Hash(method, appRelativePath, query), given);
     }
 
     public static string CanonicalRequest(string method, string appRelativePath, string query) =>
         method.ToUpperInvariant() + "&" + CanonicalPath(appRelativePath) + "&" + CanonicalQuery(query);
+
+    private static byte[] Hash(string method, string appRelativePath, string query) =>
+        SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalRequest(method, appRelativePath, query)));
 
     public static string CanonicalPath(string path)
     {
@@ -48,7 +55,11 @@ public static class QueryStringHash
         }
 
         // An unencoded '&' in the path would otherwise make /a&b=c?d=e and /a?b=c&d=e hash alike.
-        path = path.Replace("&", "%26", StringComparison.Ordinal);
+        if (path.Contains('&', StringComparison.Ordinal))
+        {
+            path = path.Replace("&", "%26", StringComparison.Ordinal);
+        }
+
         if (path[0] != '/')
         {
             path = "/" + path;
@@ -60,44 +71,49 @@ public static class QueryStringHash
     /// <param name="query">The query as received, without the leading <c>?</c>.</param>
     public static string CanonicalQuery(string query)
     {
-        var parameters = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        if (query.Length == 0)
+        {
+            return "";
+        }
+
+        // Sorting (name, value) pairs ordinally sorts by name and, within a repeated name, by value.
+        var parameters = new List<(string Name, string Value)>();
         foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             var name = Decode(equals < 0 ? pair : pair[..equals]);
-            var value = equals < 0 ? "" : Decode(pair[(equals + 1)..]);
-            if (name == "jwt")
+            if (name != "jwt")
             {
-                continue;
+                parameters.Add((name, equals < 0 ? "" : Decode(pair[(equals + 1)..])));
             }
-
-            if (!parameters.TryGetValue(name, out var values))
-            {
-                parameters[name] = values = [];
-            }
-
-            values.Add(value);
         }
 
-        var canonical = new StringBuilder();
-        foreach (var (name, values) in parameters)
+        parameters.Sort(static (a, b) =>
         {
-            if (canonical.Length > 0)
-            {
-                canonical.Append('&');
-            }
+            var byName = string.CompareOrdinal(a.Name, b.Name);
+            return byName != 0 ? byName : string.CompareOrdinal(a.Value, b.Value);
+        });
 
-            values.Sort(StringComparer.Ordinal);
-            canonical.Append(Encode(name)).Append('=');
-            for (var i = 0; i < values.Count; i++)
+        var canonical = new StringBuilder(query.Length + 16);
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var (name, value) = parameters[i];
+            if (i > 0 && parameters[i - 1].Name == name)
+            {
+                canonical.Append(',');
+            }
+            else
             {
                 if (i > 0)
                 {
-                    canonical.Append(',');
+                    canonical.Append('&');
                 }
 
-                canonical.Append(Encode(values[i]));
+                AppendEncoded(canonical, name);
+                canonical.Append('=');
             }
+
+            AppendEncoded(canonical, value);
         }
 
         return canonical.ToString();
@@ -127,11 +143,11 @@ public static class QueryStringHash
     }
 
     // As a form decoder does: '+' is a space, then percent-decoding (an invalid sequence stays as it is).
-    private static string Decode(string value) => Uri.UnescapeDataString(value.Replace('+', ' '));
+    private static string Decode(string value) =>
+        value.AsSpan().IndexOfAny('%', '+') < 0 ? value : Uri.UnescapeDataString(value.Replace('+', ' '));
 
-    private static string Encode(string value)
+    private static void AppendEncoded(StringBuilder encoded, string value)
     {
-        var encoded = new StringBuilder(value.Length);
         Span<byte> utf8 = stackalloc byte[4];
         for (var i = 0; i < value.Length; i++)
         {
@@ -147,10 +163,10 @@ public static class QueryStringHash
                 : Encoding.UTF8.GetBytes(value.AsSpan(i, 1), utf8);
             foreach (var b in utf8[..length])
             {
-                encoded.Append('%').Append(Convert.ToHexString([b]));
+                encoded.Append('%').Append(UpperHex[b >> 4]).Append(UpperHex[b & 0xF]);
             }
         }
-
-        return encoded.ToString();
     }
+
+    private const string UpperHex = "0123456789ABCDEF";
 }
