@@ -26,8 +26,14 @@ namespace JiraAuthFunctions.Benchmarks;
 /// <item><c>ObviousCall</c>: <c>JsonWebTokenHandler.ValidateTokenAsync</c> with equivalent
 /// parameters, the call most code makes, for comparison.</item>
 /// </list>
+/// With <c>Algorithm = Connect</c> the token is an Atlassian Connect JWT (HS256 with a tenant's
+/// shared secret, a <c>qsh</c> claim) for a webhook request with a query, and <c>TokenValidator</c>
+/// is the Connect check of that request: tenant by <c>iss</c> (held in memory), signature, times,
+/// and the query string hash of method, path and query. <c>RawCrypto</c> is the keyed HMAC of the
+/// same signing input; <c>ObviousCall</c> checks the signature, issuer and times but not the qsh.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class ValidationBenchmarks
 {
     private const string Integration = "bench";
@@ -44,12 +50,26 @@ public class ValidationBenchmarks
     private JsonWebTokenHandler _handler = new();
     private TokenValidationParameters? _parameters;
 
-    [Params("HS256", "ES256", "RS256")]
+    private Integration? _connectIntegration;
+    private JiraAuthFunctions.Connect.ConnectTokenValidator? _connectValidator;
+    private InboundRequest? _connectRequest;
+
+    [ParamsSource(nameof(Algorithms))]
     public string Algorithm { get; set; } = "HS256";
+
+    /// <summary>Every algorithm, or those in <c>JIRAAUTH_BENCH_ALGORITHMS</c> (comma-separated) to run some rows only.</summary>
+    public static IEnumerable<string> Algorithms =>
+        Environment.GetEnvironmentVariable("JIRAAUTH_BENCH_ALGORITHMS")?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? ["HS256", "ES256", "RS256", "Connect"];
 
     [GlobalSetup]
     public void Setup()
     {
+        if (Algorithm == "Connect")
+        {
+            ConnectSetup();
+            return;
+        }
+
         var (signingKey, verifyingKey, integration) = Algorithm switch
         {
             "HS256" => HmacSetup(),
@@ -106,7 +126,7 @@ public class ValidationBenchmarks
 
         switch (Algorithm)
         {
-            case "HS256":
+            case "HS256" or "Connect":
                 Span<byte> mac = stackalloc byte[32];
                 _hmac!.TryComputeHash(input, mac, out _);
                 return CryptographicOperations.FixedTimeEquals(mac, signature);
@@ -120,7 +140,7 @@ public class ValidationBenchmarks
     [Benchmark]
     public bool RawHmacOneShot()
     {
-        if (Algorithm != "HS256")
+        if (Algorithm is not ("HS256" or "Connect"))
         {
             return RawCrypto();
         }
@@ -136,7 +156,9 @@ public class ValidationBenchmarks
     }
 
     [Benchmark]
-    public async Task<bool> TokenValidator() => (await _validator!.ValidateAsync(Integration, _token)).Succeeded;
+    public async Task<bool> TokenValidator() => Algorithm == "Connect"
+        ? (await _connectValidator!.ValidateRequestAsync(_connectIntegration!, _connectRequest!)).Succeeded
+        : (await _validator!.ValidateAsync(Integration, _token)).Succeeded;
 
     [Benchmark]
     public async Task<bool> ObviousCall() => (await _handler.ValidateTokenAsync(_token, _parameters)).IsValid;
@@ -151,6 +173,63 @@ public class ValidationBenchmarks
         _hmac = new HMACSHA256(_hmacKey);
         var key = new SymmetricSecurityKey(_hmacKey) { KeyId = secret.Version };
         return (key, key, IntegrationFor("HS256", VerificationMethod.SharedSecret));
+    }
+
+    // A tenant installed in the real file store (read once, then held), a Connect integration, and
+    // the request Jira would send to the descriptor's webhook URL /events/issue-created.
+    private void ConnectSetup()
+    {
+        const string ClientKey = "jira:0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9";
+        var store = new FileSecretStore(Path.Combine(Path.GetTempPath(), $"jiraauth-bench-{Guid.NewGuid():N}", "secrets.json"), TimeProvider.System);
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        _hmacKey = Encoding.UTF8.GetBytes(secret);
+        _hmac = new HMACSHA256(_hmacKey);
+
+        var options = new InboundOptions();
+        options.Integrations[Integration] = new IntegrationOptions { Verification = VerificationMethod.Connect, BaseUrl = new Uri("https://bench.example/api/connect/bench") };
+        var registry = IntegrationRegistry.Create(options, store, new HttpClient(), TimeProvider.System, NullLoggerFactory.Instance);
+        registry.TryGet(Integration, out _connectIntegration);
+        _connectIntegration!.Connect!.Tenants.SaveAsync(new JiraAuthFunctions.Connect.ConnectTenant(ClientKey, "https://bench.atlassian.net", secret)).GetAwaiter().GetResult();
+        _connectValidator = new JiraAuthFunctions.Connect.ConnectTokenValidator(Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System);
+
+        const string EventPath = "/api/connect/bench/events/issue-created";
+        const string Query = "user_id=5b10a&user_key=admin&issue_key=OPS-1&project_key=OPS";
+        var now = DateTime.UtcNow;
+        var key = new SymmetricSecurityKey(_hmacKey);
+        _token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = ClientKey,
+            IssuedAt = now,
+            Expires = now.AddMinutes(3),
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = "557058:f0e1d2c3",
+                ["qsh"] = JiraAuthFunctions.Connect.QueryStringHash.Compute("POST", "/events/issue-created", Query),
+            },
+            SigningCredentials = new SigningCredentials(key, "HS256"),
+        });
+        var authorization = "JWT " + _token;
+        _connectRequest = new InboundRequest
+        {
+            Method = "POST",
+            Path = EventPath,
+            Query = Query,
+            Header = name => name == "Authorization" ? authorization : null,
+        };
+
+        _parameters = new TokenValidationParameters
+        {
+            ValidIssuer = ClientKey,
+            ValidateAudience = false,
+            ValidAlgorithms = ["HS256"],
+            IssuerSigningKey = key,
+            ClockSkew = TimeSpan.FromSeconds(60),
+        };
+
+        if (!RawCrypto() || !RawHmacOneShot() || !TokenValidator().Result || !ObviousCall().Result)
+        {
+            throw new InvalidOperationException("Connect: a row does not accept the benchmark token.");
+        }
     }
 
     private (SecurityKey Signing, SecurityKey Verifying, IntegrationOptions Integration) EcdsaSetup()

@@ -35,7 +35,8 @@ public sealed class ResponsesTests
         ReasonCode.UnknownIntegration, ReasonCode.UnknownKid, ReasonCode.BadSignature, ReasonCode.MissingClaim,
         ReasonCode.InvalidIssuer, ReasonCode.InvalidAudience, ReasonCode.TokenExpired, ReasonCode.TokenNotYetValid,
         ReasonCode.IssuedInFuture, ReasonCode.LifetimeExceeded, ReasonCode.MissingJti, ReasonCode.ReplayedJti,
-        ReasonCode.RevokedToken,
+        ReasonCode.RevokedToken, ReasonCode.QshMismatch, ReasonCode.UnknownTenant, ReasonCode.ContextQshNotAllowed,
+        ReasonCode.ClientKeyMismatch,
     };
 
     [Theory]

@@ -68,6 +68,24 @@ public sealed class IntegrationOptions
 
     /// <summary>For <see cref="VerificationMethod.Jwks"/>: an unknown <c>kid</c> triggers at most one fetch per this interval. Default 30 s.</summary>
     public TimeSpan JwksMinRefetchInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// For <see cref="VerificationMethod.Connect"/>: the app descriptor's <c>baseUrl</c>, e.g.
+    /// <c>https://&lt;app&gt;.azurewebsites.net/api/connect/{integration}</c>. Signed installs must name it in <c>aud</c>.
+    /// </summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>For <see cref="VerificationMethod.Connect"/>: where install keys are fetched (<c>GET {InstallKeysBaseUrl}/{kid}</c>). Default Atlassian's production service.</summary>
+    public Uri InstallKeysBaseUrl { get; set; } = new(DefaultInstallKeysBaseUrl);
+
+    /// <summary>
+    /// For <see cref="VerificationMethod.Connect"/>: paths relative to <see cref="BaseUrl"/> (e.g. <c>/events/panel</c>)
+    /// that accept context tokens (<c>qsh</c> = <c>context-qsh</c>, sent from the browser); every other route needs the request's own hash.
+    /// </summary>
+    public List<string> ContextQshRoutes { get; set; } = [];
+
+    /// <summary>Atlassian's install-keys service for production Connect apps.</summary>
+    public const string DefaultInstallKeysBaseUrl = "https://connect-install-keys.atlassian.com/";
 }
 
 /// <summary>A public key given in configuration.</summary>
@@ -93,6 +111,12 @@ public enum VerificationMethod
 
     /// <summary>RS/PS/ES with public keys fetched from a JWKS URL.</summary>
     Jwks,
+
+    /// <summary>
+    /// An Atlassian Connect app: tenants install it by a signed lifecycle call (RS256, Atlassian's
+    /// install keys), then sign requests with HS256 and their own shared secret, bound to the request by <c>qsh</c>.
+    /// </summary>
+    Connect,
 
     /// <summary>
     /// Jira's dynamic webhooks registered by an OAuth 2.0 (3LO) app: HS256 signed with the app's client

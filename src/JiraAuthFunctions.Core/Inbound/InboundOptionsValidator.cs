@@ -53,7 +53,7 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         switch (options.Verification)
         {
             case null:
-                errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys, Jwks, OAuthApp, Forge or WebhookSecret.");
+                errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys, Jwks, Connect, OAuthApp, Forge or WebhookSecret.");
                 ValidateTokenRules(key, options, errors);
                 break;
             case VerificationMethod.SharedSecret:
@@ -98,6 +98,15 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
                 }
 
                 ValidateJwks(key, options, errors);
+                break;
+            case VerificationMethod.Connect:
+                // Tenants bring their own issuer (clientKey) and secret; only the lifetime cap applies of a token's rules.
+                if (options.MaxTokenLifetime <= TimeSpan.Zero || options.MaxTokenLifetime > TimeSpan.FromDays(366))
+                {
+                    errors.Add($"{key}:MaxTokenLifetime must be more than zero and at most 366 days; it is {options.MaxTokenLifetime}.");
+                }
+
+                ValidateConnect(key, options, errors);
                 break;
             case VerificationMethod.Forge:
                 ValidateForge(key, options, errors);
@@ -232,6 +241,55 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         if (options.JwksMinRefetchInterval < TimeSpan.FromSeconds(1) || options.JwksMinRefetchInterval > options.JwksRefreshInterval)
         {
             errors.Add($"{key}:JwksMinRefetchInterval must be at least 00:00:01 and at most JwksRefreshInterval.");
+        }
+    }
+
+    // A Connect token's issuer is the tenant's clientKey and its algorithm is fixed by the protocol
+    // (RS256 for lifecycle calls, HS256 for requests): settings for bearer tokens would mean nothing
+    // here, so they are refused rather than silently ignored.
+    private static void ValidateConnect(string key, IntegrationOptions options, List<string> errors)
+    {
+        if (options.BaseUrl is null || !options.BaseUrl.IsAbsoluteUri || options.BaseUrl.Scheme != Uri.UriSchemeHttps)
+        {
+            errors.Add($"{key}:BaseUrl is required for Verification Connect: the app descriptor's https baseUrl, e.g. https://<app>.azurewebsites.net/api/connect/<integration>.");
+        }
+        else if (!string.IsNullOrEmpty(options.BaseUrl.Query) || !string.IsNullOrEmpty(options.BaseUrl.Fragment))
+        {
+            errors.Add($"{key}:BaseUrl must not have a query or fragment; it is '{options.BaseUrl}'.");
+        }
+
+        if (!options.InstallKeysBaseUrl.IsAbsoluteUri)
+        {
+            errors.Add($"{key}:InstallKeysBaseUrl must be an absolute URL (default {IntegrationOptions.DefaultInstallKeysBaseUrl}).");
+        }
+        else if (options.InstallKeysBaseUrl.Scheme != Uri.UriSchemeHttps && !options.InstallKeysBaseUrl.IsLoopback)
+        {
+            errors.Add($"{key}:InstallKeysBaseUrl must use https (plain http is allowed for loopback only); it is '{options.InstallKeysBaseUrl}'.");
+        }
+
+        foreach (var route in options.ContextQshRoutes)
+        {
+            if (string.IsNullOrEmpty(route) || route[0] != '/' || route.Contains('?', StringComparison.Ordinal))
+            {
+                errors.Add($"{key}:ContextQshRoutes entries are paths relative to BaseUrl starting with '/', without a query; '{route}' is not.");
+            }
+        }
+
+        foreach (var (setting, isSet) in new[]
+        {
+            ("Issuers", options.Issuers.Count > 0),
+            ("Audience", options.Audience is not null),
+            ("Algorithms", options.Algorithms.Count > 0),
+            ("RequiredScopes", options.RequiredScopes.Count > 0),
+            ("SharedSecretName", options.SharedSecretName is not null),
+            ("PublicKeys", options.PublicKeys.Count > 0),
+            ("JwksUri", options.JwksUri is not null),
+        })
+        {
+            if (isSet)
+            {
+                errors.Add($"{key}:{setting} does not apply to Verification Connect (issuers are tenants' clientKeys, algorithms are fixed by Connect): remove it.");
+            }
         }
     }
 

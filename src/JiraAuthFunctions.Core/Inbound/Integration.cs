@@ -6,8 +6,9 @@ namespace JiraAuthFunctions.Inbound;
 /// <summary>One configured integration, ready to check tokens: built once at start, read-only after.</summary>
 public sealed class Integration
 {
-    public Integration(string name, IntegrationOptions options, ISigningKeySource keys, TimeSpan clockSkew)
+    public Integration(string name, IntegrationOptions options, ISigningKeySource keys, TimeSpan clockSkew, Connect.ConnectApp? connect = null)
     {
+        Connect = connect;
         Name = name;
         Keys = keys;
         Verification = options.Verification!.Value;
@@ -76,4 +77,6 @@ public sealed class Integration
 
     /// <summary>For <see cref="VerificationMethod.Forge"/>: the app id the token's <c>aud</c> and <c>app.id</c> must name; null otherwise.</summary>
     public string? ForgeAppId { get; }
+    /// <summary>For <see cref="VerificationMethod.Connect"/>: the app's base URL, tenants and install keys; null otherwise.</summary>
+    public Connect.ConnectApp? Connect { get; }
 }

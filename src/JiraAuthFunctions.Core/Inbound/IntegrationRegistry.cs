@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
+using JiraAuthFunctions.Connect;
 using JiraAuthFunctions.Secrets;
 using Microsoft.Extensions.Logging;
 
@@ -53,9 +54,17 @@ public sealed class IntegrationRegistry
                     settings.JwksMinRefetchInterval,
                     timeProvider,
                     loggerFactory.CreateLogger<JwksKeySource>()),
+                VerificationMethod.Connect => new StaticKeySource([]),
                 _ => throw new InvalidOperationException($"Integration '{name}' has no verification method; options validation should have caught this."),
             };
-            integrations.Add(new Integration(name, settings, keys, options.ClockSkew));
+            var connect = settings.Verification == VerificationMethod.Connect
+                ? new ConnectApp(
+                    name,
+                    settings,
+                    new ConnectTenants(secretStore, name, timeProvider, loggerFactory.CreateLogger<ConnectTenants>()),
+                    new InstallKeys(jwksHttpClient, settings.InstallKeysBaseUrl, timeProvider, loggerFactory.CreateLogger<InstallKeys>()))
+                : null;
+            integrations.Add(new Integration(name, settings, keys, options.ClockSkew, connect));
         }
 
         return new IntegrationRegistry(integrations);

@@ -40,6 +40,8 @@ internal sealed class JwtContent
 
     /// <summary>A Forge invocation token's <c>principal</c>: the account id of the user the call acts for, when there is one.</summary>
     public string? Principal { get; private set; }
+    /// <summary>Atlassian Connect's query string hash claim.</summary>
+    public string? Qsh { get; private set; }
 
     /// <summary>From <c>scope</c> (space-separated string) or else <c>scp</c> (string or array of strings).</summary>
     public IReadOnlyList<string> Scopes => _scope ?? _scp ?? [];
@@ -186,6 +188,7 @@ internal sealed class JwtContent
         Scp,
         App,
         Principal,
+        Qsh,
     }
 
     private static Member HeaderMember(ref Utf8JsonReader reader) =>
@@ -207,6 +210,7 @@ internal sealed class JwtContent
         : reader.ValueTextEquals("scp"u8) ? Member.Scp
         : reader.ValueTextEquals("app"u8) ? Member.App
         : reader.ValueTextEquals("principal"u8) ? Member.Principal
+        : reader.ValueTextEquals("qsh"u8) ? Member.Qsh
         : Member.Other;
 
     /// <summary>Reads the value the reader is on; false when a known member has a type RFC 7519/7515 does not allow.</summary>
@@ -279,6 +283,9 @@ internal sealed class JwtContent
             case Member.Principal when type == JsonTokenType.String:
                 Principal = reader.GetString();
                 return true;
+            case Member.Qsh when type == JsonTokenType.String:
+                Qsh = reader.GetString();
+                return true;
             case Member.KeyLocation:
                 HasKeyLocationHeader = true;
                 reader.Skip();
@@ -287,7 +294,7 @@ internal sealed class JwtContent
                 HasCriticalHeader = true;
                 reader.Skip();
                 return true;
-            case Member.Other or Member.Scope or Member.Scp or Member.App or Member.Principal:
+            case Member.Other or Member.Scope or Member.Scp or Member.App or Member.Principal or Member.Qsh:
                 // Not ours to read (a scope of another type grants nothing): step over it, nested or not.
                 reader.Skip();
                 return true;

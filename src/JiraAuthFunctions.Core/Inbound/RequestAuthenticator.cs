@@ -7,7 +7,7 @@ namespace JiraAuthFunctions.Inbound;
 /// bad token's. Forge invocation tokens and an OAuth app's webhook tokens are bearer tokens too (TokenValidator with Forge's profile);
 /// a webhook secret signs the body (<see cref="WebhookSignatureVerifier"/>).
 /// </summary>
-public sealed class RequestAuthenticator(IntegrationRegistry integrations, ITokenValidator tokens, WebhookSignatureVerifier webhooks) : IRequestAuthenticator
+public sealed class RequestAuthenticator(IntegrationRegistry integrations, ITokenValidator tokens, Connect.ConnectTokenValidator connect, WebhookSignatureVerifier webhooks) : IRequestAuthenticator
 {
     /// <inheritdoc/>
     public bool NeedsBodyFirst(string integrationName) =>
@@ -23,6 +23,7 @@ public sealed class RequestAuthenticator(IntegrationRegistry integrations, IToke
 
         return integration.Verification switch
         {
+            VerificationMethod.Connect => connect.ValidateRequestAsync(integration, request, cancellationToken),
             VerificationMethod.WebhookSecret => webhooks.VerifyAsync(integration, request, cancellationToken),
 
             // SharedSecret, PublicKeys, Jwks, Forge, and an OAuth app's dynamic webhooks (HS256 with its

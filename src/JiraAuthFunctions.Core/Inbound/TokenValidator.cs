@@ -170,10 +170,13 @@ public sealed class TokenValidator : ITokenValidator
     private static CallerInfo Describe(JwtContent jwt) =>
         CallerInfo.FromToken(string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid, jwt.Issuer, jwt.Subject, jwt.Id, jwt.Algorithm);
 
-    private static ReasonCode CheckHeader(JwtContent jwt, Integration integration)
+    internal static ReasonCode CheckHeader(JwtContent jwt, Integration integration) => CheckHeader(jwt, integration.Algorithms);
+
+    /// <summary>The header policy against an allow-list of algorithms (Connect's is fixed by the protocol).</summary>
+    internal static ReasonCode CheckHeader(JwtContent jwt, IReadOnlySet<string> algorithms)
     {
         // Exact, case-sensitive match against the allow-list: "none", "None", "NONE" are never on it.
-        if (string.IsNullOrEmpty(jwt.Algorithm) || !integration.Algorithms.Contains(jwt.Algorithm))
+        if (string.IsNullOrEmpty(jwt.Algorithm) || !algorithms.Contains(jwt.Algorithm))
         {
             return ReasonCode.AlgorithmNotAllowed;
         }
@@ -195,7 +198,7 @@ public sealed class TokenValidator : ITokenValidator
         return ReasonCode.Accepted;
     }
 
-    private static bool VerifySignature(string token, string algorithm, IReadOnlyList<VerificationKey> keys)
+    internal static bool VerifySignature(string token, string algorithm, IReadOnlyList<VerificationKey> keys)
     {
         var dot = token.LastIndexOf('.');
         var encodedSignature = token.AsSpan(dot + 1);

@@ -19,6 +19,12 @@ public static class EventIds
     public const int RevocationsReloaded = 220;
     public const int RevocationsReloadFailed = 221;
     public const int SinkWriteFailed = 230;
+    public const int ConnectTenantInstalled = 240;
+    public const int ConnectTenantReinstalled = 241;
+    public const int ConnectTenantUninstalled = 242;
+    public const int ConnectInstallKeyFetchFailed = 243;
+    public const int ConnectTenantReadFailed = 244;
+    public const int ConnectTenantLookupThrottled = 245;
     public const int DuplicateDeliveryAnswered = 250;
 
     // Secrets 300-399

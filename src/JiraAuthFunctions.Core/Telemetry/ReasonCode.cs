@@ -45,6 +45,13 @@ public enum ReasonCode
     NotAJiraEvent,
     SinkUnavailable,
 
+    // Atlassian Connect: tenants, the query string hash, lifecycle calls.
+    QshMismatch = 600,
+    UnknownTenant,
+    ContextQshNotAllowed,
+    ClientKeyMismatch,
+    InvalidLifecyclePayload,
+    InstallKeyUnavailable,
     // Signed webhooks (X-Hub-Signature) and Forge invocation tokens.
     MissingSignature = 700,
     MalformedSignature,
@@ -92,6 +99,12 @@ public static class ReasonCodes
         ReasonCode.BodyTooLarge => "body_too_large",
         ReasonCode.NotAJiraEvent => "not_a_jira_event",
         ReasonCode.SinkUnavailable => "sink_unavailable",
+        ReasonCode.QshMismatch => "qsh_mismatch",
+        ReasonCode.UnknownTenant => "unknown_tenant",
+        ReasonCode.ContextQshNotAllowed => "context_qsh_not_allowed",
+        ReasonCode.ClientKeyMismatch => "client_key_mismatch",
+        ReasonCode.InvalidLifecyclePayload => "invalid_lifecycle_payload",
+        ReasonCode.InstallKeyUnavailable => "install_key_unavailable",
         ReasonCode.MissingSignature => "missing_signature",
         ReasonCode.MalformedSignature => "malformed_signature",
         ReasonCode.SignatureAlgorithmNotAllowed => "signature_alg_not_allowed",

@@ -12,6 +12,7 @@ namespace JiraAuthFunctions.Inbound;
 /// </summary>
 internal sealed class EventsEndpoint(
     IRequestAuthenticator authenticator,
+    IntegrationRegistry integrations,
     IEventSink sink,
     IDeliveryLog deliveries,
     IOptions<InboundOptions> options,
@@ -21,11 +22,20 @@ internal sealed class EventsEndpoint(
 {
     public const string Route = "/api/jira/events/{integration}";
 
+    /// <summary>Events from Jira to a Connect app: the descriptor's webhooks and post functions use relative URLs under <c>/events/</c>.</summary>
+    public const string ConnectRoute = "/api/connect/{integration}/events/{*rest}";
+
     private readonly long _maxBodyBytes = options.Value.MaxBodyBytes;
 
-    public async Task HandleAsync(HttpContext context, string integration)
+    /// <param name="connectRoute">The request came by <see cref="ConnectRoute"/>: only a Connect integration answers there, as if others did not exist.</param>
+    public async Task HandleAsync(HttpContext context, string integration, bool connectRoute = false)
     {
         var requestId = RequestIdOf(context);
+        if (integrations.TryGet(integration, out var known) && connectRoute != (known.Verification == VerificationMethod.Connect))
+        {
+            await RejectAsync(context, integration, ReasonCode.UnknownIntegration, CallerInfo.Unknown, requestId);
+            return;
+        }
 
         // A scheme that signs the body (X-Hub-Signature) needs the exact bytes before it can
         // decide; every other scheme decides first, so an unauthenticated caller costs no body read.
@@ -35,7 +45,7 @@ internal sealed class EventsEndpoint(
             var bodyFirst = authenticator.NeedsBodyFirst(integration);
             if (bodyFirst)
             {
-                body = await ReadBodyAsync(context.Request, context.RequestAborted);
+                body = await ReadBodyAsync(context.Request, _maxBodyBytes, context.RequestAborted);
                 if (body is null)
                 {
                     await RejectAsync(context, integration, ReasonCode.BodyTooLarge, CallerInfo.Unknown, requestId);
@@ -58,7 +68,7 @@ internal sealed class EventsEndpoint(
                 return;
             }
 
-            body ??= await ReadBodyAsync(context.Request, context.RequestAborted);
+            body ??= await ReadBodyAsync(context.Request, _maxBodyBytes, context.RequestAborted);
             if (body is null)
             {
                 await RejectAsync(context, integration, ReasonCode.BodyTooLarge, check.Caller, requestId);
@@ -159,7 +169,7 @@ internal sealed class EventsEndpoint(
             : context.Request.PathBase.Add(context.Request.Path).ToUriComponent();
 
     // The Functions host's invocation id when present, so a line here joins the host's own telemetry.
-    private static string RequestIdOf(HttpContext context) =>
+    internal static string RequestIdOf(HttpContext context) =>
         context.Request.Headers.TryGetValue("X-Azure-Functions-InvocationId", out var invocationId) && invocationId.Count == 1 && invocationId[0]!.Length <= 64
             ? invocationId[0]!
             : context.TraceIdentifier;
@@ -171,23 +181,23 @@ internal sealed class EventsEndpoint(
         (!mediaType.Charset.HasValue || mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The body, or null when it is larger than the limit (declared or actual).</summary>
-    private async Task<RentedBuffer?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    internal static async Task<RentedBuffer?> ReadBodyAsync(HttpRequest request, long maxBodyBytes, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > _maxBodyBytes)
+        if (request.ContentLength > maxBodyBytes)
         {
             return null;
         }
 
-        var buffer = new RentedBuffer((int)Math.Min(request.ContentLength ?? 16 * 1024, _maxBodyBytes) + 1);
+        var buffer = new RentedBuffer((int)Math.Min(request.ContentLength ?? 16 * 1024, maxBodyBytes) + 1);
         while (true)
         {
-            if (buffer.Length == _maxBodyBytes + 1)
+            if (buffer.Length == maxBodyBytes + 1)
             {
                 buffer.Dispose();
                 return null;
             }
 
-            var read = await request.Body.ReadAsync(buffer.FreeSpace((int)(_maxBodyBytes + 1)), cancellationToken);
+            var read = await request.Body.ReadAsync(buffer.FreeSpace((int)(maxBodyBytes + 1)), cancellationToken);
             if (read == 0)
             {
                 return buffer;

@@ -17,17 +17,18 @@ internal static class InboundResponses
     {
         ReasonCode.Accepted or ReasonCode.DuplicateDelivery => StatusCodes.Status202Accepted,
         ReasonCode.InsufficientScope => StatusCodes.Status403Forbidden,
-        ReasonCode.KeysUnavailable or ReasonCode.SinkUnavailable => StatusCodes.Status503ServiceUnavailable,
+        ReasonCode.KeysUnavailable or ReasonCode.SinkUnavailable or ReasonCode.InstallKeyUnavailable => StatusCodes.Status503ServiceUnavailable,
         ReasonCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ReasonCode.BodyTooLarge => StatusCodes.Status413PayloadTooLarge,
-        ReasonCode.NotAJiraEvent => StatusCodes.Status400BadRequest,
+        ReasonCode.NotAJiraEvent or ReasonCode.InvalidLifecyclePayload => StatusCodes.Status400BadRequest,
         ReasonCode.MissingToken or ReasonCode.TokenTooLarge or ReasonCode.MalformedToken or ReasonCode.DuplicateMember
             or ReasonCode.EncryptedToken or ReasonCode.AlgorithmNotAllowed or ReasonCode.ForbiddenHeader
             or ReasonCode.UnknownCriticalHeader or ReasonCode.UnknownIntegration or ReasonCode.UnknownKid
             or ReasonCode.BadSignature or ReasonCode.MissingClaim or ReasonCode.InvalidIssuer
             or ReasonCode.InvalidAudience or ReasonCode.TokenExpired or ReasonCode.TokenNotYetValid
             or ReasonCode.IssuedInFuture or ReasonCode.LifetimeExceeded or ReasonCode.MissingJti
-            or ReasonCode.ReplayedJti or ReasonCode.RevokedToken or ReasonCode.MissingSignature
+            or ReasonCode.ReplayedJti or ReasonCode.RevokedToken or ReasonCode.QshMismatch or ReasonCode.UnknownTenant
+            or ReasonCode.ContextQshNotAllowed or ReasonCode.ClientKeyMismatch or ReasonCode.MissingSignature
             or ReasonCode.MalformedSignature or ReasonCode.SignatureAlgorithmNotAllowed
             or ReasonCode.ForgeAppMismatch => StatusCodes.Status401Unauthorized,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Reason code without a status."),
@@ -66,6 +67,9 @@ internal static class InboundResponses
                 break;
             case StatusCodes.Status413PayloadTooLarge:
                 (error, description) = ("body_too_large", "The event body is larger than this endpoint accepts.");
+                break;
+            case StatusCodes.Status400BadRequest when reason == ReasonCode.InvalidLifecyclePayload:
+                (error, description) = ("invalid_request", "The body is not a valid Atlassian Connect lifecycle payload.");
                 break;
             default:
                 (error, description) = ("invalid_request", "The body is not a Jira event: send a webhook payload, or issue data in Jira or Automation format.");

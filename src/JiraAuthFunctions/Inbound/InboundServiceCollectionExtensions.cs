@@ -1,3 +1,4 @@
+using JiraAuthFunctions.Connect;
 using JiraAuthFunctions.Hosting;
 using JiraAuthFunctions.Secrets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -32,6 +33,9 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<ILogger<FileRevocationList>>()));
         services.TryAddSingleton<ITokenValidator, TokenValidator>();
         services.TryAddSingleton<WebhookSignatureVerifier>();
+        services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectTokenValidator>();
+        services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectLifecycle>();
+        services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectLifecycleEndpoint>();
         services.TryAddSingleton<IRequestAuthenticator, RequestAuthenticator>();
         services.TryAddSingleton<IDeliveryLog>(sp => new MemoryDeliveryLog(sp.GetRequiredService<TimeProvider>()));
         if (string.Equals(configuration["Events:Sink"], "Queue", StringComparison.OrdinalIgnoreCase))
@@ -71,6 +75,11 @@ public static class InboundServiceCollectionExtensions
     public static IEndpointRouteBuilder MapInbound(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost(EventsEndpoint.Route, (HttpContext context, string integration, EventsEndpoint endpoint) => endpoint.HandleAsync(context, integration));
+
+        // Atlassian Connect: the app's base URL is /api/connect/{app}; lifecycle calls and events beneath it.
+        endpoints.MapPost(EventsEndpoint.ConnectRoute, (HttpContext context, string integration, EventsEndpoint endpoint) => endpoint.HandleAsync(context, integration, connectRoute: true));
+        endpoints.MapPost(ConnectLifecycleEndpoint.InstalledRoute, (HttpContext context, string app, ConnectLifecycleEndpoint endpoint) => endpoint.HandleAsync(context, app, LifecycleEvent.Installed));
+        endpoints.MapPost(ConnectLifecycleEndpoint.UninstalledRoute, (HttpContext context, string app, ConnectLifecycleEndpoint endpoint) => endpoint.HandleAsync(context, app, LifecycleEvent.Uninstalled));
         return endpoints;
     }
 }

@@ -37,6 +37,12 @@ public class InboundOptionsValidatorTests
         JwksUri = new Uri(uri),
     };
 
+    private static IntegrationOptions Connect() => new()
+    {
+        Verification = VerificationMethod.Connect,
+        BaseUrl = new Uri("https://func.azurewebsites.net/api/connect/app"),
+    };
+
     private static InboundOptions With(string name, IntegrationOptions integration) => new()
     {
         Integrations = new(StringComparer.Ordinal) { [name] = integration },
@@ -61,11 +67,44 @@ public class InboundOptionsValidatorTests
                     new PublicKeyOptions { Kid = "rsa-1", Pem = Rsa.ExportSubjectPublicKeyInfoPem() },
                     new PublicKeyOptions { Jwk = TestTokens.PublicJwk(Ec, "ec-1") }),
                 ["idp"] = Jwks("https://idp.example.com/.well-known/jwks.json"),
+                ["app"] = Connect(),
             },
         };
 
         Assert.Empty(Errors(options));
         Assert.Empty(Errors(new InboundOptions()));
+    }
+
+    [Fact]
+    public void Connect_needs_an_https_base_url_and_none_of_the_bearer_settings()
+    {
+        var integration = Connect();
+        integration.BaseUrl = new Uri("http://func.azurewebsites.net/api/connect/app");
+        integration.InstallKeysBaseUrl = new Uri("http://keys.example.com/");
+        integration.ContextQshRoutes = ["panel"];
+        integration.Issuers = ["someone"];
+        integration.Algorithms = ["HS256"];
+
+        Assert.Equal(
+            [
+                "Inbound:Integrations:app:BaseUrl is required for Verification Connect: the app descriptor's https baseUrl, e.g. https://<app>.azurewebsites.net/api/connect/<integration>.",
+                "Inbound:Integrations:app:InstallKeysBaseUrl must use https (plain http is allowed for loopback only); it is 'http://keys.example.com/'.",
+                "Inbound:Integrations:app:ContextQshRoutes entries are paths relative to BaseUrl starting with '/', without a query; 'panel' is not.",
+                "Inbound:Integrations:app:Issuers does not apply to Verification Connect (issuers are tenants' clientKeys, algorithms are fixed by Connect): remove it.",
+                "Inbound:Integrations:app:Algorithms does not apply to Verification Connect (issuers are tenants' clientKeys, algorithms are fixed by Connect): remove it.",
+            ],
+            Errors(With("app", integration)));
+    }
+
+    [Fact]
+    public void Connect_defaults_to_atlassians_install_keys_and_allows_a_loopback_one()
+    {
+        var integration = Connect();
+        Assert.Equal(new Uri("https://connect-install-keys.atlassian.com/"), integration.InstallKeysBaseUrl);
+
+        integration.InstallKeysBaseUrl = new Uri("http://127.0.0.1:5000/keys/");
+        integration.ContextQshRoutes = ["/panel"];
+        Assert.Empty(Errors(With("app", integration)));
     }
 
     [Fact]
@@ -107,7 +146,7 @@ public class InboundOptionsValidatorTests
         Assert.Equal(
             [
                 "Inbound:Integrations:a:Algorithms needs at least one algorithm.",
-                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys, Jwks, OAuthApp, Forge or WebhookSecret.",
+                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys, Jwks, Connect, OAuthApp, Forge or WebhookSecret.",
                 "Inbound:Integrations:b:Algorithms needs at least one algorithm.",
             ],
             Errors(options));

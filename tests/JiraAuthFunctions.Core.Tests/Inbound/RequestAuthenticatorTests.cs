@@ -41,7 +41,7 @@ public sealed class RequestAuthenticatorTests
         tokens.Setup(t => t.ValidateAsync("ci", "tok", It.IsAny<CancellationToken>())).ReturnsAsync(TokenCheck.Accept(CallerInfo.Unknown));
         tokens.Setup(t => t.ValidateAsync("nope", "tok", It.IsAny<CancellationToken>())).ReturnsAsync(TokenCheck.Reject(ReasonCode.UnknownIntegration));
         var registry = new IntegrationRegistry([new Integration("ci", new IntegrationOptions { Verification = VerificationMethod.SharedSecret, Algorithms = ["HS256"], Issuers = ["i"], Audience = "a" }, Mock.Of<ISigningKeySource>(), TimeSpan.Zero)]);
-        var authenticator = new RequestAuthenticator(registry, tokens.Object, new WebhookSignatureVerifier());
+        var authenticator = new RequestAuthenticator(registry, tokens.Object, new JiraAuthFunctions.Connect.ConnectTokenValidator(Microsoft.Extensions.Options.Options.Create(new InboundOptions()), TimeProvider.System), new WebhookSignatureVerifier());
         var request = new InboundRequest { Method = "POST", Path = "/api/jira/events/ci", Header = name => name == "Authorization" ? "Bearer tok" : null };
 
         Assert.True((await authenticator.AuthenticateAsync("ci", request)).Succeeded);

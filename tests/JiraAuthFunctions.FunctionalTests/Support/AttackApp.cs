@@ -56,7 +56,27 @@ public sealed class AttackApp : IAsyncLifetime
 
     public DateTimeOffset Now => Time.GetUtcNow();
 
-    public static Dictionary<string, string?> Settings(Uri forgeJwks) => Integrations.Merge(
+    /// <summary>Atlassian's install-keys service for the Connect integration <see cref="ConnectCalls.App"/>.</summary>
+    public FakeInstallKeys InstallKeys { get; private set; } = null!;
+
+    public const string InstallKid = "0f5e2b1c-7d1a-4c6e-9a7b-2f3c4d5e6f70";
+
+    /// <summary>The private key Atlassian signs installs with (published under <see cref="InstallKid"/>).</summary>
+    public RSA InstallKey { get; private set; } = null!;
+
+    /// <summary>Installed tenants by clientKey with their current shared secret: <c>tenant-a</c> for requests, <c>tenant-re</c> for the reinstall row, <c>tenant-off</c> for the uninstall row.</summary>
+    public Dictionary<string, string> Tenants { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A tenant that installed and then uninstalled: its tokens must not verify.</summary>
+    public const string GoneTenant = "jira:tenant-gone";
+    public string GoneSecret { get; } = ConnectCalls.NewSecret();
+
+    /// <summary>Every Connect token and shared secret the fixture made, for the log scan (tokens in a URL are kept apart).</summary>
+    public List<string> ConnectTokens { get; } = [];
+    public List<string> ConnectTokensInUrl { get; } = [];
+    public List<string> ConnectSecrets { get; } = [];
+
+    public static Dictionary<string, string?> Settings(Uri forgeJwks, Uri installKeys) => Integrations.Merge(
         // Framework logs at their most detailed too, so the log scan covers what ASP.NET Core would say.
         new() { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" },
         TestApp.SharedSecretIntegration("hs"),
@@ -64,12 +84,15 @@ public sealed class AttackApp : IAsyncLifetime
         Integrations.PublicKey("ec", "ES256", EcKid, jwk: TestTokens.PublicJwk(Ec, EcKid)),
         Integrations.OAuthApp(OAuthApp, OAuthConnection),
         Integrations.WebhookSecret(Hooks),
-        Integrations.Forge(Forge, ForgeTokens.AppId, forgeJwks));
+        Integrations.Forge(Forge, ForgeTokens.AppId, forgeJwks),
+        ConnectCalls.Settings(installKeys));
 
     public async Task InitializeAsync()
     {
         _forgeJwks = await LoopbackJwks.StartAsync(TestTokens.Jwks(TestTokens.PublicJwk(ForgeRsa, ForgeKid)));
-        App = await TestApp.StartAsync(Settings(_forgeJwks.Uri), services => services.AddSingleton<TimeProvider>(Time));
+        InstallKeys = await FakeInstallKeys.StartAsync();
+        InstallKey = InstallKeys.Publish(InstallKid);
+        App = await TestApp.StartAsync(Settings(_forgeJwks.Uri, InstallKeys.BaseUrl), services => services.AddSingleton<TimeProvider>(Time));
         var store = App.Services.GetRequiredService<ISecretStore>();
         Kid = (await store.SetSecretAsync(SecretNames.ForIntegration("hs"), Secret)).Version;
         await store.SetSecretAsync(JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(OAuthConnection), ClientSecret);
@@ -78,6 +101,17 @@ public sealed class AttackApp : IAsyncLifetime
         HookKid = (await store.SetSecretAsync(SecretNames.ForIntegration(Hooks), HookSecret)).Version;
         RuleSecret = (await store.GetSecretAsync(SecretNames.ForIntegration(Rule)))?.Value
             ?? throw new InvalidOperationException($"No seeded secret for {Rule}: the app must run in the Local environment (appsettings.Local.json).");
+
+        foreach (var tenant in new[] { "jira:tenant-a", "jira:tenant-re", "jira:tenant-off" })
+        {
+            Tenants[tenant] = ConnectCalls.NewSecret();
+            await InstallAsync(tenant, Tenants[tenant]);
+        }
+
+        await InstallAsync(GoneTenant, GoneSecret);
+        var uninstall = await ConnectCalls.PostAsync(App.Client, ConnectCalls.AppPath + "/uninstalled", "JWT " + Connect(ConnectCalls.Rs(ConnectCalls.LifecycleClaims(Now, GoneTenant, "uninstalled"), InstallKey, InstallKid)),
+            ConnectCalls.Payload(GoneTenant, null, "uninstalled"), "uninstall-gone");
+        Assert.Equal(204, uninstall.Status);
     }
 
     public async Task DisposeAsync()
@@ -87,6 +121,30 @@ public sealed class AttackApp : IAsyncLifetime
         {
             await _forgeJwks.DisposeAsync();
         }
+
+        await InstallKeys.DisposeAsync();
+    }
+
+    /// <summary>Installs a tenant the way Atlassian does (signed install over HTTP); asserts the 204.</summary>
+    public async Task InstallAsync(string clientKey, string secret)
+    {
+        var reply = await ConnectCalls.PostAsync(App.Client, ConnectCalls.AppPath + "/installed", "JWT " + Connect(ConnectCalls.Rs(ConnectCalls.LifecycleClaims(Now, clientKey, "installed"), InstallKey, InstallKid)),
+            ConnectCalls.Payload(clientKey, ConnectSecret(secret), "installed"), "install-" + Guid.NewGuid().ToString("N"));
+        Assert.True(reply.Status == 204, $"install of {clientKey}: {reply.Status} {reply.Body}");
+    }
+
+    /// <summary>Records a Connect token for the log scan and returns it.</summary>
+    public string Connect(string token, bool inUrl = false)
+    {
+        (inUrl ? ConnectTokensInUrl : ConnectTokens).Add(token);
+        return token;
+    }
+
+    /// <summary>Records a shared secret for the log scan and returns it.</summary>
+    public string ConnectSecret(string secret)
+    {
+        ConnectSecrets.Add(secret);
+        return secret;
     }
 
     public Dictionary<string, object?> Claims() => TestTokens.Claims(Now);

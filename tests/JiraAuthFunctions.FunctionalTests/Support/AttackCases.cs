@@ -6,11 +6,13 @@ namespace JiraAuthFunctions.FunctionalTests.Support;
 
 /// <summary>One request of an attack case: where it goes, its Authorization header exactly, other headers and the body.</summary>
 /// <param name="SendTwice">Sent once first (that one must be accepted); the second reply is the outcome.</param>
-public sealed record Attempt(string Integration, string? Authorization, bool SendTwice = false)
+/// <param name="Path">Path and query to POST to instead of <c>/api/jira/events/{Integration}</c> (Connect routes).</param>
+public sealed record Attempt(string Integration, string? Authorization, bool SendTwice = false, string? Path = null)
 {
     /// <summary>Headers besides Authorization (a webhook's X-Hub-Signature and delivery id).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The body: the webhook event unless set (a Connect lifecycle payload, a changed body).</summary>
     public string Body { get; init; } = Http.WebhookEvent;
 
     /// <summary>Another request sent first, which must be accepted (e.g. the delivery a later one claims to retry).</summary>
@@ -134,6 +136,51 @@ public static class AttackCases
         ("Forge token, tampered payload", 401, "bad_signature"),
         ("Forge token replayed", 401, "replayed_jti"),
         ("Forge token at the webhook integration", 401, "missing_signature"),
+
+        // Atlassian Connect: requests from a tenant's Jira (POST /api/connect/conn/events/...).
+        ("connect: good event", 202, Accepted),
+        ("connect: good event, jwt in the query", 202, Accepted),
+        ("connect: good event, lower-case jwt scheme", 202, Accepted),
+        ("connect: context token on a browser route", 202, Accepted),
+        ("connect: wrong secret", 401, "bad_signature"),
+        ("connect: wrong tenant", 401, "unknown_tenant"),
+        ("connect: uninstalled tenant", 401, "unknown_tenant"),
+        ("connect: qsh of another request", 401, "qsh_mismatch"),
+        ("connect: qsh of another method", 401, "qsh_mismatch"),
+        ("connect: qsh of another query", 401, "qsh_mismatch"),
+        ("connect: context token on a server route", 401, "context_qsh_not_allowed"),
+        ("connect: missing qsh", 401, "missing_claim"),
+        ("connect: missing iat", 401, "missing_claim"),
+        ("connect: expired", 401, "token_expired"),
+        ("connect: alg none", 401, "alg_not_allowed"),
+        ("connect: RS256 from the install key", 401, "alg_not_allowed"),
+        ("connect: HS256 keyed with the install key PEM", 401, "bad_signature"),
+        ("connect: missing signature", 401, "bad_signature"),
+        ("connect: changed payload", 401, "bad_signature"),
+        ("connect: no token", 401, "missing_token"),
+        ("connect: Bearer scheme", 401, "missing_token"),
+        ("connect: bearer integration on the connect route", 401, "unknown_integration"),
+        ("connect: connect integration on the jira route", 401, "unknown_integration"),
+
+        // Atlassian Connect lifecycle calls (POST /api/connect/conn/installed, /uninstalled).
+        ("connect install: signed install", 204, Accepted),
+        ("connect install: reinstall signed with the current shared secret", 204, Accepted),
+        ("connect uninstall: signed uninstall", 204, Accepted),
+        ("connect install: unsigned", 401, "missing_token"),
+        ("connect install: unknown kid", 401, "unknown_kid"),
+        ("connect install: kid that is a URL", 401, "unknown_kid"),
+        ("connect install: signed by another key", 401, "bad_signature"),
+        ("connect install: HS256 keyed with the install key PEM, new tenant", 401, "unknown_tenant"),
+        ("connect install: HS256 keyed with the install key PEM, installed tenant", 401, "bad_signature"),
+        ("connect install: alg none", 401, "alg_not_allowed"),
+        ("connect install: wrong aud", 401, "invalid_audience"),
+        ("connect install: qsh of uninstalled", 401, "qsh_mismatch"),
+        ("connect install: expired", 401, "token_expired"),
+        ("connect install: changed token payload", 401, "bad_signature"),
+        ("connect install: body names another clientKey", 401, "client_key_mismatch"),
+        ("connect install: http baseUrl", 400, "invalid_lifecycle_payload"),
+        ("connect install: no shared secret", 400, "invalid_lifecycle_payload"),
+        ("connect install: reinstall signed with a wrong secret", 401, "bad_signature"),
     ];
 
     public static IEnumerable<object[]> Rows => Table.Select(row => new object[] { row.Name, row.Status, row.Reason });
@@ -252,8 +299,149 @@ public static class AttackCases
             "Forge token, tampered payload" => Fit(TamperedForgePayload(f)),
             "Forge token replayed" => Fit(f.Fit()) with { SendTwice = true },
             "Forge token at the webhook integration" => new Attempt(AttackApp.Hooks, Http.Bearer(f.Fit())),
+            _ when name.StartsWith("connect", StringComparison.Ordinal) => ConnectAttack(f, name),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such case."),
         };
+    }
+
+    private const string TenantA = "jira:tenant-a";
+
+    private static Attempt ConnectAttack(AttackApp f, string name)
+    {
+        var now = f.Now;
+        var secret = f.Tenants[TenantA];
+        var qsh = ConnectCalls.Qsh(ConnectCalls.EventCanonical);
+        var pem = f.InstallKey.ExportSubjectPublicKeyInfoPem();
+        Attempt Event(string token, string path = ConnectCalls.EventPath) => new(ConnectCalls.App, "JWT " + f.Connect(token), Path: path);
+        Dictionary<string, object?> Claims(Action<Dictionary<string, object?>>? change = null)
+        {
+            var claims = ConnectCalls.Claims(now, TenantA, qsh);
+            change?.Invoke(claims);
+            return claims;
+        }
+
+        string Good(Dictionary<string, object?>? claims = null) => ConnectCalls.Hs(claims ?? Claims(), secret);
+        Attempt Lifecycle(string token, string clientKey, string? sharedSecret, string lifecycle = "installed", string? body = null) =>
+            new(ConnectCalls.App, token.Length == 0 ? null : "JWT " + f.Connect(token), Path: $"{ConnectCalls.AppPath}/{lifecycle}")
+            {
+                Body = body ?? ConnectCalls.Payload(clientKey, sharedSecret is null ? null : f.ConnectSecret(sharedSecret), lifecycle),
+            };
+        string Signed(string clientKey, string lifecycle = "installed", Action<Dictionary<string, object?>>? change = null, RSA? key = null, string kid = AttackApp.InstallKid)
+        {
+            var claims = ConnectCalls.LifecycleClaims(now, clientKey, lifecycle);
+            change?.Invoke(claims);
+            return ConnectCalls.Rs(claims, key ?? f.InstallKey, kid);
+        }
+
+        string PemHs(string clientKey) =>
+            TestTokens.Create(new Dictionary<string, object?> { ["typ"] = "JWT", ["alg"] = "HS256", ["kid"] = AttackApp.InstallKid }, ConnectCalls.LifecycleClaims(now, clientKey, "installed"),
+                input => HMACSHA256.HashData(Encoding.UTF8.GetBytes(pem), input));
+
+        var newTenant = "jira:new-" + Guid.NewGuid().ToString("N");
+        switch (name)
+        {
+            case "connect: good event":
+                return Event(Good());
+            case "connect: good event, jwt in the query":
+                // Its own subject: a token equal to another row's would be found in the URL's request log under that row's name.
+                var inUrl = f.Connect(Good(Claims(c => c["sub"] = "557058:in-query")), inUrl: true);
+                return new Attempt(ConnectCalls.App, null, Path: ConnectCalls.EventPath + "&jwt=" + inUrl);
+            case "connect: good event, lower-case jwt scheme":
+                return new Attempt(ConnectCalls.App, "jwt " + f.Connect(Good()), Path: ConnectCalls.EventPath);
+            case "connect: context token on a browser route":
+                return Event(Good(Claims(c => c["qsh"] = "context-qsh")), ConnectCalls.PanelPath);
+            case "connect: wrong secret":
+                return Event(ConnectCalls.Hs(Claims(), ConnectCalls.NewSecret()));
+            case "connect: wrong tenant":
+                return Event(ConnectCalls.Hs(Claims(c => c["iss"] = "jira:never-installed"), secret));
+            case "connect: uninstalled tenant":
+                return Event(ConnectCalls.Hs(Claims(c => c["iss"] = AttackApp.GoneTenant), f.GoneSecret));
+            case "connect: qsh of another request":
+                return Event(Good(Claims(c => c["qsh"] = ConnectCalls.Qsh("POST&/events/issue-deleted&issue_key=OPS-1&user_id=5b10a"))));
+            case "connect: qsh of another method":
+                return Event(Good(Claims(c => c["qsh"] = ConnectCalls.Qsh("GET&/events/issue-created&issue_key=OPS-1&user_id=5b10a"))));
+            case "connect: qsh of another query":
+                return Event(Good(Claims(c => c["qsh"] = ConnectCalls.Qsh("POST&/events/issue-created&issue_key=OPS-2&user_id=5b10a"))));
+            case "connect: context token on a server route":
+                return Event(Good(Claims(c => c["qsh"] = "context-qsh")));
+            case "connect: missing qsh":
+                return Event(Good(Claims(c => c.Remove("qsh"))));
+            case "connect: missing iat":
+                return Event(Good(Claims(c => c.Remove("iat"))));
+            case "connect: expired":
+                return Event(Good(Claims(c =>
+                {
+                    c["iat"] = (now - TimeSpan.FromMinutes(10)).ToUnixTimeSeconds();
+                    c["exp"] = (now - TimeSpan.FromMinutes(2)).ToUnixTimeSeconds();
+                })));
+            case "connect: alg none":
+                return Event(ConnectCalls.Hs(Claims(), secret, alg: "none"));
+            case "connect: RS256 from the install key":
+                return Event(ConnectCalls.Rs(Claims(), f.InstallKey, AttackApp.InstallKid));
+            case "connect: HS256 keyed with the install key PEM":
+                return Event(TestTokens.Create(new Dictionary<string, object?> { ["typ"] = "JWT", ["alg"] = "HS256" }, Claims(), input => HMACSHA256.HashData(Encoding.UTF8.GetBytes(pem), input)));
+            case "connect: missing signature":
+                return Event(WithoutSignature(Good()) + ".");
+            case "connect: changed payload":
+                var token = Good(Claims(c => c["sub"] = "aaaaaaaaaaaa"));
+                return Event(FlipAt(token, token.IndexOf("YWFh", token.IndexOf('.'), StringComparison.Ordinal)));
+            case "connect: no token":
+                return new Attempt(ConnectCalls.App, null, Path: ConnectCalls.EventPath);
+            case "connect: Bearer scheme":
+                return new Attempt(ConnectCalls.App, Http.Bearer(f.Connect(Good())), Path: ConnectCalls.EventPath);
+            case "connect: bearer integration on the connect route":
+                return new Attempt("hs", Http.Bearer(f.Hs()), Path: "/api/connect/hs/events/issue-created");
+            case "connect: connect integration on the jira route":
+                return new Attempt(ConnectCalls.App, "JWT " + f.Connect(Good()), Path: "/api/jira/events/" + ConnectCalls.App);
+
+            case "connect install: signed install":
+                return Lifecycle(f.Connect(Signed(newTenant)), newTenant, ConnectCalls.NewSecret());
+            case "connect install: reinstall signed with the current shared secret":
+                var current = f.Tenants["jira:tenant-re"];
+                var next = ConnectCalls.NewSecret();
+                f.Tenants["jira:tenant-re"] = next;
+                return Lifecycle(ConnectCalls.Hs(ConnectCalls.Claims(now, "jira:tenant-re", ConnectCalls.Qsh("POST&/installed&")), current), "jira:tenant-re", next);
+            case "connect uninstall: signed uninstall":
+                return Lifecycle(Signed("jira:tenant-off", "uninstalled"), "jira:tenant-off", null, "uninstalled");
+            case "connect install: unsigned":
+                return Lifecycle("", newTenant, ConnectCalls.NewSecret());
+            case "connect install: unknown kid":
+                f.Time.Advance(JiraAuthFunctions.Connect.InstallKeys.MinFetchInterval); // the one fetch of an unknown kid per interval is this one
+                return Lifecycle(Signed(newTenant, kid: "no-such-install-kid"), newTenant, ConnectCalls.NewSecret());
+            case "connect install: kid that is a URL":
+                return Lifecycle(Signed(newTenant, kid: "https://attacker.example/key.pem"), newTenant, ConnectCalls.NewSecret());
+            case "connect install: signed by another key":
+                return Lifecycle(Signed(newTenant, key: AttackApp.Rsa), newTenant, ConnectCalls.NewSecret());
+            case "connect install: HS256 keyed with the install key PEM, new tenant":
+                return Lifecycle(PemHs(newTenant), newTenant, ConnectCalls.NewSecret());
+            case "connect install: HS256 keyed with the install key PEM, installed tenant":
+                return Lifecycle(PemHs(TenantA), TenantA, ConnectCalls.NewSecret());
+            case "connect install: alg none":
+                return Lifecycle(ConnectCalls.Hs(ConnectCalls.LifecycleClaims(now, newTenant, "installed"), "", alg: "none"), newTenant, ConnectCalls.NewSecret());
+            case "connect install: wrong aud":
+                return Lifecycle(Signed(newTenant, change: c => c["aud"] = new[] { "https://another-app.example/api/connect/conn" }), newTenant, ConnectCalls.NewSecret());
+            case "connect install: qsh of uninstalled":
+                return Lifecycle(Signed(newTenant, "uninstalled"), newTenant, ConnectCalls.NewSecret());
+            case "connect install: expired":
+                return Lifecycle(Signed(newTenant, change: c =>
+                {
+                    c["iat"] = (now - TimeSpan.FromMinutes(10)).ToUnixTimeSeconds();
+                    c["exp"] = (now - TimeSpan.FromMinutes(2)).ToUnixTimeSeconds();
+                }), newTenant, ConnectCalls.NewSecret());
+            case "connect install: changed token payload":
+                var signed = Signed(newTenant, change: c => c["sub"] = "aaaaaaaaaaaa");
+                return Lifecycle(FlipAt(signed, signed.IndexOf("YWFh", signed.IndexOf('.'), StringComparison.Ordinal)), newTenant, ConnectCalls.NewSecret());
+            case "connect install: body names another clientKey":
+                return Lifecycle(Signed(newTenant), TenantA, ConnectCalls.NewSecret());
+            case "connect install: http baseUrl":
+                return Lifecycle(Signed(newTenant), newTenant, null, body: ConnectCalls.Payload(newTenant, f.ConnectSecret(ConnectCalls.NewSecret()), "installed", site: "http://tenant-site.atlassian.net"));
+            case "connect install: no shared secret":
+                return Lifecycle(Signed(newTenant), newTenant, null);
+            case "connect install: reinstall signed with a wrong secret":
+                return Lifecycle(ConnectCalls.Hs(ConnectCalls.Claims(now, TenantA, ConnectCalls.Qsh("POST&/installed&")), ConnectCalls.NewSecret()), TenantA, ConnectCalls.NewSecret());
+            default:
+                throw new ArgumentOutOfRangeException(nameof(name), name, "No such case.");
+        }
     }
 
     /// <summary>Sends the attempt; with <see cref="Attempt.SendTwice"/> the first reply must be a 202. All replies, the outcome last.</summary>
@@ -274,7 +462,9 @@ public static class AttackCases
             replies.Add(first);
         }
 
-        replies.Add(await f.App.PostEventAsync(attempt.Integration, attempt.Authorization, attempt.Body, headers: attempt.Headers));
+        replies.Add(attempt.Path is null
+            ? await f.App.PostEventAsync(attempt.Integration, attempt.Authorization, attempt.Body, headers: attempt.Headers)
+            : await ConnectCalls.PostAsync(f.App.Client, attempt.Path, attempt.Authorization, attempt.Body, Guid.NewGuid().ToString("N")));
         return replies;
     }
 
@@ -287,6 +477,13 @@ public static class AttackCases
         else if (status == 202)
         {
             Outcome.AssertAccepted(f.App, reply, attempt.Integration);
+        }
+        else if (status == 204)
+        {
+            // A lifecycle call that changed the tenant: no body, no challenge (logged as 240-242, not 201).
+            Assert.True(reply.Status == 204, $"Expected 204, got {reply.Status}: {reply.Body}");
+            Assert.Equal("", reply.Body);
+            Assert.Null(reply.Header("WWW-Authenticate"));
         }
         else
         {

@@ -52,7 +52,8 @@ public static class Outcome
             (401, "missing_token") => ("invalid_request", "A bearer token is required.", BareChallenge),
             (401, _) => ("invalid_token", "The access token is invalid.", InvalidTokenChallenge),
             (403, _) => ("insufficient_scope", "The access token does not grant the required scope.", InsufficientScopeChallenge),
-            _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Only 401 and 403 are checked here."),
+            (400, "invalid_lifecycle_payload") => ("invalid_request", "The body is not a valid Atlassian Connect lifecycle payload.", (string?)null),
+            _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Only 401, 403 and a lifecycle 400 are checked here."),
         };
         Assert.Equal(challenge, reply.Header("WWW-Authenticate"));
 

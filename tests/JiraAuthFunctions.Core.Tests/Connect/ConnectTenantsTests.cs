@@ -1,0 +1,172 @@
+using JiraAuthFunctions.Connect;
+using JiraAuthFunctions.Core.Tests.Support;
+using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Telemetry;
+using Microsoft.Extensions.Time.Testing;
+
+namespace JiraAuthFunctions.Core.Tests.Connect;
+
+/// <summary>Tenants over the real file store; a counting wrapper shows how often the store is read.</summary>
+public sealed class ConnectTenantsTests : IDisposable
+{
+    private readonly FakeTimeProvider _time = Clock.Create();
+    private readonly TempFolder _folder = new();
+    private readonly CountingStore _store;
+    private readonly SignalLogger<ConnectTenants> _log = new();
+    private readonly ConnectTenants _tenants;
+
+    public ConnectTenantsTests()
+    {
+        _store = new CountingStore(new FileSecretStore(_folder.File("secrets.json"), _time));
+        _tenants = new ConnectTenants(_store, "app", _time, _log);
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private static ConnectTenant Tenant(string clientKey = "client-1", string secret = "shared-secret-1") => new(clientKey, "https://site.atlassian.net", secret);
+
+    [Fact]
+    public void Secret_name_is_valid_for_key_vault_for_any_client_key()
+    {
+        foreach (var clientKey in new[] { "a", "jira:1234-5678", new string('x', 1000), "ключ/../\u0000", "" })
+        {
+            var name = ConnectTenants.SecretNameFor("my-app", clientKey);
+            Assert.True(SecretNames.IsValid(name), name);
+            Assert.Matches("^connect-my-app-[0-9a-f]{32}$", name);
+        }
+
+        Assert.NotEqual(ConnectTenants.SecretNameFor("app", "a"), ConnectTenants.SecretNameFor("app", "b"));
+        Assert.NotEqual(ConnectTenants.SecretNameFor("app", "a"), ConnectTenants.SecretNameFor("other", "a"));
+    }
+
+    [Fact]
+    public async Task A_saved_tenant_is_found_by_another_instance_and_stored_as_one_json_secret()
+    {
+        await _tenants.SaveAsync(Tenant());
+        var other = new ConnectTenants(_store, "app", _time, _log);
+
+        var found = await other.FindAsync("client-1");
+
+        Assert.Equal(Tenant(), found.Tenant);
+        var stored = await _store.GetSecretAsync(ConnectTenants.SecretNameFor("app", "client-1"));
+        Assert.Equal("""{"clientKey":"client-1","baseUrl":"https://site.atlassian.net","sharedSecret":"shared-secret-1"}""", stored!.Value);
+        Assert.Equal("application/json", stored.Properties.ContentType);
+        Assert.DoesNotContain("shared-secret-1", found.Tenant!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reinstall_adds_a_version_and_the_new_secret_is_current()
+    {
+        await _tenants.SaveAsync(Tenant());
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _tenants.SaveAsync(Tenant(secret: "shared-secret-2"));
+        var other = new ConnectTenants(_store, "app", _time, _log);
+
+        Assert.Equal("shared-secret-2", (await _tenants.FindAsync("client-1")).Tenant!.SharedSecret);
+        Assert.Equal("shared-secret-2", (await other.FindAsync("client-1")).Tenant!.SharedSecret);
+        Assert.Equal(2, (await _store.GetPropertiesOfSecretVersionsAsync(ConnectTenants.SecretNameFor("app", "client-1"))).Count);
+    }
+
+    [Fact]
+    public async Task An_uninstall_disables_the_secret_here_at_once_and_on_another_instance_within_the_refresh()
+    {
+        await _tenants.SaveAsync(Tenant());
+        var other = new ConnectTenants(_store, "app", _time, _log);
+        Assert.NotNull((await other.FindAsync("client-1")).Tenant);
+
+        await _tenants.DisableAsync("client-1");
+
+        Assert.All(await _store.GetPropertiesOfSecretVersionsAsync(ConnectTenants.SecretNameFor("app", "client-1")), v => Assert.False(v.Enabled));
+        _time.Advance(ConnectTenants.MissInterval);
+        Assert.Null((await _tenants.FindAsync("client-1")).Tenant);
+        Assert.NotNull((await other.FindAsync("client-1")).Tenant); // held until its refresh
+        _time.Advance(ConnectTenants.RefreshInterval);
+        Assert.Null((await other.FindAsync("client-1")).Tenant);
+    }
+
+    [Fact]
+    public async Task A_flood_of_unknown_client_keys_reads_the_store_once_per_interval()
+    {
+        await _tenants.SaveAsync(Tenant());
+        var reads = _store.ListCalls;
+
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.Null((await _tenants.FindAsync($"made-up-{i}")).Tenant);
+        }
+
+        Assert.Equal(reads + 1, _store.ListCalls);
+        Assert.True(_log.Count(EventIds.ConnectTenantLookupThrottled) >= 999);
+
+        // A known tenant is still served from memory meanwhile, and the next unknown key is read after the interval.
+        Assert.NotNull((await _tenants.FindAsync("client-1")).Tenant);
+        _time.Advance(ConnectTenants.MissInterval);
+        await _tenants.FindAsync("made-up-again");
+        Assert.Equal(reads + 2, _store.ListCalls);
+    }
+
+    [Fact]
+    public async Task A_held_tenant_is_served_from_memory_until_the_refresh_then_read_again()
+    {
+        await _tenants.SaveAsync(Tenant());
+        var reads = _store.ListCalls;
+
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.NotNull((await _tenants.FindAsync("client-1")).Tenant);
+        }
+
+        Assert.Equal(reads, _store.ListCalls);
+        _time.Advance(ConnectTenants.RefreshInterval);
+        Assert.NotNull((await _tenants.FindAsync("client-1")).Tenant);
+        Assert.Equal(reads + 1, _store.ListCalls);
+    }
+
+    [Fact]
+    public async Task When_the_store_fails_a_held_tenant_keeps_serving_for_the_staleness_limit_an_unknown_one_is_unavailable()
+    {
+        await _tenants.SaveAsync(Tenant());
+        _store.Failure = new SecretStoreUnavailableException("down");
+        _time.Advance(ConnectTenants.RefreshInterval);
+
+        Assert.NotNull((await _tenants.FindAsync("client-1")).Tenant);
+        Assert.Equal(1, _log.Count(EventIds.ConnectTenantReadFailed));
+        Assert.True((await _tenants.FindAsync("someone-else")).Unavailable);
+
+        _time.Advance(ConnectTenants.MaxStaleness + ConnectTenants.RefreshInterval);
+        Assert.True((await _tenants.FindAsync("client-1")).Unavailable);
+        Assert.DoesNotContain(_log.Entries, e => e.Message.Contains("shared-secret-1", StringComparison.Ordinal) || e.Message.Contains("down", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_stored_value_naming_another_client_key_is_not_a_tenant()
+    {
+        // The name is a hash prefix: the value's clientKey is compared, so a collision could never answer for another tenant.
+        await _store.SetSecretAsync(ConnectTenants.SecretNameFor("app", "client-1"), """{"clientKey":"client-2","baseUrl":"https://x.atlassian.net","sharedSecret":"s"}""");
+
+        Assert.Null((await _tenants.FindAsync("client-1")).Tenant);
+    }
+
+    private sealed class CountingStore(ISecretStore inner) : ISecretStore
+    {
+        private int _listCalls;
+
+        public int ListCalls => Volatile.Read(ref _listCalls);
+        public Exception? Failure { get; set; }
+
+        public Task<IReadOnlyList<SecretProperties>> GetPropertiesOfSecretVersionsAsync(string name, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _listCalls);
+            return Failure is { } failure ? throw failure : inner.GetPropertiesOfSecretVersionsAsync(name, cancellationToken);
+        }
+
+        public Task<SecretValue?> GetSecretAsync(string name, string? version = null, CancellationToken cancellationToken = default) =>
+            inner.GetSecretAsync(name, version, cancellationToken);
+
+        public Task<SecretProperties> SetSecretAsync(string name, string value, SecretAttributes? attributes = null, CancellationToken cancellationToken = default) =>
+            inner.SetSecretAsync(name, value, attributes, cancellationToken);
+
+        public Task<SecretProperties> UpdateSecretPropertiesAsync(SecretProperties properties, CancellationToken cancellationToken = default) =>
+            inner.UpdateSecretPropertiesAsync(properties, cancellationToken);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using JiraAuthFunctions.Connect;
+using JiraAuthFunctions.Core.Tests.Support;
+using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Tests.Common;
+using Microsoft.Extensions.Time.Testing;
+
+namespace JiraAuthFunctions.Core.Tests.Connect;
+
+/// <summary>Install keys fetched over real HTTP from the install-keys fake on loopback.</summary>
+public sealed class InstallKeysTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = Clock.Create();
+    private readonly SignalLogger<InstallKeys> _log = new();
+    private readonly HttpClient _http = new();
+    private FakeInstallKeys _server = null!;
+    private InstallKeys _keys = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeInstallKeys.StartAsync();
+        _keys = new InstallKeys(_http, _server.BaseUrl, _time, _log);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_published_key_is_fetched_once_then_served_from_the_cache()
+    {
+        var rsa = _server.Publish("3c9ff1ad-7a3b-4b32-9a23-1ad6a1c1b8f0");
+
+        for (var i = 0; i < 5; i++)
+        {
+            var (status, key) = await _keys.GetAsync("3c9ff1ad-7a3b-4b32-9a23-1ad6a1c1b8f0");
+            Assert.Equal(InstallKeyStatus.Found, status);
+            var input = "header.payload"u8.ToArray();
+            Assert.True(key!.GetSignatureProvider("RS256").Verify(input, rsa.SignData(input, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)));
+        }
+
+        Assert.Equal(["/3c9ff1ad-7a3b-4b32-9a23-1ad6a1c1b8f0"], _server.Requests);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("../admin")]
+    [InlineData("a/b")]
+    [InlineData("a?b=c")]
+    [InlineData("a%2Fb")]
+    [InlineData("..")]
+    [InlineData("http://attacker.example/key")]
+    [InlineData("ключ")]
+    public async Task A_kid_outside_the_charset_is_unknown_and_never_fetched(string? kid)
+    {
+        Assert.Equal(InstallKeyStatus.Unknown, (await _keys.GetAsync(kid)).Status);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task A_kid_over_128_characters_is_never_fetched()
+    {
+        Assert.Equal(InstallKeyStatus.Unknown, (await _keys.GetAsync(new string('a', 129))).Status);
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task An_unknown_kid_is_unknown_and_made_up_kids_are_fetched_at_most_once_per_interval()
+    {
+        Assert.Equal(InstallKeyStatus.Unknown, (await _keys.GetAsync("no-such-kid")).Status);
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(InstallKeyStatus.Unavailable, (await _keys.GetAsync($"made-up-{i}")).Status);
+        }
+
+        Assert.Single(_server.Requests);
+        _time.Advance(InstallKeys.MinFetchInterval);
+        _server.Publish("real-kid");
+        Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("real-kid")).Status);
+        Assert.Equal(2, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_failing_service_is_unavailable_and_logged_without_the_response()
+    {
+        _server.Publish("kid-1");
+        _server.FailWith = 503;
+
+        Assert.Equal(InstallKeyStatus.Unavailable, (await _keys.GetAsync("kid-1")).Status);
+        Assert.Equal(1, _log.Count(EventIds.ConnectInstallKeyFetchFailed));
+
+        _server.FailWith = null;
+        _time.Advance(InstallKeys.MinFetchInterval);
+        Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("kid-1")).Status);
+    }
+}
