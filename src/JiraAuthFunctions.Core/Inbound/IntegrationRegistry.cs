@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace JiraAuthFunctions.Inbound;
@@ -26,7 +27,8 @@ public sealed class IntegrationRegistry
         ISecretStore secretStore,
         HttpClient jwksHttpClient,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        JiraAuthMetrics? metrics = null)
     {
         var integrations = new List<Integration>();
         foreach (var (name, settings) in options.Integrations)
@@ -37,7 +39,8 @@ public sealed class IntegrationRegistry
                     secretStore,
                     settings.SharedSecretName ?? SecretNames.ForIntegration(name),
                     timeProvider,
-                    loggerFactory.CreateLogger<SharedSecretKeySource>()),
+                    loggerFactory.CreateLogger<SharedSecretKeySource>(),
+                    metrics),
                 VerificationMethod.PublicKeys => new StaticKeySource(settings.PublicKeys.Select(PublicKeyParser.Parse)),
                 VerificationMethod.Jwks => new JwksKeySource(
                     jwksHttpClient,

@@ -23,7 +23,8 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<ISecretStore>(),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(JwksKeySource)),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<JiraAuthFunctions.Telemetry.JiraAuthMetrics>()));
         services.TryAddSingleton<IReplayCache, MemoryReplayCache>();
         services.TryAddSingleton<IRevocationList>(sp => new FileRevocationList(
             Path.Combine(sp.GetRequiredService<LocalData>().Path, "revocations.json"),
