@@ -117,10 +117,10 @@ public sealed class BicepTemplateTests
         var rules = module["variables"]!["rules"]!.AsArray();
 
         Assert.NotNull(rule["copy"]);
-        Assert.Equal(7, rules.Count);
+        Assert.Equal(8, rules.Count);
         Assert.Contains("Host.Function.Console", module["variables"]!["console"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r!["description"]!.GetValue<string>())));
-        Assert.Equal([1, 1, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
+        Assert.Equal([1, 1, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class BicepTemplateTests
     {
         var queries = Directory.GetFiles(Path.Combine(Root, "infra", "queries"), "*.kql").Select(Path.GetFileName).Order().ToList();
 
-        Assert.Equal(["credentials-health.kql", "rejections-by-reason.kql", "why-was-jira-refused.kql"], queries);
+        Assert.Equal(["credentials-health.kql", "last-renewal.kql", "rejections-by-reason.kql", "replayed-tokens.kql", "secret-store-health.kql", "why-was-jira-refused.kql"], queries);
     }
 
     /// <summary>

@@ -46,7 +46,14 @@ public sealed partial class QueryNamesTests
         Assert.All(ids, id => Assert.Contains(id, eventIds));
         Assert.All(metrics, m => Assert.Contains(m, instruments));
         Assert.All(tags, t => Assert.Contains(t, setTags));
+        Assert.All(ReasonCompared().Matches(text).Select(m => m.Groups[1].Value), r => Assert.Contains(r, KnownReasons()));
     }
+
+    private static HashSet<string> KnownReasons() =>
+        [.. Enum.GetValues<ReasonCode>().Select(r => r.ToCode()), JiraAuthFunctions.Inbound.SharedSecretExpiryMonitor.Reason, JiraAuthFunctions.Jira.JiraTokenRenewer.ReauthorizationRequired];
+
+    [GeneratedRegex(@"Reason\)?\s*(?:==|!=)\s*""([a-z_]+)""")]
+    private static partial Regex ReasonCompared();
 
     /// <summary>The metric names a query or rule names (string literals starting <c>jiraauth.</c>).</summary>
     public static List<string> MetricNames(string text) => [.. MetricName().Matches(text).Select(m => m.Groups[1].Value).Distinct()];
