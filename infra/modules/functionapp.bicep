@@ -1,4 +1,5 @@
 // The Function App on the Flex Consumption plan running the custom handler (runtime "custom").
+// The Elastic Premium variant is functionapp-premium.bicep; main.bicep deploys one of them (hostingPlan).
 @description('Function App name (also the host name prefix).')
 param name string
 
@@ -97,6 +98,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      // Flex takes the runtime from functionAppConfig: no FUNCTIONS_WORKER_RUNTIME, no WEBSITE_RUN_FROM_PACKAGE.
+      // The settings below are the ones functionapp-premium.bicep shares (the infra tests check both).
       appSettings: [
         // The Functions host's own storage, by identity (no account keys).
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
