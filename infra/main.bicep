@@ -101,6 +101,8 @@ module functionApp 'modules/functionapp.bicep' = if (flex) {
     storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    replayTableName: storage.outputs.replayTableName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     keyVaultUri: keyVault.outputs.uri
     appInsightsConnectionString: monitoring.outputs.connectionString
@@ -119,6 +121,8 @@ module functionAppPremium 'modules/functionapp-premium.bicep' = if (!flex) {
     storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    replayTableName: storage.outputs.replayTableName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     keyVaultUri: keyVault.outputs.uri
     appInsightsConnectionString: monitoring.outputs.connectionString

@@ -48,6 +48,13 @@ var rules = [
     threshold: 0
   }
   {
+    key: 'replay-table-unavailable'
+    severity: 1
+    description: 'The shared replay table cannot answer (event 600): every per-request token is refused with 503 replay_check_unavailable (Jira retries). Check the storage account table service and the identity role Storage Table Data Contributor.'
+    query: '${console} | where EventId == 600 | summarize Count = count()'
+    threshold: 0
+  }
+  {
     key: 'rejections'
     severity: 2
     description: 'Many requests rejected for one integration: a rotated secret, an expired rule token or an attack. Run infra/queries/why-was-jira-refused.kql.'

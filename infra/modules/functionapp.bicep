@@ -24,6 +24,12 @@ param blobEndpoint string
 @description('Queue service endpoint of that account.')
 param queueEndpoint string
 
+@description('Table service endpoint of that account (the shared replay table).')
+param tableEndpoint string
+
+@description('Name of the replay table.')
+param replayTableName string
+
 @description('URL of the blob container holding the deployment package.')
 param deploymentContainerUrl string
 
@@ -115,6 +121,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Storage__BlobServiceUri', value: blobEndpoint }
         { name: 'Storage__QueueServiceUri', value: queueEndpoint }
         { name: 'Events__Sink', value: 'Queue' }
+        // Replay protection shared by every instance (fails closed: 503 when the table cannot answer).
+        { name: 'Storage__TableServiceUri', value: tableEndpoint }
+        { name: 'Inbound__ReplayStore', value: 'Table' }
+        { name: 'Inbound__ReplayTableName', value: replayTableName }
       ]
     }
   }

@@ -35,4 +35,7 @@ public static class EventIds
     public const int JiraTokenRenewed = 430;
     public const int JiraReauthorizationRequired = 431;
     public const int JiraRenewalFailed = 432;
+
+    // Operations: shared stores of a scaled-out app 600-699
+    public const int ReplayStoreFailed = 600;
 }
