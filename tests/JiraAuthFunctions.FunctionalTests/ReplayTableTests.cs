@@ -15,7 +15,11 @@ public sealed class ReplayTableTests : IAsyncLifetime
     private const string Secret = "replay-table-shared-secret-0123456789abcdef";
     private Azurite _azurite = null!;
 
-    public async Task InitializeAsync() => _azurite = await Azurite.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _azurite = await Azurite.StartAsync();
+        await new Azure.Data.Tables.TableClient(_azurite.ConnectionString, JiraAuthFunctions.Inbound.TableReplayCache.DefaultTableName).CreateIfNotExistsAsync(); // as the deployment does
+    }
 
     public async Task DisposeAsync() => await _azurite.DisposeAsync();
 

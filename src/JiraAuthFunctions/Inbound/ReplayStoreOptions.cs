@@ -13,7 +13,7 @@ public sealed class ReplayStoreOptions
     /// <summary><see cref="Memory"/> or <see cref="Table"/>.</summary>
     public string ReplayStore { get; set; } = Memory;
 
-    /// <summary>The table for <see cref="Table"/>; created on first use if missing.</summary>
+    /// <summary>The table for <see cref="Table"/>; the deployment creates it (the app does not).</summary>
     public string ReplayTableName { get; set; } = TableReplayCache.DefaultTableName;
 
     public bool UsesTable => string.Equals(ReplayStore, Table, StringComparison.OrdinalIgnoreCase);

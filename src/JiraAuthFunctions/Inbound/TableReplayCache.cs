@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -11,7 +12,9 @@ namespace JiraAuthFunctions.Inbound;
 /// partition = integration, row key = SHA-256 of the jti (any jti fits, none is stored). Inserting is
 /// the check: the table accepts a row once (409 Conflict = seen before), so two instances racing with
 /// the same token cannot both win. A row whose token has expired is taken over with its ETag, and
-/// swept by the credentials job. When the table cannot answer, the token is refused
+/// swept by the credentials job. The table is created by the deployment (infra/modules/storage.bicep),
+/// not here: the SDK creates tables through reflection-based JSON, which Native AOT does not keep.
+/// When the table cannot answer (or is missing: TableNotFound), the token is refused
 /// (<see cref="ReplayStoreUnavailableException"/>, 503 with Retry-After): a replay check that did not
 /// run must never accept.
 /// </summary>
@@ -23,15 +26,13 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
     /// <summary>Rows deleted per sweep at most: expired rows are ignored anyway, the rest go next run.</summary>
     public const int MaxSweptPerRun = 5000;
 
-    private int _ready;
-
+    // The SDK builds each entity it reads with new T(): keep TableEntity's constructor under Native AOT trimming.
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor, typeof(TableEntity))]
     public async ValueTask<bool> TryAddAsync(string integration, string jti, DateTimeOffset expiresOn, CancellationToken cancellationToken = default)
     {
         var row = new TableEntity(integration, RowKey(jti)) { [ExpiresOn] = expiresOn };
         try
         {
-            await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-
             // At most a few rounds: each one loses only to a concurrent writer of the same jti or to the sweep.
             for (var round = 0; round < 3; round++)
             {
@@ -78,9 +79,9 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
     }
 
     /// <summary>Deletes rows whose token has expired, at most <see cref="MaxSweptPerRun"/>; a row taken over meanwhile (new ETag) stays.</summary>
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor, typeof(TableEntity))]
     public async ValueTask SweepExpiredAsync(CancellationToken cancellationToken = default)
     {
-        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"ExpiresOn lt {timeProvider.GetUtcNow()}");
         var swept = 0;
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -115,17 +116,6 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
         {
             return false;
         }
-    }
-
-    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _ready) == 1)
-        {
-            return;
-        }
-
-        await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _ready, 1);
     }
 
     private static bool IsStorageFailure(Exception ex, CancellationToken cancellationToken) =>

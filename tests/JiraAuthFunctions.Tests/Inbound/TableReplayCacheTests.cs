@@ -14,7 +14,11 @@ public sealed class TableReplayCacheTests : IAsyncLifetime
     private readonly string _tableName = "replay" + Guid.NewGuid().ToString("N")[..12];
     private Azurite _azurite = null!;
 
-    public async Task InitializeAsync() => _azurite = await Azurite.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _azurite = await Azurite.StartAsync();
+        await new TableClient(_azurite.ConnectionString, _tableName).CreateIfNotExistsAsync(); // as the deployment does
+    }
 
     public async Task DisposeAsync()
     {
@@ -83,6 +87,16 @@ public sealed class TableReplayCacheTests : IAsyncLifetime
         var left = Assert.Single(rows);
         Assert.Equal(("ci", TableReplayCache.RowKey("long-lived-jti")), (left.PartitionKey, left.RowKey));
         Assert.DoesNotContain(rows.SelectMany(r => r.Select(p => p.Value)), v => v is string text && text.Contains("jti", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_missing_table_refuses_the_token_with_its_error_code()
+    {
+        var cache = new TableReplayCache(new TableClient(_azurite.ConnectionString, "nosuchtable"), _time, _logs.CreateLogger(nameof(TableReplayCache)));
+
+        await Assert.ThrowsAsync<ReplayStoreUnavailableException>(() => cache.TryAddAsync("ci", "jti-1", InAnHour).AsTask());
+
+        Assert.Contains("TableNotFound", Assert.Single(_logs.Entries, e => e.EventId.Id == EventIds.ReplayStoreFailed).Message, StringComparison.Ordinal);
     }
 
     [Fact]
