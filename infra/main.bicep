@@ -23,10 +23,30 @@ param keyVaultPublicNetworkAccess string = 'Enabled'
 @description('Resource id of the action group alerts notify; empty: alerts fire without notifying.')
 param actionGroupId string = ''
 
-@description('Maximum number of Function App instances.')
+@description('Hosting plan: FlexConsumption (default: runtime "custom" in functionAppConfig, deployed from the blob container) or ElasticPremium (Linux, FUNCTIONS_WORKER_RUNTIME=custom, the package run from its blob by identity).')
+@allowed([
+  'FlexConsumption'
+  'ElasticPremium'
+])
+param hostingPlan string = 'FlexConsumption'
+
+@description('Maximum number of Function App instances on Flex Consumption.')
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
+
+@description('Elastic Premium size (hostingPlan ElasticPremium only).')
+@allowed([
+  'EP1'
+  'EP2'
+  'EP3'
+])
+param premiumSku string = 'EP1'
+
+@description('Maximum number of instances on Elastic Premium (hostingPlan ElasticPremium only).')
+@minValue(1)
+@maxValue(100)
+param premiumMaximumInstanceCount int = 20
 
 var suffix = uniqueString(resourceGroup().id, baseName)
 
@@ -67,10 +87,13 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
-module functionApp 'modules/functionapp.bicep' = {
+var flex = hostingPlan == 'FlexConsumption'
+var functionAppName = '${baseName}-${suffix}'
+
+module functionApp 'modules/functionapp.bicep' = if (flex) {
   name: 'functionApp'
   params: {
-    name: '${baseName}-${suffix}'
+    name: functionAppName
     location: location
     tags: tags
     identityId: identity.outputs.id
@@ -78,12 +101,37 @@ module functionApp 'modules/functionapp.bicep' = {
     storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    replayTableName: storage.outputs.replayTableName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     keyVaultUri: keyVault.outputs.uri
     appInsightsConnectionString: monitoring.outputs.connectionString
     maximumInstanceCount: maximumInstanceCount
   }
 }
+
+module functionAppPremium 'modules/functionapp-premium.bicep' = if (!flex) {
+  name: 'functionAppPremium'
+  params: {
+    name: functionAppName
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    replayTableName: storage.outputs.replayTableName
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    keyVaultUri: keyVault.outputs.uri
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    sku: premiumSku
+    maximumElasticWorkerCount: premiumMaximumInstanceCount
+  }
+}
+
+var defaultHostName = flex ? functionApp!.outputs.defaultHostName : functionAppPremium!.outputs.defaultHostName
 
 module alerts 'modules/alerts.bicep' = {
   name: 'alerts'
@@ -107,10 +155,10 @@ module roles 'modules/roles.bicep' = {
 }
 
 @description('Base URL of the Function App.')
-output functionBaseUrl string = 'https://${functionApp.outputs.defaultHostName}'
+output functionBaseUrl string = 'https://${defaultHostName}'
 
 @description('The URL to paste into a Jira automation rule, with the integration name filled in.')
-output eventEndpointUrlTemplate string = 'https://${functionApp.outputs.defaultHostName}/api/jira/events/{integration}'
+output eventEndpointUrlTemplate string = 'https://${defaultHostName}/api/jira/events/{integration}'
 
 @description('URI of the Key Vault: put the first shared secret here.')
 output keyVaultUri string = keyVault.outputs.uri
@@ -121,5 +169,8 @@ output identityClientId string = identity.outputs.clientId
 @description('Name of Application Insights, for on-call.')
 output appInsightsName string = monitoring.outputs.insightsName
 
+@description('Hosting plan deployed (the deploy command differs: see README).')
+output hostingPlan string = hostingPlan
+
 @description('Name of the Function App, for the deploy command.')
-output functionAppName string = functionApp.outputs.name
+output functionAppName string = functionAppName

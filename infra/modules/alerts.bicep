@@ -18,6 +18,18 @@ param actionGroupId string = ''
 @minValue(1)
 param rejectionThreshold int = 50
 
+@description('Signing:KeyLifetime of the app in days (its default is 30): a current signing key older than this plus the margin means rotation stalled.')
+@minValue(2)
+param signingKeyLifetimeDays int = 30
+
+@description('Hours past the key lifetime (or past a due rotation step) before the stalled-rotation alert fires.')
+@minValue(1)
+param signingKeyStallMarginHours int = 6
+
+// Seconds, as the signing-key gauges report them.
+var signingKeyAgeLimit = (signingKeyLifetimeDays * 24 + signingKeyStallMarginHours) * 3600
+var signingKeyOverdueLimit = signingKeyStallMarginHours * 3600
+
 var console = 'traces | where customDimensions.Category == "Host.Function.Console" | extend log = parse_json(message) | extend EventId = toint(log.EventId)'
 
 var rules = [
@@ -40,6 +52,13 @@ var rules = [
     severity: 1
     description: 'A Jira dynamic webhook passed its 30-day expiry (event 442, reason webhook_expired): Jira may have stopped sending its events. See infra/queries/credentials-health.kql; re-register it if the job cannot extend it.'
     query: '${console} | where EventId == 442 | extend Connection = tostring(log.State.Connection) | summarize Count = count() by Connection'
+    threshold: 0
+  }
+  {
+    key: 'replay-table-unavailable'
+    severity: 1
+    description: 'The shared replay table cannot answer (event 600): every per-request token is refused with 503 replay_check_unavailable (Jira retries). Check the storage account table service and the identity role Storage Table Data Contributor.'
+    query: '${console} | where EventId == 600 | summarize Count = count()'
     threshold: 0
   }
   {
@@ -75,6 +94,13 @@ var rules = [
     severity: 2
     description: 'Secret reads fail (event 301: Key Vault throttling, outage or a missing role). Held keys keep verifying for up to an hour; then requests get 503 keys_unavailable.'
     query: '${console} | where EventId == 301 | summarize Count = count()'
+    threshold: 0
+  }
+  {
+    key: 'signing-key-rotation-stalled'
+    severity: 2
+    description: 'The signing keys stopped rotating: the current key has signed longer than Signing:KeyLifetime plus the margin, or a step (publish, promote, retire) is overdue by the margin (metrics jiraauth.signing.*). The credentials job is failing or not running: see event 410 and infra/queries/credentials-health.kql, then run the timer by hand.'
+    query: 'customMetrics | where name in ("jiraauth.signing.current_key.age_seconds", "jiraauth.signing.seconds_to_next_step") | summarize Age = maxif(value, name == "jiraauth.signing.current_key.age_seconds"), ToNextStep = minif(value, name == "jiraauth.signing.seconds_to_next_step") | where Age > ${signingKeyAgeLimit} or ToNextStep < -${signingKeyOverdueLimit} | summarize Count = count()'
     threshold: 0
   }
   {

@@ -1,4 +1,5 @@
 // The Function App on the Flex Consumption plan running the custom handler (runtime "custom").
+// The Elastic Premium variant is functionapp-premium.bicep; main.bicep deploys one of them (hostingPlan).
 @description('Function App name (also the host name prefix).')
 param name string
 
@@ -22,6 +23,12 @@ param blobEndpoint string
 
 @description('Queue service endpoint of that account.')
 param queueEndpoint string
+
+@description('Table service endpoint of that account (the shared replay table).')
+param tableEndpoint string
+
+@description('Name of the replay table.')
+param replayTableName string
 
 @description('URL of the blob container holding the deployment package.')
 param deploymentContainerUrl string
@@ -97,6 +104,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      // Flex takes the runtime from functionAppConfig: no FUNCTIONS_WORKER_RUNTIME, no WEBSITE_RUN_FROM_PACKAGE.
+      // The settings below are the ones functionapp-premium.bicep shares (the infra tests check both).
       appSettings: [
         // The Functions host's own storage, by identity (no account keys).
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
@@ -112,6 +121,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Storage__BlobServiceUri', value: blobEndpoint }
         { name: 'Storage__QueueServiceUri', value: queueEndpoint }
         { name: 'Events__Sink', value: 'Queue' }
+        // Replay protection shared by every instance (fails closed: 503 when the table cannot answer).
+        { name: 'Storage__TableServiceUri', value: tableEndpoint }
+        { name: 'Inbound__ReplayStore', value: 'Table' }
+        { name: 'Inbound__ReplayTableName', value: replayTableName }
       ]
     }
   }

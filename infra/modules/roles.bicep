@@ -54,7 +54,7 @@ resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// The Functions host writes diagnostic events to tables.
+// The Functions host writes diagnostic events to tables; the app keeps the replay table (one row per accepted jti).
 resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: storage
   name: guid(storage.id, principalId, roles.storageTableDataContributor)

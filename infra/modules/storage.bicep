@@ -13,6 +13,9 @@ param tags object = {}
 @description('Blob container the Flex Consumption plan deploys the package from.')
 param deploymentContainerName string = 'deployment-package'
 
+@description('Table of accepted jtis (the app reads it as Inbound:ReplayTableName; its default is replay).')
+param replayTableName string = 'replay'
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -53,6 +56,20 @@ resource acceptedEvents 'Microsoft.Storage/storageAccounts/queueServices/queues@
   parent: queues
   name: 'accepted-events'
 }
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+// Accepted jtis of per-request tokens, shared by every instance (Inbound:ReplayStore=Table).
+resource replayTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tables
+  name: replayTableName
+}
+
+@description('Name of the replay table.')
+output replayTableName string = replayTable.name
 
 @description('Resource id of the storage account.')
 output id string = account.id

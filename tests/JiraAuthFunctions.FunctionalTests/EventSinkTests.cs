@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using JiraAuthFunctions.FunctionalTests.Support;
-using JiraAuthFunctions.Hosting;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Tests.Common;
@@ -107,10 +103,10 @@ public sealed class EventSinkTests
         {
             // Under the Functions host the environment is Production: no demo integrations, so ours comes in as arguments.
             await new FileSecretStore(Path.Combine(data, "secrets.json"), TimeProvider.System).SetSecretAsync(SecretNames.ForIntegration(Integration), Secret);
-            var port = FreePort();
-            using var process = StartHandlerProcess(data, port, out var output);
+            var port = Ports.Free();
+            using var process = HandlerProcess.Start(data, port, TestApp.SharedSecretIntegration(Integration), out var output);
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitUntilListeningAsync(client, process, output);
+            await HandlerProcess.WaitUntilListeningAsync(client, process, output);
 
             var acknowledged = new ConcurrentBag<string>();
             var unexpected = new ConcurrentBag<int>();
@@ -191,70 +187,5 @@ public sealed class EventSinkTests
         }
 
         return lines;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The app's own build (src/JiraAuthFunctions, copied beside this assembly) run by dotnet as the Functions host would.</summary>
-    private static Process StartHandlerProcess(string data, int port, out StringBuilder output)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = data,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(typeof(HandlerApp).Assembly.Location);
-        start.ArgumentList.Add($"--DataPath={data}");
-        foreach (var (key, value) in TestApp.SharedSecretIntegration(Integration))
-        {
-            start.ArgumentList.Add($"--{key}={value}");
-        }
-
-        start.Environment[HandlerApp.CustomHandlerPortVariable] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var variable in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS", "DOTNET_URLS" })
-        {
-            start.Environment.Remove(variable);
-        }
-
-        var text = new StringBuilder();
-        output = text;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitUntilListeningAsync(HttpClient client, Process process, StringBuilder output)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            Assert.False(process.HasExited, $"The handler exited with {(process.HasExited ? process.ExitCode : 0)}: {output}");
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/api/health", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
-
-        process.Kill();
-        Assert.Fail($"The handler did not answer within 30 s: {output}");
     }
 }

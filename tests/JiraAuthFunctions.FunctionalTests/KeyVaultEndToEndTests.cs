@@ -17,7 +17,7 @@ public sealed class KeyVaultEndToEndTests
         var settings = TestApp.SharedSecretIntegration("ci");
         settings["KeyVault:VaultUri"] = vault.VaultUri.ToString();
         await using var app = await TestApp.StartAsync(settings, services => services.AddSingleton(client));
-        Assert.IsType<KeyVaultSecretStore>(app.Services.GetRequiredService<ISecretStore>());
+        Assert.IsType<KeyVaultSecretStore>(Assert.IsType<MeteredSecretStore>(app.Services.GetRequiredService<ISecretStore>()).Inner);
         Assert.Null(await app.Services.GetRequiredService<ISecretStore>().GetSecretAsync("inbound-ci")); // nothing seeded
 
         KeyVaultSecret secret = await client.SetSecretAsync("inbound-ci", "a-shared-secret-from-the-vault-0123456789");

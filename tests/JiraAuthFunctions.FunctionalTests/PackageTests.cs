@@ -14,7 +14,8 @@ namespace JiraAuthFunctions.FunctionalTests;
 /// and a half), then checked the way the Functions host uses it: host.json names an executable
 /// that exists and is executable, and the handler started from the package as the host starts it
 /// (no arguments, FUNCTIONS_CUSTOMHANDLER_PORT, app settings as environment variables) serves every
-/// function's route and accepts an authenticated event.
+/// function's route and accepts an authenticated event. The replay check runs on the shared table
+/// (Azurite) there, so the Native AOT build of the Azure.Data.Tables paths the app uses is exercised.
 /// </summary>
 public sealed class PackageTests
 {
@@ -57,18 +58,23 @@ public sealed class PackageTests
     {
         var data = Path.Combine(site, "data");
         var version = (await new FileSecretStore(Path.Combine(data, "secrets.json"), TimeProvider.System).SetSecretAsync("inbound-ci", Secret)).Version;
+        await using var azurite = await Azurite.StartAsync();
+        await new Azure.Data.Tables.TableClient(azurite.ConnectionString, JiraAuthFunctions.Inbound.TableReplayCache.DefaultTableName).CreateIfNotExistsAsync(); // as the deployment does
         var port = Ports.Free();
         var start = new ProcessStartInfo(Path.Combine(site, executable)) { WorkingDirectory = site, RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["DataPath"] = data;
+        start.Environment["Inbound__ReplayStore"] = "Table";
+        start.Environment["Storage__ConnectionString"] = azurite.ConnectionString;
         foreach (var (key, value) in TestApp.SharedSecretIntegration("ci"))
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
+        process.ErrorDataReceived += (_, e) => log.Enqueue(e.Data ?? "");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -78,11 +84,13 @@ public sealed class PackageTests
             var token = TestTokens.Create(TestTokens.Header("HS256", version), TestTokens.Claims(TimeProvider.System.GetUtcNow()), TestTokens.Hmac(Secret));
 
             var accepted = await Http.PostEventAsync(client, "ci", Http.Bearer(token));
+            var replayed = await Http.PostEventAsync(client, "ci", Http.Bearer(token));
             var health = await client.GetAsync("/api/health");
             var timer = await client.PostAsync("/CredentialsTimer", new StringContent("""{"Data":{"timer":{}},"Metadata":{}}""", System.Text.Encoding.UTF8, "application/json"));
             var jwks = await client.GetAsync("/api/.well-known/jwks.json");
 
             Assert.Equal(202, accepted.Status);
+            Assert.True(replayed.Status == 401, $"replayed: {replayed.Status}; handler output:\n{string.Join("\n", log)}"); // the table had the jti: insert refused (409)
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             Assert.Equal(HttpStatusCode.OK, timer.StatusCode);
             Assert.Equal(HttpStatusCode.OK, jwks.StatusCode);

@@ -30,9 +30,19 @@ public sealed class BicepTemplateTests
         Assert.Equal("", Built.Value.Output.Trim());
         var (code, output) = Bicep("lint", Path.Combine(Root, "infra", "main.bicep"));
         Assert.True(code == 0 && output.Trim().Length == 0, output);
-        (code, output) = Bicep("build-params", Path.Combine(Root, "infra", "main.bicepparam"), "--stdout");
-        Assert.True(code == 0, output);
-        Assert.Equal("", output[..output.IndexOf('{', StringComparison.Ordinal)].Trim());
+        foreach (var parameters in new[] { "main.bicepparam", "premium.bicepparam" })
+        {
+            (code, output) = Bicep("build-params", Path.Combine(Root, "infra", parameters), "--stdout");
+            Assert.True(code == 0, output);
+            Assert.Equal("", output[..output.IndexOf('{', StringComparison.Ordinal)].Trim());
+        }
+
+        // Each hosting variant's module also builds and lints on its own.
+        foreach (var module in new[] { "functionapp.bicep", "functionapp-premium.bicep" })
+        {
+            (code, output) = Bicep("lint", Path.Combine(Root, "infra", "modules", module));
+            Assert.True(code == 0 && output.Trim().Length == 0, output);
+        }
     }
 
     [Fact]
@@ -57,24 +67,104 @@ public sealed class BicepTemplateTests
         Assert.True(account["supportsHttpsTrafficOnly"]!.GetValue<bool>());
     }
 
+    [Theory]
+    [MemberData(nameof(HostingVariants))]
+    public void The_replay_table_exists_and_the_app_uses_it_by_identity(string variant)
+    {
+        var table = Single("Microsoft.Storage/storageAccounts/tableServices/tables");
+        var settings = Settings(variant);
+
+        Assert.Contains("replayTableName", table["name"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("Table", settings["Inbound__ReplayStore"]);
+        Assert.Equal("[parameters('tableEndpoint')]", settings["Storage__TableServiceUri"]);
+        Assert.Equal("[parameters('replayTableName')]", settings["Inbound__ReplayTableName"]);
+        Assert.DoesNotContain("Storage__ConnectionString", settings.Keys);
+    }
+
     [Fact]
     public void Application_insights_has_local_auth_off()
     {
         Assert.True(Single("Microsoft.Insights/components")["properties"]!["DisableLocalAuth"]!.GetValue<bool>());
     }
 
-    [Fact]
-    public void The_function_app_is_https_only_tls_1_2_without_ftp_or_basic_publishing()
-    {
-        var site = Single("Microsoft.Web/sites")["properties"]!;
-        Assert.True(site["httpsOnly"]!.GetValue<bool>());
-        Assert.Equal("1.2", site["siteConfig"]!["minTlsVersion"]!.GetValue<string>());
-        Assert.Equal("Disabled", site["siteConfig"]!["ftpsState"]!.GetValue<string>());
-        Assert.Equal("custom", site["functionAppConfig"]!["runtime"]!["name"]!.GetValue<string>());
+    /// <summary>The two hosting plans (parameter hostingPlan), each a module of main.bicep deployed on its condition.</summary>
+    public static TheoryData<string> HostingVariants() => new() { FlexModule, PremiumModule };
 
-        var policies = Resources("Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToList();
+    private const string FlexModule = "functionApp";
+    private const string PremiumModule = "functionAppPremium";
+
+    [Theory]
+    [MemberData(nameof(HostingVariants))]
+    public void The_function_app_is_https_only_tls_1_2_without_ftp_or_basic_publishing(string variant)
+    {
+        var site = Single(Variant(variant), "Microsoft.Web/sites");
+        var properties = site["properties"]!;
+        Assert.Equal("functionapp,linux", site["kind"]!.GetValue<string>());
+        Assert.True(properties["httpsOnly"]!.GetValue<bool>());
+        Assert.Equal("1.2", properties["siteConfig"]!["minTlsVersion"]!.GetValue<string>());
+        Assert.Equal("Disabled", properties["siteConfig"]!["ftpsState"]!.GetValue<string>());
+        Assert.Equal("UserAssigned", site["identity"]!["type"]!.GetValue<string>());
+
+        var policies = Resources(Variant(variant), "Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToList();
         Assert.Equal(2, policies.Count);
         Assert.All(policies, p => Assert.False(p["properties"]!["allow"]!.GetValue<bool>()));
+    }
+
+    [Fact]
+    public void Exactly_one_hosting_variant_is_deployed_flex_consumption_by_default()
+    {
+        var main = Template;
+        Assert.Equal("FlexConsumption", main["parameters"]!["hostingPlan"]!["defaultValue"]!.GetValue<string>());
+        Assert.Equal(["ElasticPremium", "FlexConsumption"], main["parameters"]!["hostingPlan"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>()).Order());
+        Assert.Equal("[variables('flex')]", Module(FlexModule)["condition"]!.GetValue<string>());
+        Assert.Equal("[not(variables('flex'))]", Module(PremiumModule)["condition"]!.GetValue<string>());
+        Assert.Contains("equals(parameters('hostingPlan'), 'FlexConsumption')", main["variables"]!["flex"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Flex_consumption_runs_the_custom_runtime_and_deploys_from_the_container_by_identity()
+    {
+        var flex = Variant(FlexModule);
+        var plan = Single(flex, "Microsoft.Web/serverfarms");
+        var config = Single(flex, "Microsoft.Web/sites")["properties"]!["functionAppConfig"]!;
+
+        Assert.Equal(("FC1", "FlexConsumption"), (plan["sku"]!["name"]!.GetValue<string>(), plan["sku"]!["tier"]!.GetValue<string>()));
+        Assert.Equal(("custom", "1.0"), (config["runtime"]!["name"]!.GetValue<string>(), config["runtime"]!["version"]!.GetValue<string>()));
+        Assert.Equal("blobContainer", config["deployment"]!["storage"]!["type"]!.GetValue<string>());
+        Assert.Equal("UserAssignedIdentity", config["deployment"]!["storage"]!["authentication"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Elastic_premium_is_linux_ep1_to_ep3_and_runs_the_package_from_its_blob_by_identity()
+    {
+        var premium = Variant(PremiumModule);
+        var plan = Single(premium, "Microsoft.Web/serverfarms");
+        var settings = Settings(PremiumModule);
+
+        Assert.Equal("ElasticPremium", plan["sku"]!["tier"]!.GetValue<string>());
+        Assert.Equal("elastic", plan["kind"]!.GetValue<string>());
+        Assert.True(plan["properties"]!["reserved"]!.GetValue<bool>()); // Linux
+        Assert.Equal(["EP1", "EP2", "EP3"], premium["parameters"]!["sku"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>()));
+        Assert.Equal("custom", settings["FUNCTIONS_WORKER_RUNTIME"]);
+        Assert.Equal("~4", settings["FUNCTIONS_EXTENSION_VERSION"]);
+        Assert.Equal("[format('{0}/{1}', parameters('deploymentContainerUrl'), parameters('packageBlobName'))]", settings["WEBSITE_RUN_FROM_PACKAGE"]);
+        Assert.Equal("[parameters('identityId')]", settings["WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID"]);
+        Assert.Null(Single(premium, "Microsoft.Web/sites")["properties"]!["functionAppConfig"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(HostingVariants))]
+    public void The_host_storage_is_by_identity_and_no_setting_carries_a_key(string variant)
+    {
+        var settings = Settings(variant);
+
+        Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
+        Assert.Equal("[parameters('identityClientId')]", settings["AzureWebJobsStorage__clientId"]);
+        Assert.Equal("[format('Authorization=AAD;ClientId={0}', parameters('identityClientId'))]", settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+        // A connection string to storage (host storage or the Azure Files content share) would need an account key.
+        Assert.DoesNotContain("AzureWebJobsStorage", settings.Keys);
+        Assert.DoesNotContain("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", settings.Keys);
+        Assert.All(settings.Values, v => Assert.DoesNotContain("AccountKey", v, StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -96,16 +186,18 @@ public sealed class BicepTemplateTests
         Assert.Equal(expected.Order(), assignments.Select(a => (a.RoleId, ScopeType(a.Scope))).Order());
     }
 
-    [Fact]
-    public void The_template_sets_every_setting_the_code_reads_and_no_other()
+    [Theory]
+    [MemberData(nameof(HostingVariants))]
+    public void The_template_sets_every_setting_the_code_reads_and_no_other(string variant)
     {
-        var settings = Single("Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
-            .Select(s => s!["name"]!.GetValue<string>()).Order().ToList();
+        var settings = Settings(variant).Keys.Order().ToList();
 
-        string[] readByTheApp = ["KeyVault__VaultUri", "KeyVault__ManagedIdentityClientId", "AZURE_CLIENT_ID", "Storage__BlobServiceUri", "Storage__QueueServiceUri", "Events__Sink"];
+        string[] readByTheApp = ["KeyVault__VaultUri", "KeyVault__ManagedIdentityClientId", "AZURE_CLIENT_ID", "Storage__BlobServiceUri", "Storage__QueueServiceUri", "Events__Sink", "Storage__TableServiceUri", "Inbound__ReplayStore", "Inbound__ReplayTableName"];
         string[] readByTheHost = ["AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId", "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"];
-        Assert.Equal(readByTheApp.Concat(readByTheHost).Order(), settings);
-        Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", settings); // Flex takes the runtime from functionAppConfig
+        // Flex takes the runtime and the package from functionAppConfig; Premium from these settings.
+        string[] readByThePremiumPlatform = ["FUNCTIONS_EXTENSION_VERSION", "FUNCTIONS_WORKER_RUNTIME", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID"];
+        var expected = readByTheApp.Concat(readByTheHost).Concat(variant == PremiumModule ? readByThePremiumPlatform : []);
+        Assert.Equal(expected.Order(), settings);
     }
 
     [Fact]
@@ -117,10 +209,10 @@ public sealed class BicepTemplateTests
         var rules = module["variables"]!["rules"]!.AsArray();
 
         Assert.NotNull(rule["copy"]);
-        Assert.Equal(9, rules.Count);
+        Assert.Equal(11, rules.Count);
         Assert.Contains("Host.Function.Console", module["variables"]!["console"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r!["description"]!.GetValue<string>())));
-        Assert.Equal([1, 1, 1, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
+        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
     }
 
     [Fact]
@@ -128,7 +220,7 @@ public sealed class BicepTemplateTests
     {
         var queries = Directory.GetFiles(Path.Combine(Root, "infra", "queries"), "*.kql").Select(Path.GetFileName).Order().ToList();
 
-        Assert.Equal(["credentials-health.kql", "rejections-by-reason.kql", "why-was-jira-refused.kql"], queries);
+        Assert.Equal(["credentials-health.kql", "last-renewal.kql", "rejections-by-reason.kql", "replayed-tokens.kql", "secret-store-health.kql", "why-was-jira-refused.kql"], queries);
     }
 
     /// <summary>
@@ -169,6 +261,21 @@ public sealed class BicepTemplateTests
     }
 
     private static JsonNode Single(string type) => Assert.Single(Resources(type));
+
+    private static JsonNode Single(JsonNode template, string type) => Assert.Single(Resources(template, type));
+
+    private static IEnumerable<JsonNode> Resources(JsonNode template, string type) => All(template).Where(r => r["type"]?.GetValue<string>() == type);
+
+    /// <summary>The module deployment of main.bicep with this name.</summary>
+    private static JsonNode Module(string name) => Resources("Microsoft.Resources/deployments").Single(d => d["name"]!.GetValue<string>() == name);
+
+    /// <summary>A hosting variant's compiled module template.</summary>
+    private static JsonNode Variant(string module) => Module(module)["properties"]!["template"]!;
+
+    /// <summary>A variant's app settings, name to value (the value as the ARM JSON has it, an expression or a literal).</summary>
+    private static Dictionary<string, string> Settings(string variant) =>
+        Single(Variant(variant), "Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
+            .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.GetValue<string>());
 
     /// <summary>Every resource of a type, modules (nested deployments) included.</summary>
     private static IEnumerable<JsonNode> Resources(string type) => All(Template).Where(r => r["type"]?.GetValue<string>() == type);

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace JiraAuthFunctions.Tests.Common;
 
 /// <summary>
-/// Azurite's blob and queue services (the real Azure Storage emulator, from npm) on a free loopback port,
+/// Azurite's blob, queue and table services (the real Azure Storage emulator, from npm) on free loopback ports,
 /// in memory, for the life of a test class. Installed by <see cref="NodeTools"/>.
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
@@ -14,10 +14,10 @@ public sealed class Azurite : IAsyncDisposable
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
 
-    private Azurite(Process process, int blobPort, int queuePort)
+    private Azurite(Process process, int blobPort, int queuePort, int tablePort)
     {
         _process = process;
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;";
+        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
     }
 
     public string ConnectionString { get; }
@@ -27,8 +27,9 @@ public sealed class Azurite : IAsyncDisposable
         await NodeTools.EnsureInstalledAsync();
         var port = Ports.Free();
         var queuePort = Ports.Free();
+        var tablePort = Ports.Free();
         var start = new ProcessStartInfo("node") { WorkingDirectory = NodeTools.Folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "node_modules/azurite/dist/src/azurite.js", "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tablePort", Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent" })
+        foreach (var arg in new[] { "node_modules/azurite/dist/src/azurite.js", "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -49,7 +50,9 @@ public sealed class Azurite : IAsyncDisposable
                 await blob.ConnectAsync(IPAddress.Loopback, port);
                 using var queue = new TcpClient();
                 await queue.ConnectAsync(IPAddress.Loopback, queuePort);
-                return new Azurite(process, port, queuePort);
+                using var table = new TcpClient();
+                await table.ConnectAsync(IPAddress.Loopback, tablePort);
+                return new Azurite(process, port, queuePort, tablePort);
             }
             catch (SocketException) when (TimeProvider.System.GetUtcNow() < deadline && !process.HasExited)
             {

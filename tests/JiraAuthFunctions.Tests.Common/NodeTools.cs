@@ -12,19 +12,7 @@ public static class NodeTools
     private static bool _installed;
 
     /// <summary>The folder holding package.json (tests/node), found by walking up from the test binaries.</summary>
-    public static string Folder
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "JiraAuthFunctions.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Repository root not found."), "tests", "node");
-        }
-    }
+    public static string Folder => Path.Combine(Repository.Root, "tests", "node");
 
     public static async Task EnsureInstalledAsync()
     {

@@ -24,6 +24,9 @@ public sealed class HandlerFactory : WebApplicationFactory<Program>
     public LogCapture Logs { get; } = new();
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>Extra registrations after the app's own (e.g. a telemetry exporter).</summary>
+    public Action<IServiceCollection>? ExtraServices { get; set; }
+
     /// <summary>The validator accepts every token as from this caller.</summary>
     public HandlerFactory AcceptingTokens()
     {
@@ -52,6 +55,7 @@ public sealed class HandlerFactory : WebApplicationFactory<Program>
             services.AddSingleton(Validator.Object);
             services.AddSingleton(Sink.Object);
             services.AddSingleton<ILoggerProvider>(Logs);
+            ExtraServices?.Invoke(services);
         });
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using JiraAuthFunctions.Connect;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace JiraAuthFunctions.Inbound;
@@ -27,7 +28,8 @@ public sealed class IntegrationRegistry
         ISecretStore secretStore,
         HttpClient jwksHttpClient,
         TimeProvider timeProvider,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        JiraAuthMetrics? metrics = null)
     {
         var integrations = new List<Integration>();
         foreach (var (name, settings) in options.Integrations)
@@ -38,14 +40,16 @@ public sealed class IntegrationRegistry
                     secretStore,
                     settings.SharedSecretName ?? SecretNames.ForIntegration(name),
                     timeProvider,
-                    loggerFactory.CreateLogger<SharedSecretKeySource>()),
+                    loggerFactory.CreateLogger<SharedSecretKeySource>(),
+                    metrics),
                 // The OAuth app's client secret is the HMAC key: the same secret-store reading (versions,
                 // current and previous during a rotation, outage bounds) as a shared secret.
                 VerificationMethod.OAuthApp => new SharedSecretKeySource(
                     secretStore,
                     JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(settings.JiraConnection!),
                     timeProvider,
-                    loggerFactory.CreateLogger<SharedSecretKeySource>()),
+                    loggerFactory.CreateLogger<SharedSecretKeySource>(),
+                    metrics),
                 VerificationMethod.PublicKeys => new StaticKeySource(settings.PublicKeys.Select(PublicKeyParser.Parse)),
                 VerificationMethod.Jwks or VerificationMethod.Forge => new JwksKeySource(
                     jwksHttpClient,

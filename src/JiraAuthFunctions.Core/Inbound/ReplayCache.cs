@@ -5,9 +5,19 @@ namespace JiraAuthFunctions.Inbound;
 /// <summary>Remembers accepted <c>jti</c>s until they expire, so each is accepted once.</summary>
 public interface IReplayCache
 {
-    /// <summary>Records the jti; false if it was already recorded and has not expired.</summary>
+    /// <summary>
+    /// Records the jti; false if it was already recorded and has not expired. Throws
+    /// <see cref="ReplayStoreUnavailableException"/> when a shared store cannot answer: the caller
+    /// must then refuse the token (a replay check that did not run must never accept).
+    /// </summary>
     ValueTask<bool> TryAddAsync(string integration, string jti, DateTimeOffset expiresOn, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes entries whose token has expired (run by the credentials job); a no-op for stores that sweep themselves.</summary>
+    ValueTask SweepExpiredAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }
+
+/// <summary>The replay store could not be reached or answered with an error; the message names no jti.</summary>
+public sealed class ReplayStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// The in-process replay cache: right for one instance. A scaled-out app needs a shared store

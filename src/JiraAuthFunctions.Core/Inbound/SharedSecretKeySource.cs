@@ -28,15 +28,18 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
     private readonly string _secretName;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly JiraAuthMetrics? _metrics;
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private volatile Snapshot? _snapshot;
 
-    public SharedSecretKeySource(ISecretStore store, string secretName, TimeProvider timeProvider, ILogger logger)
+    /// <param name="metrics">Counts lookups served from memory (hit) against those that read the store (miss).</param>
+    public SharedSecretKeySource(ISecretStore store, string secretName, TimeProvider timeProvider, ILogger logger, JiraAuthMetrics? metrics = null)
     {
         _store = store;
         _secretName = secretName;
         _timeProvider = timeProvider;
         _logger = logger;
+        _metrics = metrics;
     }
 
     public string SecretName => _secretName;
@@ -45,8 +48,10 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
     {
         var now = _timeProvider.GetUtcNow();
         var snapshot = _snapshot;
-        if (snapshot is null || now - snapshot.LoadedAt >= RefreshInterval ||
-            (kid is not null && !snapshot.HasKid(kid) && now - snapshot.LoadedAt >= MinRefetchInterval))
+        var due = snapshot is null || now - snapshot.LoadedAt >= RefreshInterval ||
+            (kid is not null && !snapshot.HasKid(kid) && now - snapshot.LoadedAt >= MinRefetchInterval);
+        _metrics?.SecretCache(SecretKinds.SharedSecret, hit: !due);
+        if (due)
         {
             snapshot = await RefreshAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }

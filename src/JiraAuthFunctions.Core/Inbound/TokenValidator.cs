@@ -117,10 +117,23 @@ public sealed class TokenValidator : ITokenValidator
         var expiresOn = new DateTimeOffset(jwt.Expires!.Value, TimeSpan.Zero);
 
         // Last, so a token refused for another reason does not use up its jti.
-        if (hasJti && integration.Replay == ReplayProtection.PerRequest &&
-            !await _replayCache.TryAddAsync(integration.Name, jwt.Id!, expiresOn + integration.ClockSkew, cancellationToken).ConfigureAwait(false))
+        if (hasJti && integration.Replay == ReplayProtection.PerRequest)
         {
-            return TokenCheck.Reject(ReasonCode.ReplayedJti, caller);
+            bool first;
+            try
+            {
+                first = await _replayCache.TryAddAsync(integration.Name, jwt.Id!, expiresOn + integration.ClockSkew, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ReplayStoreUnavailableException)
+            {
+                // Fail closed: without the check a captured token could be replayed; the caller retries (503).
+                return TokenCheck.Reject(ReasonCode.ReplayCheckUnavailable, caller);
+            }
+
+            if (!first)
+            {
+                return TokenCheck.Reject(ReasonCode.ReplayedJti, caller);
+            }
         }
 
         return TokenCheck.Accept(caller with

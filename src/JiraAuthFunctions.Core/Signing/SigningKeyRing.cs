@@ -1,4 +1,5 @@
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace JiraAuthFunctions.Signing;
@@ -6,9 +7,9 @@ namespace JiraAuthFunctions.Signing;
 /// <summary>
 /// The app's signing keys as the secret store holds them. Reads every enabled version of the
 /// signing-key secret; the published set (next, current, previous) is held for a minute so JWKS
-/// requests never turn into store traffic.
+/// requests never turn into store traffic (counted as cache hits and misses when metrics are given).
 /// </summary>
-public sealed class SigningKeyRing(ISecretStore store, IOptions<SigningKeyOptions> options, TimeProvider timeProvider)
+public sealed class SigningKeyRing(ISecretStore store, IOptions<SigningKeyOptions> options, TimeProvider timeProvider, JiraAuthMetrics? metrics = null)
 {
     public static readonly TimeSpan CacheDuration = TimeSpan.FromMinutes(1);
 
@@ -44,6 +45,7 @@ public sealed class SigningKeyRing(ISecretStore store, IOptions<SigningKeyOption
         var now = timeProvider.GetUtcNow();
         if (_published is { } held && now - held.LoadedAt < CacheDuration)
         {
+            metrics?.SecretCache(SecretKinds.SigningKey, hit: true);
             return held.Keys;
         }
 
@@ -52,9 +54,11 @@ public sealed class SigningKeyRing(ISecretStore store, IOptions<SigningKeyOption
         {
             if (_published is { } again && now - again.LoadedAt < CacheDuration)
             {
+                metrics?.SecretCache(SecretKinds.SigningKey, hit: true);
                 return again.Keys;
             }
 
+            metrics?.SecretCache(SecretKinds.SigningKey, hit: false);
             var keys = await LoadAsync(cancellationToken).ConfigureAwait(false);
             _published = (keys, now);
             return keys;

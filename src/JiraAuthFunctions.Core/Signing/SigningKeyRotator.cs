@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -10,34 +11,53 @@ namespace JiraAuthFunctions.Signing;
 /// signs; make it current when due (the old current becomes previous); retire a previous key once
 /// every token it signed has expired (<see cref="SigningKeyOptions.MaxTokenLifetime"/> + skew).
 /// <see cref="RotateNowAsync"/> is for incidents: a compromised key leaves the JWKS at once.
+/// After each run the rotator knows the current key's age and when the next step is due; with
+/// metrics given, both are gauges (a stalled rotation shows as an age past the key lifetime).
 /// </summary>
-public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore store, TimeProvider timeProvider, ILogger<SigningKeyRotator> logger)
+public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore store, TimeProvider timeProvider, ILogger<SigningKeyRotator> logger, JiraAuthMetrics? metrics = null)
 {
+    private volatile SigningKeySchedule? _schedule;
+    private int _gaugesRegistered;
+
     private SigningKeyOptions Options => ring.Options;
+
+    /// <summary>What the last run in this process left: null before the first run and after <see cref="RotateNowAsync"/>.</summary>
+    public SigningKeySchedule? Schedule => _schedule;
 
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
+        RegisterGauges();
         var now = timeProvider.GetUtcNow();
         var keys = await ring.LoadAsync(cancellationToken).ConfigureAwait(false);
         var current = keys.Where(k => k.State == SigningKeyState.Current).MaxBy(k => k.Properties.CreatedOn);
         var next = keys.FirstOrDefault(k => k.State == SigningKeyState.Next);
+        var retirements = keys.Where(k => k.State == SigningKeyState.Previous && k.RetiresOn > now).Select(k => k.RetiresOn!.Value).ToList();
 
         foreach (var previous in keys.Where(k => k.State == SigningKeyState.Previous && k.RetiresOn <= now))
         {
             await RetireAsync(previous, cancellationToken).ConfigureAwait(false);
         }
 
+        DateTimeOffset currentSince;
+        DateTimeOffset? nextActivatesOn = next?.ActivatesOn;
         if (next is not null && next.ActivatesOn <= now)
         {
             if (current is not null)
             {
                 await DemoteAsync(current, now, cancellationToken).ConfigureAwait(false);
+                retirements.Add(now + Options.MaxTokenLifetime + Options.ClockSkew);
             }
 
             await SetStateAsync(next, SigningKeyState.Current, next.TagsFor(SigningKeyState.Current, activatesOn: now), cancellationToken).ConfigureAwait(false);
             Log.Promoted(logger, next.Kid);
             current = next;
             next = null;
+            nextActivatesOn = null;
+            currentSince = now;
+        }
+        else
+        {
+            currentSince = current is null ? now : current.ActivatesOn ?? current.Properties.CreatedOn;
         }
 
         if (current is null)
@@ -47,14 +67,18 @@ public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore 
         }
         else if (next is null)
         {
-            var handover = (current.ActivatesOn ?? current.Properties.CreatedOn) + Options.KeyLifetime;
+            var handover = currentSince + Options.KeyLifetime;
             if (handover - Options.PublicationInterval <= now)
             {
                 var activatesOn = handover > now + Options.PublicationInterval ? handover : now + Options.PublicationInterval;
                 await CreateAsync(SigningKeyState.Next, activatesOn, cancellationToken).ConfigureAwait(false);
+                nextActivatesOn = activatesOn;
             }
         }
 
+        // The next step: the next key's promotion, or else its creation, or a previous key's retirement if sooner.
+        var nextStep = nextActivatesOn ?? currentSince + Options.KeyLifetime - Options.PublicationInterval;
+        _schedule = new SigningKeySchedule(currentSince, retirements.Append(nextStep).Min());
         ring.Invalidate();
     }
 
@@ -80,7 +104,21 @@ public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore 
 
         var kid = await CreateAsync(SigningKeyState.Current, now, cancellationToken).ConfigureAwait(false);
         Log.RotatedNow(logger, kid, compromised);
+        _schedule = null; // the next run works it out from the store
         ring.Invalidate();
+    }
+
+    private void RegisterGauges()
+    {
+        if (metrics is null || Interlocked.Exchange(ref _gaugesRegistered, 1) != 0)
+        {
+            return;
+        }
+
+        metrics.ObserveGauge("jiraauth.signing.current_key.age_seconds", "Seconds since the current signing key started signing (past Signing:KeyLifetime: rotation stalled).", () =>
+            _schedule is { } schedule ? [new Measurement<double>((timeProvider.GetUtcNow() - schedule.CurrentSince).TotalSeconds)] : []);
+        metrics.ObserveGauge("jiraauth.signing.seconds_to_next_step", "Seconds until the next signing-key step is due (negative: overdue).", () =>
+            _schedule is { } schedule ? [new Measurement<double>((schedule.NextStepAt - timeProvider.GetUtcNow()).TotalSeconds)] : []);
     }
 
     private async Task<string> CreateAsync(SigningKeyState state, DateTimeOffset activatesOn, CancellationToken cancellationToken)
@@ -119,3 +157,7 @@ public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore 
         public static partial void RotatedNow(ILogger logger, string kid, bool compromised);
     }
 }
+
+/// <param name="CurrentSince">When the current key started signing.</param>
+/// <param name="NextStepAt">When the next step is due: a next key published, promoted, or a previous key retired.</param>
+public sealed record SigningKeySchedule(DateTimeOffset CurrentSince, DateTimeOffset NextStepAt);

@@ -47,4 +47,7 @@ public static class EventIds
     public const int JiraWebhookExpired = 442;
     public const int JiraWebhooksListFailed = 443;
     public const int JiraWebhooksCurrent = 444;
+
+    // Operations: shared stores of a scaled-out app 600-699
+    public const int ReplayStoreFailed = 600;
 }

@@ -14,6 +14,8 @@ public sealed class JiraAuthMetrics : IDisposable
     private readonly Counter<long> _decisions;
     private readonly Histogram<double> _validation;
     private readonly Counter<long> _secretReads;
+    private readonly Counter<long> _secretWrites;
+    private readonly Counter<long> _secretCache;
     private readonly Counter<long> _renewals;
     private readonly Counter<long> _webhookRefreshes;
 
@@ -22,7 +24,9 @@ public sealed class JiraAuthMetrics : IDisposable
         _meter = meterFactory.Create(MeterName);
         _decisions = _meter.CreateCounter<long>("jiraauth.auth.decisions", description: "Authentication decisions by integration, reason and status.");
         _validation = _meter.CreateHistogram<double>("jiraauth.auth.validation.duration", unit: "ms", description: "Time to check one token.");
-        _secretReads = _meter.CreateCounter<long>("jiraauth.secrets.reads", description: "Secret store reads by secret and outcome (ok, error).");
+        _secretReads = _meter.CreateCounter<long>("jiraauth.secrets.reads", description: "Secret store reads by secret kind, operation (get, list) and outcome (ok, not_found, error).");
+        _secretWrites = _meter.CreateCounter<long>("jiraauth.secrets.writes", description: "Secret store writes by secret kind, operation (set, update) and outcome (ok, error).");
+        _secretCache = _meter.CreateCounter<long>("jiraauth.secrets.cache", description: "Lookups of secrets held in memory by secret kind and result (hit: served from memory, miss: read from the store).");
         _renewals = _meter.CreateCounter<long>("jiraauth.jira.renewals", description: "Jira token renewals by connection and outcome (ok, failed, reauthorization_required).");
         _webhookRefreshes = _meter.CreateCounter<long>("jiraauth.jira.webhook_refreshes", description: "Dynamic webhooks by connection and refresh outcome (extended, failed).");
     }
@@ -33,8 +37,17 @@ public sealed class JiraAuthMetrics : IDisposable
     public void ValidationTime(string integration, TimeSpan elapsed) =>
         _validation.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("integration", integration));
 
-    public void SecretRead(string secretName, bool succeeded) =>
-        _secretReads.Add(1, new("secret", secretName), new("outcome", succeeded ? "ok" : "error"));
+    /// <param name="kind">A <see cref="Secrets.SecretKinds"/> value, never a secret's name or value: the series stay few.</param>
+    public void SecretRead(string kind, string operation, string outcome) =>
+        _secretReads.Add(1, new("kind", kind), new("operation", operation), new("outcome", outcome));
+
+    /// <param name="kind">A <see cref="Secrets.SecretKinds"/> value.</param>
+    public void SecretWrite(string kind, string operation, string outcome) =>
+        _secretWrites.Add(1, new("kind", kind), new("operation", operation), new("outcome", outcome));
+
+    /// <param name="kind">A <see cref="Secrets.SecretKinds"/> value.</param>
+    public void SecretCache(string kind, bool hit) =>
+        _secretCache.Add(1, new("kind", kind), new("result", hit ? "hit" : "miss"));
 
     public void Renewal(string connection, string outcome) =>
         _renewals.Add(1, new("connection", connection), new("outcome", outcome));

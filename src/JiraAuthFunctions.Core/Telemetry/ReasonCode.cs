@@ -25,6 +25,7 @@ public enum ReasonCode
     UnknownKid,
     BadSignature,
     KeysUnavailable,
+    ReplayCheckUnavailable,
 
     // The claims.
     MissingClaim = 400,
@@ -84,6 +85,7 @@ public static class ReasonCodes
         ReasonCode.UnknownKid => "unknown_kid",
         ReasonCode.BadSignature => "bad_signature",
         ReasonCode.KeysUnavailable => "keys_unavailable",
+        ReasonCode.ReplayCheckUnavailable => "replay_check_unavailable",
         ReasonCode.MissingClaim => "missing_claim",
         ReasonCode.InvalidIssuer => "invalid_issuer",
         ReasonCode.InvalidAudience => "invalid_audience",

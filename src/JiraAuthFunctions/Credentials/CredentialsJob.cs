@@ -7,11 +7,12 @@ namespace JiraAuthFunctions.Credentials;
 
 /// <summary>
 /// One run of the credentials timer: renews Jira access tokens that are due, extends Jira dynamic
-/// webhooks near their expiry, advances the signing keys one step, and warns of shared secrets close to expiry. Started by the Functions
+/// webhooks near their expiry, advances the signing keys one step, warns of shared secrets close to
+/// expiry, and sweeps expired rows from a shared replay table (a no-op for the in-memory one). Started by the Functions
 /// host's timer (function CredentialsTimer, every 5 minutes; the host runs one at a time across
 /// instances) or, when the app runs on its own, by <see cref="LocalCredentialsScheduler"/>.
 /// </summary>
-internal sealed partial class CredentialsJob(SigningKeyRotator rotator, SharedSecretExpiryMonitor expiry, JiraTokenRenewer jira, JiraWebhookRefresher webhooks, ILogger<CredentialsJob> logger)
+internal sealed partial class CredentialsJob(SigningKeyRotator rotator, SharedSecretExpiryMonitor expiry, JiraTokenRenewer jira, JiraWebhookRefresher webhooks, IReplayCache replay, ILogger<CredentialsJob> logger)
 {
     /// <summary>Runs every step; one failing step does not stop the others. True when all succeeded.</summary>
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
@@ -23,7 +24,8 @@ internal sealed partial class CredentialsJob(SigningKeyRotator rotator, SharedSe
         var jiraWebhooks = await StepAsync("jira_webhooks", () => webhooks.RunAsync(cancellationToken));
         var signingKeys = await StepAsync("signing_keys", () => rotator.RunAsync(cancellationToken));
         var sharedSecrets = await StepAsync("shared_secret_expiry", () => expiry.RunAsync(cancellationToken));
-        return jiraTokens && jiraWebhooks && signingKeys && sharedSecrets;
+        var replayRows = await StepAsync("replay_sweep", () => replay.SweepExpiredAsync(cancellationToken).AsTask());
+        return jiraTokens && jiraWebhooks && signingKeys && sharedSecrets && replayRows;
     }
 
     private async Task<bool> StepAsync(string step, Func<Task> run)

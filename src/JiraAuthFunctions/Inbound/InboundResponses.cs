@@ -17,7 +17,7 @@ internal static class InboundResponses
     {
         ReasonCode.Accepted or ReasonCode.DuplicateDelivery => StatusCodes.Status202Accepted,
         ReasonCode.InsufficientScope => StatusCodes.Status403Forbidden,
-        ReasonCode.KeysUnavailable or ReasonCode.SinkUnavailable or ReasonCode.InstallKeyUnavailable => StatusCodes.Status503ServiceUnavailable,
+        ReasonCode.KeysUnavailable or ReasonCode.ReplayCheckUnavailable or ReasonCode.SinkUnavailable or ReasonCode.InstallKeyUnavailable => StatusCodes.Status503ServiceUnavailable,
         ReasonCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ReasonCode.BodyTooLarge => StatusCodes.Status413PayloadTooLarge,
         ReasonCode.NotAJiraEvent or ReasonCode.InvalidLifecyclePayload => StatusCodes.Status400BadRequest,

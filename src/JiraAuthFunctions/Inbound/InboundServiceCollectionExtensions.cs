@@ -25,7 +25,15 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<ISecretStore>(),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(JwksKeySource)),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<JiraAuthFunctions.Telemetry.JiraAuthMetrics>()));
+        services.AddOptions<ReplayStoreOptions>().Bind(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplayStoreOptions>>(new ReplayStoreOptionsValidator(configuration)));
+        if (string.Equals(configuration["Inbound:ReplayStore"], ReplayStoreOptions.Table, StringComparison.OrdinalIgnoreCase))
+        {
+            services.TryAddSingleton<IReplayCache>(sp => CreateTableReplayCache(configuration, sp));
+        }
+
         services.TryAddSingleton<IReplayCache, MemoryReplayCache>();
         services.TryAddSingleton<IRevocationList>(sp => new FileRevocationList(
             Path.Combine(sp.GetRequiredService<LocalData>().Path, "revocations.json"),
@@ -70,6 +78,18 @@ public static class InboundServiceCollectionExtensions
         return new QueueEventSink(
             new Azure.Storage.Queues.QueueServiceClient(queueService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())).GetQueueClient(queueName),
             new Azure.Storage.Blobs.BlobServiceClient(blobService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())).GetBlobContainerClient(queueName));
+    }
+
+    // Storage:ConnectionString (Azurite), else the managed identity with Storage:TableServiceUri.
+    private static TableReplayCache CreateTableReplayCache(IConfiguration configuration, IServiceProvider services)
+    {
+        var tableName = services.GetRequiredService<IOptions<ReplayStoreOptions>>().Value.ReplayTableName;
+        var options = QueueEventSink.WithRequestPathRetries(new Azure.Data.Tables.TableClientOptions());
+        var connectionString = configuration["Storage:ConnectionString"];
+        var table = !string.IsNullOrEmpty(connectionString)
+            ? new Azure.Data.Tables.TableClient(connectionString, tableName, options)
+            : new Azure.Data.Tables.TableServiceClient(new Uri(configuration["Storage:TableServiceUri"]!), services.GetRequiredService<Azure.Core.TokenCredential>(), options).GetTableClient(tableName);
+        return new TableReplayCache(table, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<TableReplayCache>>());
     }
 
     public static IEndpointRouteBuilder MapInbound(this IEndpointRouteBuilder endpoints)

@@ -17,7 +17,7 @@ internal sealed partial class LocalSecretSeeder(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (store is not FileSecretStore)
+        if ((store is MeteredSecretStore metered ? metered.Inner : store) is not FileSecretStore)
         {
             return;
         }

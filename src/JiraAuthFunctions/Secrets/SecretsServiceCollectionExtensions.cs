@@ -2,19 +2,25 @@ using Azure.Core;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
 using JiraAuthFunctions.Hosting;
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Signing;
+using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace JiraAuthFunctions.Secrets;
 
 /// <summary>
 /// The entry point for the secret store: Key Vault when <c>KeyVault:VaultUri</c> is set, otherwise
-/// the local file store under the data folder (the embedded default, for local use).
+/// the local file store under the data folder (the embedded default, for local use). Either way
+/// the store is wrapped in <see cref="MeteredSecretStore"/> (reads, writes and errors by kind).
 /// </summary>
 public static class SecretsServiceCollectionExtensions
 {
     public static IServiceCollection AddSecrets(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<JiraAuthMetrics>();
         var keyVault = configuration.GetSection(KeyVaultOptions.SectionName).Get<KeyVaultOptions>() ?? new KeyVaultOptions();
         if (keyVault.VaultUri is not null)
         {
@@ -25,7 +31,7 @@ public static class SecretsServiceCollectionExtensions
             services.TryAddSingleton(sp => new FileSecretStore(
                 Path.Combine(sp.GetRequiredService<LocalData>().Path, "secrets.json"),
                 sp.GetRequiredService<TimeProvider>()));
-            services.TryAddSingleton<ISecretStore>(sp => sp.GetRequiredService<FileSecretStore>());
+            services.TryAddSingleton<ISecretStore>(sp => Metered(sp, sp.GetRequiredService<FileSecretStore>()));
         }
 
         // Only the local file store is seeded; a production store is never written to behind an admin's back.
@@ -41,8 +47,15 @@ public static class SecretsServiceCollectionExtensions
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
             : new DefaultAzureCredential());
         services.TryAddSingleton(sp => new SecretClient(options.VaultUri!, sp.GetRequiredService<TokenCredential>(), ClientOptions()));
-        services.TryAddSingleton<ISecretStore>(sp => new KeyVaultSecretStore(sp.GetRequiredService<SecretClient>()));
+        services.TryAddSingleton<ISecretStore>(sp => Metered(sp, new KeyVaultSecretStore(sp.GetRequiredService<SecretClient>())));
     }
+
+    private static MeteredSecretStore Metered(IServiceProvider services, ISecretStore store) => new(
+        store,
+        new SecretKinds(
+            services.GetService<IOptions<InboundOptions>>()?.Value ?? new InboundOptions(),
+            services.GetService<IOptions<SigningKeyOptions>>()?.Value ?? new SigningKeyOptions()),
+        services.GetRequiredService<JiraAuthMetrics>());
 
     /// <summary>
     /// Retries bounded for a request path: at most 3 tries within about 10 s, Retry-After honoured

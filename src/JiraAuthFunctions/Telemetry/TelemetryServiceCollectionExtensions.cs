@@ -30,13 +30,21 @@ public static class TelemetryServiceCollectionExtensions
             ? new Azure.Identity.DefaultAzureCredential()
             : new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.FromUserAssignedClientId(clientId));
 
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(JiraAuthMetrics.MeterName)
-            .AddAzureMonitorMetricExporter(o =>
-            {
-                o.ConnectionString = connectionString;
-                o.Credential = credential;
-            }));
+        builder.Services.AddMetricsExport(metrics => metrics.AddAzureMonitorMetricExporter(o =>
+        {
+            o.ConnectionString = connectionString;
+            o.Credential = credential;
+        }));
         return builder;
+    }
+
+    /// <summary>
+    /// The app's metrics pipeline with the given exporter: Azure Monitor in Azure; tests pass an
+    /// in-memory exporter to see exactly the names and tags Application Insights receives.
+    /// </summary>
+    public static IServiceCollection AddMetricsExport(this IServiceCollection services, Action<MeterProviderBuilder> addExporter)
+    {
+        services.AddOpenTelemetry().WithMetrics(metrics => addExporter(metrics.AddMeter(JiraAuthMetrics.MeterName)));
+        return services;
     }
 }

@@ -1,0 +1,77 @@
+using JiraAuthFunctions.FunctionalTests.Support;
+using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Tests.Common;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace JiraAuthFunctions.FunctionalTests;
+
+/// <summary>
+/// Two app instances sharing the replay table in Azurite (Inbound:ReplayStore=Table): a per-request
+/// token used on one is refused on the other; a table that cannot answer refuses with 503 and Retry-After.
+/// </summary>
+public sealed class ReplayTableTests : IAsyncLifetime
+{
+    private const string Secret = "replay-table-shared-secret-0123456789abcdef";
+    private Azurite _azurite = null!;
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await Azurite.StartAsync();
+        await new Azure.Data.Tables.TableClient(_azurite.ConnectionString, JiraAuthFunctions.Inbound.TableReplayCache.DefaultTableName).CreateIfNotExistsAsync(); // as the deployment does
+    }
+
+    public async Task DisposeAsync() => await _azurite.DisposeAsync();
+
+    private static Dictionary<string, string?> Settings(string connectionString)
+    {
+        var settings = TestApp.SharedSecretIntegration("ci");
+        settings["Inbound:ReplayStore"] = "Table";
+        settings["Storage:ConnectionString"] = connectionString;
+        return settings;
+    }
+
+    private static async Task<(TestApp App, string Version)> StartAsync(string connectionString)
+    {
+        var app = await TestApp.StartAsync(Settings(connectionString));
+        var version = (await app.Services.GetRequiredService<ISecretStore>().SetSecretAsync("inbound-ci", Secret)).Version;
+        return (app, version);
+    }
+
+    private static string Token(string version) =>
+        TestTokens.Create(TestTokens.Header("HS256", version), TestTokens.Claims(TimeProvider.System.GetUtcNow()), TestTokens.Hmac(Secret));
+
+    [Fact]
+    public async Task A_token_used_on_one_instance_is_refused_on_the_other()
+    {
+        var (first, version) = await StartAsync(_azurite.ConnectionString);
+        await using var firstApp = first;
+        // The second instance reads the same secret store (as two instances share Key Vault) and the same table.
+        var settings = Settings(_azurite.ConnectionString);
+        settings["DataPath"] = first.DataPath;
+        await using var second = await TestApp.StartAsync(settings);
+        var token = Token(version);
+
+        var accepted = await first.PostEventAsync("ci", Http.Bearer(token));
+        var replayedElsewhere = await second.PostEventAsync("ci", Http.Bearer(token));
+
+        Assert.Equal(202, accepted.Status);
+        Assert.Equal(401, replayedElsewhere.Status);
+        Assert.Equal(ReasonCode.ReplayedJti.ToCode(), Assert.Single(second.Logs.WithEventId(EventIds.RequestRejected))["Reason"]);
+    }
+
+    [Fact]
+    public async Task A_replay_table_that_cannot_answer_gets_503_with_retry_after_never_a_202()
+    {
+        var unreachable = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=AAAA;TableEndpoint=http://127.0.0.1:{Ports.Free()}/devstoreaccount1;";
+        var (app, version) = await StartAsync(unreachable);
+        await using var _ = app;
+
+        var reply = await app.PostEventAsync("ci", Http.Bearer(Token(version)));
+
+        Assert.Equal(503, reply.Status);
+        Assert.Equal("30", reply.Header("Retry-After"));
+        Assert.Equal(ReasonCode.ReplayCheckUnavailable.ToCode(), Assert.Single(app.Logs.WithEventId(EventIds.RequestRejected))["Reason"]);
+        Assert.Single(app.Logs.WithEventId(EventIds.ReplayStoreFailed));
+    }
+}

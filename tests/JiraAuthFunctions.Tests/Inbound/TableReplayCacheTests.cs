@@ -1,0 +1,116 @@
+using Azure.Data.Tables;
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Tests.Common;
+using Microsoft.Extensions.Time.Testing;
+
+namespace JiraAuthFunctions.Tests.Inbound;
+
+/// <summary>The shared replay table against Azurite's table service: the real emulator and the real SDK.</summary>
+public sealed class TableReplayCacheTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero));
+    private readonly LogCapture _logs = new();
+    private readonly string _tableName = "replay" + Guid.NewGuid().ToString("N")[..12];
+    private Azurite _azurite = null!;
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await Azurite.StartAsync();
+        await new TableClient(_azurite.ConnectionString, _tableName).CreateIfNotExistsAsync(); // as the deployment does
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _azurite.DisposeAsync();
+        _logs.Dispose();
+    }
+
+    /// <summary>The cache as one instance of the app has it: its own client on the shared table.</summary>
+    private TableReplayCache Instance() =>
+        new(new TableClient(_azurite.ConnectionString, _tableName), _time, _logs.CreateLogger(nameof(TableReplayCache)));
+
+    private DateTimeOffset InAnHour => _time.GetUtcNow().AddHours(1);
+
+    [Fact]
+    public async Task A_jti_is_accepted_once_per_integration_across_instances()
+    {
+        var first = Instance();
+        var second = Instance();
+
+        Assert.True(await first.TryAddAsync("ci", "jti-1", InAnHour));
+        Assert.False(await first.TryAddAsync("ci", "jti-1", InAnHour));
+        Assert.False(await second.TryAddAsync("ci", "jti-1", InAnHour)); // replayed to another instance
+        Assert.True(await second.TryAddAsync("ops", "jti-1", InAnHour)); // another integration's namespace
+        Assert.True(await second.TryAddAsync("ci", "a/b#c?d\\e", InAnHour)); // characters row keys forbid
+    }
+
+    [Fact]
+    public async Task Of_many_concurrent_uses_on_two_instances_exactly_one_wins()
+    {
+        var instances = new[] { Instance(), Instance() };
+        await instances[0].TryAddAsync("ci", "warm-up", InAnHour); // the table exists before the race
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => instances[i % 2].TryAddAsync("ci", "raced-jti", InAnHour).AsTask()));
+
+        Assert.Single(results, accepted => accepted);
+    }
+
+    [Fact]
+    public async Task A_row_of_an_expired_token_is_ignored_and_taken_over_once()
+    {
+        var cache = Instance();
+        Assert.True(await cache.TryAddAsync("ci", "jti-old", _time.GetUtcNow().AddMinutes(5)));
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+
+        Assert.True(await cache.TryAddAsync("ci", "jti-old", InAnHour));
+        Assert.False(await Instance().TryAddAsync("ci", "jti-old", InAnHour));
+    }
+
+    [Fact]
+    public async Task The_sweep_deletes_expired_rows_only_and_stores_no_jti()
+    {
+        var cache = Instance();
+        await cache.TryAddAsync("ci", "short-lived-jti", _time.GetUtcNow().AddMinutes(5));
+        await cache.TryAddAsync("ci", "long-lived-jti", _time.GetUtcNow().AddHours(2));
+        _time.Advance(TimeSpan.FromMinutes(10));
+
+        await cache.SweepExpiredAsync();
+
+        var rows = new List<TableEntity>();
+        await foreach (var row in new TableClient(_azurite.ConnectionString, _tableName).QueryAsync<TableEntity>())
+        {
+            rows.Add(row);
+        }
+
+        var left = Assert.Single(rows);
+        Assert.Equal(("ci", TableReplayCache.RowKey("long-lived-jti")), (left.PartitionKey, left.RowKey));
+        Assert.DoesNotContain(rows.SelectMany(r => r.Select(p => p.Value)), v => v is string text && text.Contains("jti", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_missing_table_refuses_the_token_with_its_error_code()
+    {
+        var cache = new TableReplayCache(new TableClient(_azurite.ConnectionString, "nosuchtable"), _time, _logs.CreateLogger(nameof(TableReplayCache)));
+
+        await Assert.ThrowsAsync<ReplayStoreUnavailableException>(() => cache.TryAddAsync("ci", "jti-1", InAnHour).AsTask());
+
+        Assert.Contains("TableNotFound", Assert.Single(_logs.Entries, e => e.EventId.Id == EventIds.ReplayStoreFailed).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_table_that_cannot_answer_refuses_the_token_and_logs_why_without_the_jti()
+    {
+        var unreachable = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=AAAA;TableEndpoint=http://127.0.0.1:{Ports.Free()}/devstoreaccount1;";
+        var options = QueueEventSink.WithRequestPathRetries(new TableClientOptions());
+        var cache = new TableReplayCache(new TableClient(unreachable, _tableName, options), _time, _logs.CreateLogger(nameof(TableReplayCache)));
+
+        var ex = await Assert.ThrowsAsync<ReplayStoreUnavailableException>(() => cache.TryAddAsync("ci", "jti-while-down", InAnHour).AsTask());
+
+        Assert.DoesNotContain("jti-while-down", ex.Message, StringComparison.Ordinal);
+        var entry = Assert.Single(_logs.Entries, e => e.EventId.Id == EventIds.ReplayStoreFailed);
+        Assert.DoesNotContain("jti-while-down", entry.Message, StringComparison.Ordinal);
+        Assert.Contains("ci", entry.Message, StringComparison.Ordinal);
+    }
+}
