@@ -40,7 +40,7 @@ public sealed class AttackApp : IAsyncLifetime
     public static readonly ECDsa OtherEc = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     public static readonly RSA ForgeRsa = RSA.Create(2048);
 
-    private LoopbackJwks? _forgeJwks;
+    private JwksServer? _forgeJwks;
 
     public FakeTimeProvider Time { get; } = new(TimeProvider.System.GetUtcNow());
 
@@ -89,7 +89,7 @@ public sealed class AttackApp : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _forgeJwks = await LoopbackJwks.StartAsync(TestTokens.Jwks(TestTokens.PublicJwk(ForgeRsa, ForgeKid)));
+        _forgeJwks = await JwksServer.StartAsync(TestTokens.Jwks(TestTokens.PublicJwk(ForgeRsa, ForgeKid)));
         InstallKeys = await FakeInstallKeys.StartAsync();
         InstallKey = InstallKeys.Publish(InstallKid);
         App = await TestApp.StartAsync(Settings(_forgeJwks.Uri, InstallKeys.BaseUrl), services => services.AddSingleton<TimeProvider>(Time));

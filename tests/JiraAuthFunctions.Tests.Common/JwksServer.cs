@@ -5,11 +5,12 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace JiraAuthFunctions.Core.Tests.Support;
+namespace JiraAuthFunctions.Tests.Common;
 
 /// <summary>
 /// A JWKS host on loopback (real Kestrel, real HTTP): serves whatever <see cref="Respond"/> says
-/// and counts the requests, so tests can prove how often the key source reaches out.
+/// and counts the requests, so tests can prove how often the key source reaches out. Stands in for
+/// an issuer's JWKS URL (Forge's in the functional tests).
 /// </summary>
 public sealed class JwksServer : IAsyncDisposable
 {
@@ -27,6 +28,14 @@ public sealed class JwksServer : IAsyncDisposable
     public int Hits => Volatile.Read(ref _hits);
 
     public Uri Uri { get; private set; } = null!;
+
+    /// <summary>A server that always answers this JWKS document.</summary>
+    public static async Task<JwksServer> StartAsync(string document)
+    {
+        var server = await StartAsync();
+        server.Respond = () => (200, document);
+        return server;
+    }
 
     public static async Task<JwksServer> StartAsync()
     {
