@@ -8,7 +8,8 @@ namespace JiraAuthFunctions.FunctionalTests;
 
 /// <summary>
 /// Two app instances sharing the replay table in Azurite (Inbound:ReplayStore=Table): a per-request
-/// token used on one is refused on the other; a table that cannot answer refuses with 503 and Retry-After.
+/// token used on one is refused on the other; a webhook retry reaching the other is not stored twice;
+/// a table that cannot answer refuses with 503 and Retry-After.
 /// </summary>
 public sealed class ReplayTableTests : IAsyncLifetime
 {
@@ -58,6 +59,32 @@ public sealed class ReplayTableTests : IAsyncLifetime
         Assert.Equal(202, accepted.Status);
         Assert.Equal(401, replayedElsewhere.Status);
         Assert.Equal(ReasonCode.ReplayedJti.ToCode(), Assert.Single(second.Logs.WithEventId(EventIds.RequestRejected))["Reason"]);
+    }
+
+    [Fact]
+    public async Task A_webhook_retry_reaching_the_other_instance_is_answered_with_the_first_event_id_and_stored_once()
+    {
+        const string hookSecret = "replay-table-webhook-secret-0123456789abcdef";
+        var settings = Settings(_azurite.ConnectionString);
+        settings["Inbound:Integrations:hooks:Verification"] = "WebhookSecret";
+        await using var first = await TestApp.StartAsync(settings);
+        await first.Services.GetRequiredService<ISecretStore>().SetSecretAsync("inbound-hooks", hookSecret);
+        settings["DataPath"] = first.DataPath;
+        await using var second = await TestApp.StartAsync(settings);
+        var signature = "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(hookSecret), System.Text.Encoding.UTF8.GetBytes(Http.WebhookEvent)));
+        var headers = Http.Delivery(signature, Guid.NewGuid().ToString());
+
+        var accepted = await first.PostEventAsync("hooks", null, headers: headers);
+        var retriedElsewhere = await second.PostEventAsync("hooks", null, headers: headers);
+
+        Assert.Equal(202, accepted.Status);
+        Assert.Equal(202, retriedElsewhere.Status);
+        var eventId = System.Text.Json.JsonDocument.Parse(accepted.Body).RootElement.GetProperty("eventId").GetString();
+        Assert.Equal(eventId, System.Text.Json.JsonDocument.Parse(retriedElsewhere.Body).RootElement.GetProperty("eventId").GetString());
+        Assert.Single(second.Logs.WithEventId(EventIds.DuplicateDeliveryAnswered));
+        var lines = Directory.GetFiles(Path.Combine(first.DataPath, "events"), "*.jsonl").SelectMany(File.ReadAllLines).Where(l => l.Length > 0);
+        Assert.Single(lines);
     }
 
     [Fact]

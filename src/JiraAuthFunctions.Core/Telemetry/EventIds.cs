@@ -50,4 +50,5 @@ public static class EventIds
 
     // Operations: shared stores of a scaled-out app 600-699
     public const int ReplayStoreFailed = 600;
+    public const int DeliveryLogFailed = 601;
 }

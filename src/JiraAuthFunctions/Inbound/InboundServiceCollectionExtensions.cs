@@ -31,7 +31,10 @@ public static class InboundServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplayStoreOptions>>(new ReplayStoreOptionsValidator(configuration)));
         if (string.Equals(configuration["Inbound:ReplayStore"], ReplayStoreOptions.Table, StringComparison.OrdinalIgnoreCase))
         {
-            services.TryAddSingleton<IReplayCache>(sp => CreateTableReplayCache(configuration, sp));
+            services.TryAddSingleton<IReplayCache>(sp => new TableReplayCache(ReplayTable(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableReplayCache>>()));
+
+            // Webhook deliveries already accepted, shared the same way: a retry reaching another instance is not stored twice.
+            services.TryAddSingleton<IDeliveryLog>(sp => new TableDeliveryLog(ReplayTable(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableDeliveryLog>>()));
         }
 
         services.TryAddSingleton<IReplayCache, MemoryReplayCache>();
@@ -81,7 +84,7 @@ public static class InboundServiceCollectionExtensions
     }
 
     // Storage:ConnectionString (Azurite), else the managed identity with Storage:TableServiceUri.
-    private static TableReplayCache CreateTableReplayCache(IConfiguration configuration, IServiceProvider services)
+    private static Azure.Data.Tables.TableClient ReplayTable(IConfiguration configuration, IServiceProvider services)
     {
         var tableName = services.GetRequiredService<IOptions<ReplayStoreOptions>>().Value.ReplayTableName;
         var options = QueueEventSink.WithRequestPathRetries(new Azure.Data.Tables.TableClientOptions());
@@ -89,7 +92,7 @@ public static class InboundServiceCollectionExtensions
         var table = !string.IsNullOrEmpty(connectionString)
             ? new Azure.Data.Tables.TableClient(connectionString, tableName, options)
             : new Azure.Data.Tables.TableServiceClient(new Uri(configuration["Storage:TableServiceUri"]!), services.GetRequiredService<Azure.Core.TokenCredential>(), options).GetTableClient(tableName);
-        return new TableReplayCache(table, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<TableReplayCache>>());
+        return table;
     }
 
     public static IEndpointRouteBuilder MapInbound(this IEndpointRouteBuilder endpoints)
