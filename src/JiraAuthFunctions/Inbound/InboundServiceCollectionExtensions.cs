@@ -31,10 +31,10 @@ public static class InboundServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplayStoreOptions>>(new ReplayStoreOptionsValidator(configuration)));
         if (string.Equals(configuration["Inbound:ReplayStore"], ReplayStoreOptions.Table, StringComparison.OrdinalIgnoreCase))
         {
-            services.TryAddSingleton<IReplayCache>(sp => new TableReplayCache(ReplayTable(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableReplayCache>>()));
+            services.TryAddSingleton<IReplayCache>(sp => new TableReplayCache(CreateReplayTableClient(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableReplayCache>>()));
 
             // Webhook deliveries already accepted, shared the same way: a retry reaching another instance is not stored twice.
-            services.TryAddSingleton<IDeliveryLog>(sp => new TableDeliveryLog(ReplayTable(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableDeliveryLog>>()));
+            services.TryAddSingleton<IDeliveryLog>(sp => new TableDeliveryLog(CreateReplayTableClient(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableDeliveryLog>>()));
         }
 
         services.TryAddSingleton<IReplayCache, MemoryReplayCache>();
@@ -84,7 +84,7 @@ public static class InboundServiceCollectionExtensions
     }
 
     // Storage:ConnectionString (Azurite), else the managed identity with Storage:TableServiceUri.
-    private static Azure.Data.Tables.TableClient ReplayTable(IConfiguration configuration, IServiceProvider services)
+    private static Azure.Data.Tables.TableClient CreateReplayTableClient(IConfiguration configuration, IServiceProvider services)
     {
         var tableName = services.GetRequiredService<IOptions<ReplayStoreOptions>>().Value.ReplayTableName;
         var options = QueueEventSink.WithRequestPathRetries(new Azure.Data.Tables.TableClientOptions());

@@ -1,7 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
-using System.Text;
-using Azure;
 using Azure.Data.Tables;
 using JiraAuthFunctions.Telemetry;
 
@@ -18,7 +15,7 @@ namespace JiraAuthFunctions.Inbound;
 /// </summary>
 public sealed partial class TableDeliveryLog(TableClient table, TimeProvider timeProvider, ILogger logger) : IDeliveryLog
 {
-    private const string ExpiresOn = "ExpiresOn";
+    private const string ExpiresOn = ReplayTable.ExpiresOn;
     private const string EventId = "EventId";
 
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor, typeof(TableEntity))]
@@ -31,7 +28,7 @@ public sealed partial class TableDeliveryLog(TableClient table, TimeProvider tim
                 ? held.Value.GetString(EventId)
                 : null;
         }
-        catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (ReplayTable.IsStorageFailure(ex, cancellationToken))
         {
             LogFailure(ex, integration, "find");
             return null;
@@ -49,7 +46,7 @@ public sealed partial class TableDeliveryLog(TableClient table, TimeProvider tim
         {
             await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (ReplayTable.IsStorageFailure(ex, cancellationToken))
         {
             LogFailure(ex, integration, "record");
         }
@@ -57,18 +54,13 @@ public sealed partial class TableDeliveryLog(TableClient table, TimeProvider tim
 
     internal static string Partition(string integration) => "delivery:" + integration;
 
-    // Row keys forbid '/', '\', '#', '?' and control characters; a delivery key may hold any of them.
-    private static string RowKey(string deliveryKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(deliveryKey)));
+    private static string RowKey(string deliveryKey) => ReplayTable.RowKey(deliveryKey);
 
     private void LogFailure(Exception ex, string integration, string operation)
     {
-        var (status, code) = ex is RequestFailedException failed ? (failed.Status, failed.ErrorCode ?? "none") : (0, ex.GetType().Name);
+        var (status, code) = ReplayTable.Describe(ex);
         Log.DeliveryLogFailed(logger, table.Name, operation, integration, status, code);
     }
-
-    private static bool IsStorageFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is RequestFailedException or HttpRequestException or AggregateException or TimeoutException
-        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static partial class Log
     {

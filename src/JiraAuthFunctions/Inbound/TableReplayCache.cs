@@ -1,6 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using JiraAuthFunctions.Telemetry;
@@ -21,7 +19,7 @@ namespace JiraAuthFunctions.Inbound;
 public sealed partial class TableReplayCache(TableClient table, TimeProvider timeProvider, ILogger logger) : IReplayCache
 {
     public const string DefaultTableName = "replay";
-    private const string ExpiresOn = "ExpiresOn";
+    private const string ExpiresOn = ReplayTable.ExpiresOn;
 
     /// <summary>Rows deleted per sweep at most: expired rows are ignored anyway, the rest go next run.</summary>
     public const int MaxSweptPerRun = 5000;
@@ -70,9 +68,9 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
 
             throw new ReplayStoreUnavailableException($"Table {table.Name}: the replay check did not settle for integration '{integration}'.");
         }
-        catch (Exception ex) when (IsStorageFailure(ex, cancellationToken))
+        catch (Exception ex) when (ReplayTable.IsStorageFailure(ex, cancellationToken))
         {
-            var (status, code) = ex is RequestFailedException failed ? (failed.Status, failed.ErrorCode ?? "none") : (0, ex.GetType().Name);
+            var (status, code) = ReplayTable.Describe(ex);
             Log.ReplayStoreFailed(logger, table.Name, integration, status, code);
             throw new ReplayStoreUnavailableException($"Table {table.Name} could not check a token for integration '{integration}' (status {status}, code {code}).", ex);
         }
@@ -102,8 +100,8 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
         }
     }
 
-    /// <summary>The row key for a jti: its SHA-256 in hex (row keys forbid '/', '\', '#', '?' and control characters).</summary>
-    internal static string RowKey(string jti) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(jti)));
+    /// <summary>The row key for a jti (<see cref="ReplayTable.RowKey"/>).</summary>
+    internal static string RowKey(string jti) => ReplayTable.RowKey(jti);
 
     private async Task<bool> TryInsertAsync(TableEntity row, CancellationToken cancellationToken)
     {
@@ -117,10 +115,6 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
             return false;
         }
     }
-
-    private static bool IsStorageFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is RequestFailedException or HttpRequestException or AggregateException or TimeoutException
-        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static partial class Log
     {

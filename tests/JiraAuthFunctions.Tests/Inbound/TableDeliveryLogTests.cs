@@ -2,33 +2,15 @@ using Azure.Data.Tables;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
-using Microsoft.Extensions.Time.Testing;
 
 namespace JiraAuthFunctions.Tests.Inbound;
 
 /// <summary>The shared delivery log in the replay table, against Azurite's table service with the real SDK.</summary>
-public sealed class TableDeliveryLogTests : IAsyncLifetime
+public sealed class TableDeliveryLogTests : ReplayTableTestBase
 {
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero));
-    private readonly LogCapture _logs = new();
-    private readonly string _tableName = "replay" + Guid.NewGuid().ToString("N")[..12];
-    private Azurite _azurite = null!;
-
-    public async Task InitializeAsync()
-    {
-        _azurite = await Azurite.StartAsync();
-        await new TableClient(_azurite.ConnectionString, _tableName).CreateIfNotExistsAsync(); // as the deployment does
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _azurite.DisposeAsync();
-        _logs.Dispose();
-    }
-
     /// <summary>The log as one instance of the app has it: its own client on the shared table.</summary>
-    private TableDeliveryLog Instance(string? tableName = null) =>
-        new(new TableClient(_azurite.ConnectionString, tableName ?? _tableName), _time, _logs.CreateLogger(nameof(TableDeliveryLog)));
+    private TableDeliveryLog Instance() =>
+        new(new TableClient(_azurite.ConnectionString, _tableName), _time, _logs.CreateLogger(nameof(TableDeliveryLog)));
 
     [Fact]
     public async Task A_delivery_accepted_on_one_instance_is_known_to_another_for_its_integration_only()

@@ -2,30 +2,12 @@ using Azure.Data.Tables;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
-using Microsoft.Extensions.Time.Testing;
 
 namespace JiraAuthFunctions.Tests.Inbound;
 
 /// <summary>The shared replay table against Azurite's table service: the real emulator and the real SDK.</summary>
-public sealed class TableReplayCacheTests : IAsyncLifetime
+public sealed class TableReplayCacheTests : ReplayTableTestBase
 {
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero));
-    private readonly LogCapture _logs = new();
-    private readonly string _tableName = "replay" + Guid.NewGuid().ToString("N")[..12];
-    private Azurite _azurite = null!;
-
-    public async Task InitializeAsync()
-    {
-        _azurite = await Azurite.StartAsync();
-        await new TableClient(_azurite.ConnectionString, _tableName).CreateIfNotExistsAsync(); // as the deployment does
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _azurite.DisposeAsync();
-        _logs.Dispose();
-    }
-
     /// <summary>The cache as one instance of the app has it: its own client on the shared table.</summary>
     private TableReplayCache Instance() =>
         new(new TableClient(_azurite.ConnectionString, _tableName), _time, _logs.CreateLogger(nameof(TableReplayCache)));
