@@ -47,4 +47,25 @@ public sealed class HealthTests
         Assert.Equal("degraded", health.RootElement.GetProperty("status").GetString());
         Assert.Equal("unreachable", health.RootElement.GetProperty("secretStore").GetString());
     }
+
+    [Fact]
+    public async Task Every_registered_dependency_is_listed_and_the_worst_state_wins()
+    {
+        var sink = new Mock<JiraAuthFunctions.Health.IDependencyHealth>();
+        var lastGood = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+        sink.Setup(s => s.CheckAsync(It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new JiraAuthFunctions.Health.DependencyState("sink", JiraAuthFunctions.Health.HealthStatus.Unhealthy, "write_failed", lastGood));
+        await using var factory = new HandlerFactory();
+        var client = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton(sink.Object))).CreateClient();
+
+        var response = await client.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("unhealthy", health.RootElement.GetProperty("status").GetString());
+        var listed = health.RootElement.GetProperty("dependencies").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "sink");
+        Assert.Equal("unhealthy", listed.GetProperty("state").GetString());
+        Assert.Equal("write_failed", listed.GetProperty("detail").GetString());
+        Assert.Equal(lastGood, listed.GetProperty("lastSuccess").GetDateTimeOffset());
+    }
 }

@@ -1,3 +1,4 @@
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Jira;
 using JiraAuthFunctions.Secrets;
@@ -7,11 +8,12 @@ namespace JiraAuthFunctions.Hosting;
 /// <summary>
 /// <c>GET /api/health</c>, for the platform's health check and for on-call: the secret store
 /// reachable, each integration's keys loaded, each Jira connection's state, each connection's dynamic
-/// webhooks (state, count, earliest expiry). Never a secret.
+/// webhooks (state, count, earliest expiry), and every registered <see cref="IDependencyHealth"/>
+/// (<c>dependencies</c>: name, state, detail, last success). Never a secret.
 /// Always 200 while the process serves: a Key Vault outage must not make the platform replace
 /// every instance; the body says <c>degraded</c> and why. The store probe is cached for 30 s.
 /// </summary>
-internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry integrations, JiraTokenRenewer jira, JiraWebhookRefresher webhooks, TimeProvider timeProvider)
+internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry integrations, JiraTokenRenewer jira, JiraWebhookRefresher webhooks, IEnumerable<IDependencyHealth> dependencies, TimeProvider timeProvider)
 {
     public const string Route = "/api/health";
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(30);
@@ -30,9 +32,23 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
 
         var connections = jira.Status.Select(s => new ConnectionHealth(s.Connection, s.State, s.AccessTokenExpiresOn)).ToList();
         var hooks = webhooks.Status.Select(s => new WebhooksHealth(s.Connection, s.State, s.Webhooks, s.EarliestExpiry)).ToList();
+        var states = new List<DependencyHealthReport>();
+        var worst = HealthStatus.Healthy;
+        foreach (var dependency in dependencies)
+        {
+            var state = await dependency.CheckAsync(cancellationToken);
+            worst = state.Status > worst ? state.Status : worst;
+            states.Add(new DependencyHealthReport(state.Name, state.Status.ToCode(), state.Detail, state.LastSuccess));
+        }
+
         var healthy = storeReachable && keys.All(k => k.Keys == "loaded") && connections.All(c => c.State == "ok") && hooks.All(h => h.State == JiraWebhookRefresher.Ok);
+        if (!healthy && worst == HealthStatus.Healthy)
+        {
+            worst = HealthStatus.Degraded;
+        }
+
         return Results.Json(
-            new HealthReport(healthy ? "ok" : "degraded", storeReachable ? "reachable" : "unreachable", keys, connections, hooks),
+            new HealthReport(worst.ToCode(), storeReachable ? "reachable" : "unreachable", keys, connections, hooks, states),
             HostingJsonContext.Default.HealthReport);
     }
 
@@ -61,7 +77,9 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
     }
 }
 
-internal sealed record HealthReport(string Status, string SecretStore, IReadOnlyList<IntegrationHealth> Integrations, IReadOnlyList<ConnectionHealth> JiraConnections, IReadOnlyList<WebhooksHealth> JiraWebhooks);
+internal sealed record HealthReport(string Status, string SecretStore, IReadOnlyList<IntegrationHealth> Integrations, IReadOnlyList<ConnectionHealth> JiraConnections, IReadOnlyList<WebhooksHealth> JiraWebhooks, IReadOnlyList<DependencyHealthReport> Dependencies);
+
+internal sealed record DependencyHealthReport(string Name, string State, string? Detail, DateTimeOffset? LastSuccess);
 
 internal sealed record IntegrationHealth(string Name, string Keys);
 
