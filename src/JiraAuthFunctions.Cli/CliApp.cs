@@ -25,8 +25,25 @@ public static class CliApp
         root.Subcommands.Add(SecretCommands.Create(context));
 
         var parseResult = root.Parse(args);
-        return await parseResult.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        try
+        {
+            return await parseResult.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (IsOperatorError(ex))
+        {
+            // A corrupt file, bad settings, an unreachable store: what is wrong and where, never a stack trace.
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
     }
+
+    private static bool IsOperatorError(Exception ex) => ex is
+        Microsoft.Extensions.Options.OptionsValidationException or
+        SecretStoreUnavailableException or
+        System.Text.Json.JsonException or
+        InvalidDataException or
+        IOException or
+        UnauthorizedAccessException;
 
     private static CliSettings LoadSettings(string? dataOverride)
     {
@@ -39,8 +56,15 @@ public static class CliApp
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, $"appsettings.{environment}.json"), optional: true)
             .AddEnvironmentVariables()
             .Build();
+        var section = configuration.GetSection(InboundOptions.SectionName);
+        var errors = JiraAuthFunctions.Configuration.SettingsCheck.Check(section, typeof(InboundOptions));
+        if (errors.Count > 0)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException(InboundOptions.SectionName, typeof(InboundOptions), errors);
+        }
+
         var inbound = new InboundOptions();
-        configuration.GetSection(InboundOptions.SectionName).Bind(inbound);
+        section.Bind(inbound);
         var data = Path.GetFullPath(dataOverride ?? (configuration["DataPath"] is { Length: > 0 } p ? p : "data"));
         return new CliSettings(inbound, data);
     }

@@ -11,7 +11,7 @@ public static class InboundServiceCollectionExtensions
 {
     public static IServiceCollection AddInbound(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<InboundOptions>().Bind(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<InboundOptions>().BindStrict(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InboundOptions>, InboundOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InboundOptions>, OAuthAppConnectionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
@@ -27,7 +27,7 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<JiraAuthFunctions.Telemetry.JiraAuthMetrics>()));
-        services.AddOptions<ReplayStoreOptions>().Bind(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<ReplayStoreOptions>().BindStrict(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplayStoreOptions>>(new ReplayStoreOptionsValidator(configuration)));
         if (string.Equals(configuration["Inbound:ReplayStore"], ReplayStoreOptions.Table, StringComparison.OrdinalIgnoreCase))
         {
@@ -49,14 +49,15 @@ public static class InboundServiceCollectionExtensions
         services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectLifecycleEndpoint>();
         services.TryAddSingleton<IRequestAuthenticator, RequestAuthenticator>();
         services.TryAddSingleton<IDeliveryLog>(sp => new MemoryDeliveryLog(sp.GetRequiredService<TimeProvider>()));
-        if (string.Equals(configuration["Events:Sink"], "Queue", StringComparison.OrdinalIgnoreCase))
+        services.AddOptions<EventsOptions>().BindStrict(configuration.GetSection(EventsOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventsOptions>>(new EventsOptionsValidator(configuration)));
+        services.TryAddSingleton<IEventSink>(sp => sp.GetRequiredService<IOptions<EventsOptions>>().Value.Sink switch
         {
-            services.TryAddSingleton<IEventSink>(sp => CreateQueueSink(configuration, sp));
-        }
-
-        services.TryAddSingleton<IEventSink>(sp => new JsonLinesEventSink(
-            Path.Combine(sp.GetRequiredService<LocalData>().Path, "events"),
-            sp.GetRequiredService<TimeProvider>()));
+            EventSinkKind.Queue => CreateQueueSink(configuration, sp),
+            _ => new JsonLinesEventSink(
+                Path.Combine(sp.GetRequiredService<LocalData>().Path, "events"),
+                sp.GetRequiredService<TimeProvider>()),
+        });
         services.TryAddSingleton<EventsEndpoint>();
         services.TryAddSingleton<JiraAuthFunctions.Telemetry.JiraAuthMetrics>();
         return services;
@@ -66,7 +67,7 @@ public static class InboundServiceCollectionExtensions
     // with Storage:QueueServiceUri and Storage:BlobServiceUri.
     private static QueueEventSink CreateQueueSink(IConfiguration configuration, IServiceProvider services)
     {
-        var queueName = configuration["Events:QueueName"] is { Length: > 0 } q ? q : QueueEventSink.DefaultQueueName;
+        var queueName = services.GetRequiredService<IOptions<EventsOptions>>().Value.QueueName;
         var connectionString = configuration["Storage:ConnectionString"];
         if (!string.IsNullOrEmpty(connectionString))
         {

@@ -1,3 +1,4 @@
+using JiraAuthFunctions.Hosting;
 using JiraAuthFunctions.Jira;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -8,7 +9,7 @@ public static class JiraServiceCollectionExtensions
 {
     public static IServiceCollection AddJira(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<JiraOptions>().Bind(configuration.GetSection(JiraOptions.SectionName))
+        services.AddOptions<JiraOptions>().BindStrict(configuration.GetSection(JiraOptions.SectionName))
             .Validate(o => o.Connections.All(c => !string.IsNullOrEmpty(c.Value.ClientId)), "Jira:Connections:<name>:ClientId is required for every connection.")
             .Validate(o => o.Connections.Keys.All(k => k.Length > 0 && k.All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch == '-')),
                 "Jira:Connections names use lowercase letters, digits and '-' (they name secrets).")

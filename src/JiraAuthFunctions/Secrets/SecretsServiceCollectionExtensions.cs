@@ -21,7 +21,7 @@ public static class SecretsServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<JiraAuthMetrics>();
-        var keyVault = configuration.GetSection(KeyVaultOptions.SectionName).Get<KeyVaultOptions>() ?? new KeyVaultOptions();
+        var keyVault = KeyVaultOptions.From(configuration);
         if (keyVault.VaultUri is not null)
         {
             AddKeyVault(services, keyVault);
@@ -82,4 +82,26 @@ public sealed class KeyVaultOptions
 
     /// <summary>The client id of the user-assigned managed identity to use; unset: DefaultAzureCredential.</summary>
     public string? ManagedIdentityClientId { get; set; }
+
+    /// <summary>
+    /// Read once at registration (the secret store chosen depends on it), so checked here rather
+    /// than by ValidateOnStart: every bad key is named, and the start fails before anything runs.
+    /// </summary>
+    internal static KeyVaultOptions From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SectionName);
+        var errors = JiraAuthFunctions.Configuration.SettingsCheck.Check(section, typeof(KeyVaultOptions));
+        var options = errors.Count == 0 ? section.Get<KeyVaultOptions>() ?? new KeyVaultOptions() : new KeyVaultOptions();
+        if (options.VaultUri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add("KeyVault:VaultUri must be the vault's https URL, e.g. https://my-vault.vault.azure.net/.");
+        }
+
+        if (options.ManagedIdentityClientId is { Length: > 0 } clientId && !Guid.TryParse(clientId, out _))
+        {
+            errors.Add("KeyVault:ManagedIdentityClientId must be the identity's client id (a GUID).");
+        }
+
+        return errors.Count == 0 ? options : throw new Microsoft.Extensions.Options.OptionsValidationException(SectionName, typeof(KeyVaultOptions), errors);
+    }
 }

@@ -1,3 +1,4 @@
+using JiraAuthFunctions.Hosting;
 using System.Text.Json;
 using JiraAuthFunctions.Signing;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ public static class SigningServiceCollectionExtensions
 
     public static IServiceCollection AddSigning(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SigningKeyOptions>().Bind(configuration.GetSection(SigningKeyOptions.SectionName))
+        services.AddOptions<SigningKeyOptions>().BindStrict(configuration.GetSection(SigningKeyOptions.SectionName))
             .Validate(o => o.PublicationInterval > TimeSpan.Zero && o.KeyLifetime > o.PublicationInterval,
                 "Signing:KeyLifetime must be longer than Signing:PublicationInterval, which must be positive.")
             .Validate(o => o.MaxTokenLifetime > TimeSpan.Zero, "Signing:MaxTokenLifetime must be positive.")
