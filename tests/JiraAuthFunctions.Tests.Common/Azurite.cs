@@ -22,49 +22,91 @@ public sealed class Azurite : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<Azurite> StartAsync()
+    /// <summary>
+    /// Starts Azurite on three free ports. A port is picked free, released, then handed to Azurite,
+    /// so on a busy machine another process can take it first and Azurite exits at start: then it
+    /// is started again on fresh ports (up to <see cref="Attempts"/> times), and a start that fails
+    /// for good says why with Azurite's own output.
+    /// </summary>
+    public static Task<Azurite> StartAsync() => StartAsync(Ports.Free);
+
+    /// <param name="freePort">Picks each port (tests of the retry hand out a taken one first).</param>
+    public static async Task<Azurite> StartAsync(Func<int> freePort)
     {
         await NodeTools.EnsureInstalledAsync();
-        var port = Ports.Free();
-        var queuePort = Ports.Free();
-        var tablePort = Ports.Free();
+        var failures = new List<string>();
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            var (blobPort, queuePort, tablePort) = (freePort(), freePort(), freePort());
+            var output = new System.Text.StringBuilder();
+            var process = ChildProcesses.Start(StartInfo(blobPort, queuePort, tablePort));
+            process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+
+            if (await WaitUntilListeningAsync(process, blobPort, queuePort, tablePort))
+            {
+                return new Azurite(process, blobPort, queuePort, tablePort);
+            }
+
+            await ChildProcesses.StopAsync(process);
+            lock (output)
+            {
+                failures.Add($"attempt {attempt} (ports {blobPort}, {queuePort}, {tablePort}): {(process.HasExited ? $"exited {process.ExitCode}" : "not listening after 30 s")}: {output.ToString().Trim()}");
+            }
+
+            process.Dispose();
+        }
+
+        throw new InvalidOperationException($"Azurite did not start after {Attempts} attempts:\n{string.Join('\n', failures)}");
+    }
+
+    public const int Attempts = 3;
+
+    private static ProcessStartInfo StartInfo(int blobPort, int queuePort, int tablePort)
+    {
         var start = new ProcessStartInfo("node") { WorkingDirectory = NodeTools.Folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "node_modules/azurite/dist/src/azurite.js", "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--queueHost", "127.0.0.1", "--queuePort", queuePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tableHost", "127.0.0.1", "--tablePort", tablePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent" })
+        foreach (var arg in new[] { "node_modules/azurite/dist/src/azurite.js", "--blobHost", "127.0.0.1", "--blobPort", Text(blobPort), "--queueHost", "127.0.0.1", "--queuePort", Text(queuePort), "--tableHost", "127.0.0.1", "--tablePort", Text(tablePort), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent" })
         {
             start.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        return start;
 
-        // Ready when it accepts connections.
+        static string Text(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // Ready when all three services accept connections; false when the process exits first or 30 s pass.
+    private static async Task<bool> WaitUntilListeningAsync(Process process, params int[] ports)
+    {
         var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
-        while (true)
+        while (!process.HasExited && TimeProvider.System.GetUtcNow() < deadline)
         {
             try
             {
-                using var blob = new TcpClient();
-                await blob.ConnectAsync(IPAddress.Loopback, port);
-                using var queue = new TcpClient();
-                await queue.ConnectAsync(IPAddress.Loopback, queuePort);
-                using var table = new TcpClient();
-                await table.ConnectAsync(IPAddress.Loopback, tablePort);
-                return new Azurite(process, port, queuePort, tablePort);
+                foreach (var port in ports)
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync(IPAddress.Loopback, port);
+                }
+
+                // Connected, but perhaps to a process that took a port before Azurite could: only ours counts.
+                await Task.Delay(TimeSpan.FromMilliseconds(200), TimeProvider.System);
+                return !process.HasExited;
             }
-            catch (SocketException) when (TimeProvider.System.GetUtcNow() < deadline && !process.HasExited)
+            catch (SocketException)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), TimeProvider.System);
             }
         }
+
+        return false;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
+        await ChildProcesses.StopAsync(_process);
         _process.Dispose();
     }
 }

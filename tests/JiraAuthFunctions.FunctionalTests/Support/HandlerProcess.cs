@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using JiraAuthFunctions.Hosting;
+using JiraAuthFunctions.Tests.Common;
 
 namespace JiraAuthFunctions.FunctionalTests.Support;
 
@@ -35,7 +36,7 @@ public static class HandlerProcess
 
         var text = new StringBuilder();
         output = text;
-        var process = Process.Start(start)!;
+        var process = ChildProcesses.Start(start); // killed with the test host, whatever ends it
         process.OutputDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (text) { text.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
