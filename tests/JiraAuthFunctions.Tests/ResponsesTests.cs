@@ -36,7 +36,7 @@ public sealed class ResponsesTests
         ReasonCode.InvalidIssuer, ReasonCode.InvalidAudience, ReasonCode.TokenExpired, ReasonCode.TokenNotYetValid,
         ReasonCode.IssuedInFuture, ReasonCode.LifetimeExceeded, ReasonCode.MissingJti, ReasonCode.ReplayedJti,
         ReasonCode.RevokedToken, ReasonCode.QshMismatch, ReasonCode.UnknownTenant, ReasonCode.ContextQshNotAllowed,
-        ReasonCode.ClientKeyMismatch,
+        ReasonCode.ClientKeyMismatch, ReasonCode.SharedSecretLifecycle, ReasonCode.ReplayedLifecycleToken,
     };
 
     [Theory]

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
@@ -13,17 +15,18 @@ public enum LifecycleEvent
 }
 
 /// <summary>
-/// A Connect lifecycle call: authenticate it (<see cref="ConnectTokenValidator.ValidateLifecycleAsync"/>),
-/// check the payload against the token, then change the tenant. Any failed check changes nothing.
+/// A Connect lifecycle call: authenticate it (<see cref="ConnectTokenValidator.ValidateLifecycleAsync"/>:
+/// Atlassian's RS256 signature only), check the payload against the token, use the token up, then
+/// change the tenant. Any failed check changes nothing and uses nothing up.
 /// </summary>
-public sealed partial class ConnectLifecycle(ConnectTokenValidator validator, ILogger<ConnectLifecycle> logger)
+public sealed partial class ConnectLifecycle(ConnectTokenValidator validator, IReplayCache replayCache, ILogger<ConnectLifecycle> logger)
 {
     public const int MaxSharedSecretLength = 1024;
 
     /// <summary>Handles one call; the reason is <see cref="ReasonCode.Accepted"/> when the tenant was changed.</summary>
     public async ValueTask<TokenCheck> HandleAsync(Integration integration, LifecycleEvent lifecycle, InboundRequest request, CancellationToken cancellationToken = default)
     {
-        var (check, verifiedWith) = await validator.ValidateLifecycleAsync(integration, request, cancellationToken).ConfigureAwait(false);
+        var check = await validator.ValidateLifecycleAsync(integration, request, cancellationToken).ConfigureAwait(false);
         if (!check.Succeeded)
         {
             return check;
@@ -42,6 +45,12 @@ public sealed partial class ConnectLifecycle(ConnectTokenValidator validator, IL
             return TokenCheck.Reject(ReasonCode.ClientKeyMismatch, check.Caller);
         }
 
+        var used = await UseUpAsync(integration, request, check.Caller.ExpiresOn!.Value + integration.ClockSkew, cancellationToken).ConfigureAwait(false);
+        if (used != ReasonCode.Accepted)
+        {
+            return TokenCheck.Reject(used, check.Caller);
+        }
+
         var app = integration.Connect!;
         var context = new List<KeyValuePair<string, string>> { new("connect.clientKey", payload.ClientKey), new("connect.baseUrl", payload.BaseUrl) };
         if (lifecycle == LifecycleEvent.Uninstalled)
@@ -51,8 +60,8 @@ public sealed partial class ConnectLifecycle(ConnectTokenValidator validator, IL
             return TokenCheck.Accept(check.Caller with { Context = context });
         }
 
-        var existing = verifiedWith ?? (await app.Tenants.FindAsync(payload.ClientKey, cancellationToken).ConfigureAwait(false)).Tenant;
-        await app.Tenants.SaveAsync(new ConnectTenant(payload.ClientKey, payload.BaseUrl, payload.SharedSecret!), cancellationToken).ConfigureAwait(false);
+        var existing = (await app.Tenants.FindAsync(payload.ClientKey, cancellationToken).ConfigureAwait(false)).Tenant;
+        await app.Tenants.SaveAsync(new ConnectTenant(payload.ClientKey, payload.BaseUrl, payload.SharedSecret!, payload.Installation), cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
             Log.Installed(logger, integration.Name, payload.ClientKey, payload.BaseUrl, check.Caller.Algorithm);
@@ -65,9 +74,40 @@ public sealed partial class ConnectLifecycle(ConnectTokenValidator validator, IL
         return TokenCheck.Accept(check.Caller with { Context = context });
     }
 
-    /// <summary>The members of the lifecycle body this app uses (it carries more: key, productType, displayUrl, ...).</summary>
-    private sealed record Payload(string ClientKey, string BaseUrl, string? SharedSecret)
+    /// <summary>
+    /// The replay-store key of a lifecycle token: <c>lifecycle:</c> and the hex SHA-256 of its signed
+    /// part (header and payload). The signature is left out on purpose: another spelling of the same
+    /// signature (base64url's unused trailing bits) must not make the token new again. The prefix keeps
+    /// these keys apart from request jtis in the same store.
+    /// </summary>
+    public static string ReplayKeyOf(string token) =>
+        "lifecycle:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token[..token.LastIndexOf('.')])));
+
+    // A signed install token carries no jti and its qsh covers the URL, not the body: within its
+    // lifetime a captured one could carry another shared secret (or a stale uninstall) to the same
+    // URL. Each is accepted once, remembered until its exp plus the skew in the shared replay store,
+    // so the refusal holds on every instance. Recorded only after every check passed: a call refused
+    // for its body does not use up the token Atlassian's own call still needs.
+    private async ValueTask<ReasonCode> UseUpAsync(Integration integration, InboundRequest request, DateTimeOffset rememberUntil, CancellationToken cancellationToken)
     {
+        try
+        {
+            var first = await replayCache.TryAddAsync(integration.Name, ReplayKeyOf(request.Credentials("JWT")!), rememberUntil, cancellationToken).ConfigureAwait(false);
+            return first ? ReasonCode.Accepted : ReasonCode.ReplayedLifecycleToken;
+        }
+        catch (ReplayStoreUnavailableException)
+        {
+            // Logged by the store (event 600); a check that did not run must never accept.
+            return ReasonCode.ReplayCheckUnavailable;
+        }
+    }
+
+    /// <summary>The members of the lifecycle body this app uses; an install's other string members are kept as <see cref="ConnectInstallation"/>.</summary>
+    private sealed record Payload(string ClientKey, string BaseUrl, string? SharedSecret, ConnectInstallation? Installation)
+    {
+        // Kept apart (clientKey, baseUrl, sharedSecret) or about the call rather than the site (eventType).
+        private static readonly HashSet<string> NotInInstallation = new(StringComparer.Ordinal) { "clientKey", "baseUrl", "sharedSecret", "eventType" };
+
         public static Payload? Read(ReadOnlySpan<byte> body, LifecycleEvent lifecycle)
         {
             try
@@ -93,12 +133,40 @@ public sealed partial class ConnectLifecycle(ConnectTokenValidator validator, IL
                     return null;
                 }
 
-                return new Payload(clientKey, baseUrl!, sharedSecret);
+                ConnectInstallation? installation = null;
+                if (lifecycle == LifecycleEvent.Installed)
+                {
+                    installation = InstallationOf(root);
+                    if (installation is null)
+                    {
+                        return null;
+                    }
+                }
+
+                return new Payload(clientKey, baseUrl!, sharedSecret, installation);
             }
             catch (JsonException)
             {
                 return null;
             }
+        }
+
+        // Null when the members are more than a tenant's stored value can hold.
+        private static ConnectInstallation? InstallationOf(JsonElement root)
+        {
+            var members = new Dictionary<string, string>(StringComparer.Ordinal);
+            var chars = 0;
+            foreach (var member in root.EnumerateObject())
+            {
+                if (member.Value.ValueKind == JsonValueKind.String && !NotInInstallation.Contains(member.Name))
+                {
+                    var value = member.Value.GetString()!;
+                    chars += member.Name.Length + value.Length;
+                    members[member.Name] = value; // a repeated name: the last, as TryGetProperty reads it
+                }
+            }
+
+            return chars > ConnectInstallation.MaxChars ? null : new ConnectInstallation(members);
         }
 
         private static string? StringOf(JsonElement root, string name) =>

@@ -11,8 +11,8 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace JiraAuthFunctions.Connect;
 
-/// <summary>One Jira site that installed a Connect app: its clientKey, site URL and shared secret.</summary>
-public sealed record ConnectTenant(string ClientKey, string BaseUrl, string SharedSecret)
+/// <summary>One Jira site that installed a Connect app: its clientKey, site URL and shared secret, and the rest of its install payload.</summary>
+public sealed record ConnectTenant(string ClientKey, string BaseUrl, string SharedSecret, ConnectInstallation? Installation = null)
 {
     private VerificationKey? _key;
 
@@ -32,12 +32,13 @@ public readonly record struct TenantLookup(ConnectTenant? Tenant, bool Unavailab
 
 /// <summary>
 /// The tenants of one Connect app, one secret per tenant in the secret store (name
-/// <see cref="SecretNameFor"/>, value JSON <c>{clientKey, baseUrl, sharedSecret}</c>), held in memory.
+/// <see cref="SecretNameFor"/>, value JSON <c>{clientKey, baseUrl, sharedSecret, installation}</c>), held in memory.
 /// </summary>
 /// <remarks>
-/// One JSON value rather than the secret alone with tags: the three facts change together (a
+/// One JSON value rather than the secret alone with tags: the facts change together (a
 /// reinstall may move the site), one version holds them atomically, and Key Vault tags are
-/// limited to 256 characters while a clientKey is any string. A held tenant is re-read after
+/// limited to 256 characters while a clientKey is any string. <c>installation</c> (the rest of
+/// the install payload) is absent in values stored before it was kept; both forms are read. A held tenant is re-read after
 /// <see cref="RefreshInterval"/>, so an uninstall on another instance takes effect here within it;
 /// if the re-read fails the held tenant keeps serving for <see cref="MaxStaleness"/>. A clientKey
 /// that is not held costs a store read at most once per <see cref="MissInterval"/> across all
@@ -116,7 +117,8 @@ public sealed partial class ConnectTenants
     /// <summary>Stores a new version for the tenant (install or reinstall) and holds it at once.</summary>
     public async Task SaveAsync(ConnectTenant tenant, CancellationToken cancellationToken = default)
     {
-        var value = JsonSerializer.Serialize(new StoredTenant(tenant.ClientKey, tenant.BaseUrl, tenant.SharedSecret), ConnectJsonContext.Default.StoredTenant);
+        var installation = tenant.Installation is null ? null : new Dictionary<string, string>(tenant.Installation.Members, StringComparer.Ordinal);
+        var value = JsonSerializer.Serialize(new StoredTenant(tenant.ClientKey, tenant.BaseUrl, tenant.SharedSecret, installation), ConnectJsonContext.Default.StoredTenant);
         await _store.SetSecretAsync(SecretNameFor(_app, tenant.ClientKey), value, new SecretAttributes { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
         _held[tenant.ClientKey] = new Held(tenant, _timeProvider.GetUtcNow());
     }
@@ -176,7 +178,7 @@ public sealed partial class ConnectTenants
         {
             var stored = JsonSerializer.Deserialize(value, ConnectJsonContext.Default.StoredTenant);
             return stored is { ClientKey.Length: > 0, BaseUrl.Length: > 0, SharedSecret.Length: > 0 }
-                ? new ConnectTenant(stored.ClientKey, stored.BaseUrl, stored.SharedSecret)
+                ? new ConnectTenant(stored.ClientKey, stored.BaseUrl, stored.SharedSecret, stored.Installation is null ? null : new ConnectInstallation(stored.Installation))
                 : null;
         }
         catch (JsonException)
@@ -208,11 +210,12 @@ public sealed partial class ConnectTenants
     }
 }
 
-/// <summary>The stored form of a tenant (the secret's value).</summary>
+/// <summary>The stored form of a tenant (the secret's value); <c>installation</c> is absent in values stored before it was kept.</summary>
 internal sealed record StoredTenant(
     [property: JsonPropertyName("clientKey")] string ClientKey,
     [property: JsonPropertyName("baseUrl")] string BaseUrl,
-    [property: JsonPropertyName("sharedSecret")] string SharedSecret);
+    [property: JsonPropertyName("sharedSecret")] string SharedSecret,
+    [property: JsonPropertyName("installation"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Dictionary<string, string>? Installation = null);
 
 [JsonSerializable(typeof(StoredTenant))]
 internal sealed partial class ConnectJsonContext : JsonSerializerContext;

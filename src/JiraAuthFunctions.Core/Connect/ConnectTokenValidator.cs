@@ -11,8 +11,8 @@ namespace JiraAuthFunctions.Connect;
 /// clientKey), in <c>Authorization: JWT &lt;token&gt;</c> or the <c>jwt</c> query parameter; its
 /// <c>qsh</c> must be the hash of this very request (<see cref="QueryStringHash"/>). A lifecycle
 /// call (installed, uninstalled) is RS256-signed by Atlassian with an install key named by
-/// <c>kid</c> and addressed to the app's base URL, or (an older reinstall) HS256-signed with the
-/// tenant's current secret. Reads top to bottom as the protocol; a rejection is a reason, never an exception.
+/// <c>kid</c> and addressed to the app's base URL, and nothing else. Reads top to bottom as the
+/// protocol; a rejection is a reason, never an exception.
 /// </summary>
 /// <remarks>
 /// No jti replay cache: Connect tokens carry no jti, and the qsh ties a token to one method,
@@ -22,7 +22,7 @@ namespace JiraAuthFunctions.Connect;
 public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, TimeProvider timeProvider)
 {
     private static readonly FrozenSet<string> RequestAlgorithms = new[] { "HS256" }.ToFrozenSet(StringComparer.Ordinal);
-    private static readonly FrozenSet<string> LifecycleAlgorithms = new[] { "RS256", "HS256" }.ToFrozenSet(StringComparer.Ordinal);
+    private static readonly FrozenSet<string> LifecycleAlgorithms = new[] { "RS256" }.ToFrozenSet(StringComparer.Ordinal);
 
     private readonly int _maxTokenBytes = options.Value.MaxTokenBytes;
 
@@ -54,42 +54,42 @@ public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, Time
     }
 
     /// <summary>
-    /// A lifecycle call's token. On success the result carries the verified issuer (the clientKey
-    /// the payload must name) and, for an HS256 reinstall, the tenant it was verified against.
+    /// A lifecycle call's token. On success the caller carries the verified issuer (the clientKey
+    /// the payload must name) and the token's expiry.
     /// </summary>
-    public async ValueTask<(TokenCheck Check, ConnectTenant? VerifiedWith)> ValidateLifecycleAsync(Integration integration, InboundRequest request, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Only Atlassian's signature counts. A token signed with a shared secret (HS*) is refused with
+    /// its own reason before any tenant is looked up: before signed installs, a reinstall or an
+    /// uninstall was HS256 with the tenant's current secret, so whoever learned that secret could
+    /// replace it (locking Jira out) or uninstall the site. atlassian-connect-express refuses them too.
+    /// </remarks>
+    public async ValueTask<TokenCheck> ValidateLifecycleAsync(Integration integration, InboundRequest request, CancellationToken cancellationToken = default)
     {
         var app = integration.Connect!;
         var token = request.Credentials("JWT");
         var (reason, jwt, caller) = Read(token, LifecycleAlgorithms);
+        if (reason == ReasonCode.AlgorithmNotAllowed && jwt?.Algorithm is "HS256" or "HS384" or "HS512")
+        {
+            return TokenCheck.Reject(ReasonCode.SharedSecretLifecycle, caller);
+        }
+
         if (reason != ReasonCode.Accepted)
         {
-            return (TokenCheck.Reject(reason, caller), null);
+            return TokenCheck.Reject(reason, caller);
         }
 
-        if (jwt!.Algorithm == "RS256")
+        // The key comes from the install-keys service, never from the token, and a shared secret is
+        // never tried (nor an install key as an HMAC secret).
+        var (status, key) = await app.InstallKeys.GetAsync(jwt!.Kid, cancellationToken).ConfigureAwait(false);
+        if (status != InstallKeyStatus.Found)
         {
-            // Atlassian's signature: the key comes from the install-keys service, never from the
-            // token, and a shared secret is never tried for RS256 (nor a public key for HS256).
-            var (status, key) = await app.InstallKeys.GetAsync(jwt.Kid, cancellationToken).ConfigureAwait(false);
-            if (status != InstallKeyStatus.Found)
-            {
-                return (TokenCheck.Reject(status == InstallKeyStatus.Unknown ? ReasonCode.UnknownKid : ReasonCode.InstallKeyUnavailable, caller), null);
-            }
-
-            reason = Verify(token!, request, jwt, integration, key!, app.Audience, contextQshAllowed: false);
-            return (reason == ReasonCode.Accepted ? TokenCheck.Accept(caller) : TokenCheck.Reject(reason, caller), null);
+            return TokenCheck.Reject(status == InstallKeyStatus.Unknown ? ReasonCode.UnknownKid : ReasonCode.InstallKeyUnavailable, caller);
         }
 
-        // HS256: only a tenant already installed can sign with its shared secret.
-        var (lookupReason, tenant) = await FindTenantAsync(app, jwt, cancellationToken).ConfigureAwait(false);
-        if (lookupReason != ReasonCode.Accepted)
-        {
-            return (TokenCheck.Reject(lookupReason, caller), null);
-        }
-
-        reason = Verify(token!, request, jwt, integration, tenant!.Key, audience: null, contextQshAllowed: false);
-        return reason == ReasonCode.Accepted ? (TokenCheck.Accept(caller), tenant) : (TokenCheck.Reject(reason, caller), null);
+        reason = Verify(token!, request, jwt, integration, key!, app.Audience, contextQshAllowed: false);
+        return reason == ReasonCode.Accepted
+            ? TokenCheck.Accept(caller with { ExpiresOn = new DateTimeOffset(jwt.Expires!.Value, TimeSpan.Zero) })
+            : TokenCheck.Reject(reason, caller);
     }
 
     /// <summary>The token from <c>Authorization: JWT ...</c>, else from the <c>jwt</c> query parameter.</summary>

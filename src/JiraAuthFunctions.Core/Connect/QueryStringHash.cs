@@ -9,16 +9,27 @@ namespace JiraAuthFunctions.Connect;
 /// seen on one request cannot be replayed against another. It does not cover the body or headers.
 /// </summary>
 /// <remarks>
-/// The canonical form, as Atlassian's own implementations build it (checked against the
-/// <c>atlassian-jwt</c> npm package in the tests):
+/// The canonical form as Jira computes it when it signs a call to the app: Atlassian's Java
+/// canonicaliser, <c>com.atlassian.jwt.core.HttpRequestCanonicalizer</c> of atlassian-jwt (read as
+/// published in atlassian-connect-spring-boot, <c>atlassian-connect-spring-boot-jwt/.../internal/jwt/HttpRequestCanonicalizer.java</c>,
+/// and its <c>TestHttpRequestCanonicalizer</c>):
 /// <list type="bullet">
 /// <item>method in upper case;</item>
 /// <item>path relative to the app's base URL, as received (still percent-encoded), <c>&amp;</c>
 /// written as <c>%26</c>, a leading <c>/</c>, no trailing <c>/</c>, <c>/</c> when empty;</item>
-/// <item>query without <c>jwt</c>, parameters decoded (<c>+</c> is a space) then sorted by name
-/// (ordinal), the values of a repeated name sorted and joined with <c>,</c>, names and values
-/// percent-encoded per RFC 3986 (everything but <c>A-Z a-z 0-9 - . _ ~</c>, upper-case hex).</item>
+/// <item>query: the parameters as a form decoder reads them (<c>+</c> is a space, <c>%XX</c> are
+/// UTF-8 bytes, bytes that are not UTF-8 become U+FFFD as with Java's URLDecoder), the name
+/// <c>jwt</c> left out; sorted by the <b>percent-encoded</b> name (its <c>ComparableParameter</c> key is
+/// <c>percentEncode(name) + ' ' + ...</c>, compared with <c>String.compareTo</c>); the values of a
+/// repeated name sorted as decoded strings (<c>Collections.sort</c> on the value array, which the output
+/// then writes) and joined with <c>,</c>; names and values encoded with <c>URLEncoder.encode(v, "UTF-8")</c>
+/// then <c>+</c> to <c>%20</c>, <c>*</c> to <c>%2A</c>, <c>%7E</c> to <c>~</c>: everything but
+/// <c>A-Z a-z 0-9 - . _ ~</c>, upper-case hex.</item>
 /// </list>
+/// The Node <c>atlassian-jwt</c> sorts the decoded names instead; both agree unless a name needs
+/// percent-encoding (non-ASCII, <c>[</c>, <c>{</c>, a space...), and there Jira's order is the one that
+/// counts. The functional cross-check runs the Node package where the two agree; the unit tests hold
+/// vectors produced by the Java algorithm where they differ.
 /// </remarks>
 public static class QueryStringHash
 {
@@ -76,7 +87,9 @@ public static class QueryStringHash
             return "";
         }
 
-        // Sorting (name, value) pairs ordinally sorts by name and, within a repeated name, by value.
+        // (encoded name, decoded value): sorting these ordinally sorts by the encoded name, as Jira
+        // does, and within a repeated name by the decoded value. Encoding is one-to-one, so equal
+        // encoded names are the same decoded name.
         var parameters = new List<(string Name, string Value)>();
         foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -84,7 +97,7 @@ public static class QueryStringHash
             var name = Decode(equals < 0 ? pair : pair[..equals]);
             if (name != "jwt")
             {
-                parameters.Add((name, equals < 0 ? "" : Decode(pair[(equals + 1)..])));
+                parameters.Add((Encode(name), equals < 0 ? "" : Decode(pair[(equals + 1)..])));
             }
         }
 
@@ -109,8 +122,7 @@ public static class QueryStringHash
                     canonical.Append('&');
                 }
 
-                AppendEncoded(canonical, name);
-                canonical.Append('=');
+                canonical.Append(name).Append('=');
             }
 
             AppendEncoded(canonical, value);
@@ -142,9 +154,60 @@ public static class QueryStringHash
         return null;
     }
 
-    // As a form decoder does: '+' is a space, then percent-decoding (an invalid sequence stays as it is).
-    private static string Decode(string value) =>
-        value.AsSpan().IndexOfAny('%', '+') < 0 ? value : Uri.UnescapeDataString(value.Replace('+', ' '));
+    // As a form decoder does (Java's URLDecoder, Node's querystring): '+' is a space, each %XX is a
+    // byte, and the bytes are read as UTF-8 with U+FFFD for what is not UTF-8. A '%' without two hex
+    // digits stays as it is, as Node keeps it (Java's URLDecoder refuses it).
+    private static string Decode(string value)
+    {
+        if (value.AsSpan().IndexOfAny('%', '+') < 0)
+        {
+            return value;
+        }
+
+        var bytes = new byte[Encoding.UTF8.GetMaxByteCount(value.Length)];
+        var length = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '%' && i + 2 < value.Length && char.IsAsciiHexDigit(value[i + 1]) && char.IsAsciiHexDigit(value[i + 2]))
+            {
+                bytes[length++] = (byte)((HexValue(value[i + 1]) << 4) | HexValue(value[i + 2]));
+                i += 2;
+            }
+            else if (c == '+')
+            {
+                bytes[length++] = (byte)' ';
+            }
+            else
+            {
+                var count = char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]) ? 2 : 1;
+                length += Encoding.UTF8.GetBytes(value.AsSpan(i, count), bytes.AsSpan(length));
+                i += count - 1;
+            }
+        }
+
+        return Encoding.UTF8.GetString(bytes, 0, length);
+    }
+
+    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+
+    /// <summary>The value percent-encoded; the same instance when nothing needs encoding.</summary>
+    private static string Encode(string value)
+    {
+        foreach (var c in value)
+        {
+            if (!IsUnreserved(c))
+            {
+                var encoded = new StringBuilder(value.Length * 3);
+                AppendEncoded(encoded, value);
+                return encoded.ToString();
+            }
+        }
+
+        return value;
+    }
+
+    private static bool IsUnreserved(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~';
 
     private static void AppendEncoded(StringBuilder encoded, string value)
     {
@@ -152,7 +215,7 @@ public static class QueryStringHash
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
-            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~')
+            if (IsUnreserved(c))
             {
                 encoded.Append(c);
                 continue;

@@ -53,6 +53,13 @@ public enum ReasonCode
     ClientKeyMismatch,
     InvalidLifecyclePayload,
     InstallKeyUnavailable,
+
+    /// <summary>A lifecycle call signed with a shared secret (HS*), not by Atlassian's install key: a leaked secret must not change the tenant.</summary>
+    SharedSecretLifecycle,
+
+    /// <summary>A signed lifecycle token used a second time (its qsh covers the URL, not the body).</summary>
+    ReplayedLifecycleToken,
+
     // Signed webhooks (X-Hub-Signature) and Forge invocation tokens.
     MissingSignature = 700,
     MalformedSignature,
@@ -107,6 +114,8 @@ public static class ReasonCodes
         ReasonCode.ClientKeyMismatch => "client_key_mismatch",
         ReasonCode.InvalidLifecyclePayload => "invalid_lifecycle_payload",
         ReasonCode.InstallKeyUnavailable => "install_key_unavailable",
+        ReasonCode.SharedSecretLifecycle => "shared_secret_lifecycle",
+        ReasonCode.ReplayedLifecycleToken => "replayed_lifecycle_token",
         ReasonCode.MissingSignature => "missing_signature",
         ReasonCode.MalformedSignature => "malformed_signature",
         ReasonCode.SignatureAlgorithmNotAllowed => "signature_alg_not_allowed",

@@ -55,6 +55,44 @@ public sealed class ConnectTenantsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_rest_of_the_install_payload_is_stored_with_the_tenant_and_read_back()
+    {
+        var installation = new ConnectInstallation(new Dictionary<string, string>
+        {
+            ["key"] = "com.example.app",
+            ["oauthClientId"] = "oauth-client-1",
+            ["displayUrl"] = "https://issues.example.com",
+            ["productType"] = "jira",
+            ["serverVersion"] = "100250",
+        });
+        await _tenants.SaveAsync(Tenant() with { Installation = installation });
+        var other = new ConnectTenants(_store, "app", _time, _log);
+
+        var found = (await other.FindAsync("client-1")).Tenant!;
+
+        Assert.Equal(installation, found.Installation);
+        Assert.Equal("oauth-client-1", found.Installation!.OauthClientId);
+        Assert.Equal("https://issues.example.com", found.Installation.DisplayUrl);
+        Assert.Equal("jira", found.Installation.ProductType);
+        Assert.Equal("100250", found.Installation.ServerVersion);
+        var stored = await _store.GetSecretAsync(ConnectTenants.SecretNameFor("app", "client-1"));
+        Assert.Equal(
+            """{"clientKey":"client-1","baseUrl":"https://site.atlassian.net","sharedSecret":"shared-secret-1","installation":{"key":"com.example.app","oauthClientId":"oauth-client-1","displayUrl":"https://issues.example.com","productType":"jira","serverVersion":"100250"}}""",
+            stored!.Value);
+    }
+
+    [Fact]
+    public async Task A_tenant_stored_before_the_install_payload_was_kept_is_still_read()
+    {
+        await _store.SetSecretAsync(ConnectTenants.SecretNameFor("app", "client-1"), """{"clientKey":"client-1","baseUrl":"https://site.atlassian.net","sharedSecret":"shared-secret-1"}""");
+
+        var found = (await _tenants.FindAsync("client-1")).Tenant;
+
+        Assert.Equal(Tenant(), found);
+        Assert.Null(found!.Installation);
+    }
+
+    [Fact]
     public async Task A_reinstall_adds_a_version_and_the_new_secret_is_current()
     {
         await _tenants.SaveAsync(Tenant());

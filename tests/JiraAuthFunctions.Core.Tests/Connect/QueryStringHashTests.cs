@@ -52,6 +52,31 @@ public sealed class QueryStringHashTests
     public void Canonical_query(string query, string canonical) =>
         Assert.Equal(canonical, QueryStringHash.CanonicalQuery(query));
 
+    // What Jira itself computes: Atlassian's Java canonicaliser (atlassian-jwt's HttpRequestCanonicalizer,
+    // also in atlassian-connect-spring-boot) sorts parameters by their percent-encoded names, where the
+    // Node atlassian-jwt sorts the decoded names. Every expected value below was produced by Java 17
+    // running that algorithm (URLDecoder for the query, URLEncoder + "%20"/"%2A"/"~" for the output,
+    // String.compareTo for the order); the rows marked "differs" are ones where Node's order is another.
+    [Theory]
+    [InlineData("%5B=1&A=2", "%5B=1&A=2")] // differs: '[' > 'A' decoded, "%5B" < "A" encoded
+    [InlineData("z=1&%C3%A9=2", "%C3%A9=2&z=1")] // differs: non-ASCII names sort first once encoded
+    [InlineData("_=1&%7B=2", "%7B=2&_=1")] // differs
+    [InlineData("a%5Bb%5D=1&a=2&ab=3&aB=4", "a=2&a%5Bb%5D=1&aB=4&ab=3")] // differs
+    [InlineData("filter%5Bstatus%5D=open&filter=x&filterZ=1", "filter=x&filter%5Bstatus%5D=open&filterZ=1")] // differs
+    [InlineData("%F0%9F%98%80=1&%EF%BC%A1=2", "%EF%BC%A1=2&%F0%9F%98%80=1")] // differs: UTF-16 order is not UTF-8 order
+    [InlineData("zee_last=param&repeated=parameter+1&first=param&repeated=parameter+2", "first=param&repeated=parameter%201,parameter%202&zee_last=param")] // the canonicaliser's own example
+    [InlineData("sp=a+b&star=*&tilde=~&plus=%2B&enc7e=%7E&star2=%2a", "enc7e=~&plus=%2B&sp=a%20b&star=%2A&star2=%2A&tilde=~")]
+    [InlineData("v=z&v=%C3%A9&v=a", "v=a,z,%C3%A9")] // repeated values: sorted as decoded (both implementations)
+    [InlineData("v=%EF%BC%A1&v=%F0%9F%98%80", "v=%F0%9F%98%80,%EF%BC%A1")]
+    [InlineData("jwt=x&%6Awt=y&jwt2=z", "jwt2=z")] // the decoded name "jwt" is left out, however it was written
+    [InlineData("a+b=1&a=2&a%2Bb=3", "a=2&a%20b=1&a%2Bb=3")]
+    [InlineData("k=%FF", "k=%EF%BF%BD")] // bytes that are not UTF-8 decode to U+FFFD, as URLDecoder does
+    [InlineData("k=%E2%82", "k=%EF%BF%BD")]
+    [InlineData("k=%C3%28", "k=%EF%BF%BD%28")]
+    [InlineData("a=&b", "a=&b=")]
+    public void Canonical_query_as_jiras_java_canonicaliser_builds_it(string query, string canonical) =>
+        Assert.Equal(canonical, QueryStringHash.CanonicalQuery(query));
+
     [Theory]
     [InlineData("/api/connect/app/events/issue", "app", "/events/issue")]
     [InlineData("/proxy/prefix/api/connect/app/installed", "app", "/installed")]

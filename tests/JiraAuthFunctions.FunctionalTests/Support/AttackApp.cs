@@ -64,7 +64,7 @@ public sealed class AttackApp : IAsyncLifetime
     /// <summary>The private key Atlassian signs installs with (published under <see cref="InstallKid"/>).</summary>
     public RSA InstallKey { get; private set; } = null!;
 
-    /// <summary>Installed tenants by clientKey with their current shared secret: <c>tenant-a</c> for requests, <c>tenant-re</c> for the reinstall row, <c>tenant-off</c> for the uninstall row.</summary>
+    /// <summary>Installed tenants by clientKey with their current shared secret: <c>tenant-a</c> for requests, <c>tenant-re</c> for the refused shared-secret lifecycle rows, <c>tenant-off</c> for the uninstall row.</summary>
     public Dictionary<string, string> Tenants { get; } = new(StringComparer.Ordinal);
 
     /// <summary>A tenant that installed and then uninstalled: its tokens must not verify.</summary>

@@ -161,17 +161,19 @@ public static class AttackCases
         ("connect: Bearer scheme", 401, "missing_token"),
         ("connect: bearer integration on the connect route", 401, "unknown_integration"),
         ("connect: connect integration on the jira route", 401, "unknown_integration"),
+        ("connect: query names that need percent-encoding, qsh as Jira computes it", 202, Accepted),
+        ("connect: query names that need percent-encoding, qsh over the decoded order", 401, "qsh_mismatch"),
+        ("connect: query value that is not UTF-8, qsh as Jira computes it", 202, Accepted),
 
         // Atlassian Connect lifecycle calls (POST /api/connect/conn/installed, /uninstalled).
         ("connect install: signed install", 204, Accepted),
-        ("connect install: reinstall signed with the current shared secret", 204, Accepted),
         ("connect uninstall: signed uninstall", 204, Accepted),
         ("connect install: unsigned", 401, "missing_token"),
         ("connect install: unknown kid", 401, "unknown_kid"),
         ("connect install: kid that is a URL", 401, "unknown_kid"),
         ("connect install: signed by another key", 401, "bad_signature"),
-        ("connect install: HS256 keyed with the install key PEM, new tenant", 401, "unknown_tenant"),
-        ("connect install: HS256 keyed with the install key PEM, installed tenant", 401, "bad_signature"),
+        ("connect install: HS256 keyed with the install key PEM, new tenant", 401, "shared_secret_lifecycle"),
+        ("connect install: HS256 keyed with the install key PEM, installed tenant", 401, "shared_secret_lifecycle"),
         ("connect install: alg none", 401, "alg_not_allowed"),
         ("connect install: wrong aud", 401, "invalid_audience"),
         ("connect install: qsh of uninstalled", 401, "qsh_mismatch"),
@@ -180,7 +182,17 @@ public static class AttackCases
         ("connect install: body names another clientKey", 401, "client_key_mismatch"),
         ("connect install: http baseUrl", 400, "invalid_lifecycle_payload"),
         ("connect install: no shared secret", 400, "invalid_lifecycle_payload"),
-        ("connect install: reinstall signed with a wrong secret", 401, "bad_signature"),
+        ("connect install: reinstall signed with a wrong secret", 401, "shared_secret_lifecycle"),
+
+        // A leaked shared secret must not take the tenant over: lifecycle calls are Atlassian's (RS256) only.
+        ("connect install: reinstall signed with the current shared secret", 401, "shared_secret_lifecycle"),
+        ("connect install: reinstall signed HS512 with the current shared secret", 401, "shared_secret_lifecycle"),
+        ("connect uninstall: signed with the current shared secret", 401, "shared_secret_lifecycle"),
+
+        // A signed lifecycle token is accepted once: its qsh covers the URL, not the body.
+        ("connect install: signed install replayed with another shared secret", 401, "replayed_lifecycle_token"),
+        ("connect install: signed install replayed with its own body", 401, "replayed_lifecycle_token"),
+        ("connect uninstall: signed uninstall replayed", 401, "replayed_lifecycle_token"),
     ];
 
     public static IEnumerable<object[]> Rows => Table.Select(row => new object[] { row.Name, row.Status, row.Reason });
@@ -306,6 +318,11 @@ public static class AttackCases
 
     private const string TenantA = "jira:tenant-a";
 
+    /// <summary>An installed tenant whose current secret signs the refused shared-secret lifecycle rows.</summary>
+    private const string ReTenant = "jira:tenant-re";
+
+    private const string EncodedNamesPath = ConnectCalls.AppPath + "/events/issue-created?filter%5Bstatus%5D=open&filter=x&filterZ=1&%C3%A9t%C3%A9=1&z=2";
+
     private static Attempt ConnectAttack(AttackApp f, string name)
     {
         var now = f.Now;
@@ -393,14 +410,31 @@ public static class AttackCases
                 return new Attempt("hs", Http.Bearer(f.Hs()), Path: "/api/connect/hs/events/issue-created");
             case "connect: connect integration on the jira route":
                 return new Attempt(ConnectCalls.App, "JWT " + f.Connect(Good()), Path: "/api/jira/events/" + ConnectCalls.App);
+            case "connect: query names that need percent-encoding, qsh as Jira computes it":
+                // Atlassian's Java canonicaliser (what Jira runs) sorts by the percent-encoded names.
+                return Event(Good(Claims(c => c["qsh"] = ConnectCalls.Qsh("POST&/events/issue-created&%C3%A9t%C3%A9=1&filter=x&filter%5Bstatus%5D=open&filterZ=1&z=2"))), EncodedNamesPath);
+            case "connect: query names that need percent-encoding, qsh over the decoded order":
+                // The order of the decoded names (Node's atlassian-jwt): "filterZ" < "filter[status]" < "z" < "été".
+                return Event(Good(Claims(c => c["qsh"] = ConnectCalls.Qsh("POST&/events/issue-created&filter=x&filterZ=1&filter%5Bstatus%5D=open&z=2&%C3%A9t%C3%A9=1"))), EncodedNamesPath);
+            case "connect: query value that is not UTF-8, qsh as Jira computes it":
+                // Java's URLDecoder (and Node's querystring) read the byte 0xFF as U+FFFD.
+                return Event(Good(Claims(c => c["qsh"] = ConnectCalls.Qsh("POST&/events/issue-created&k=%EF%BF%BD"))), ConnectCalls.AppPath + "/events/issue-created?k=%FF");
 
             case "connect install: signed install":
                 return Lifecycle(f.Connect(Signed(newTenant)), newTenant, ConnectCalls.NewSecret());
             case "connect install: reinstall signed with the current shared secret":
-                var current = f.Tenants["jira:tenant-re"];
-                var next = ConnectCalls.NewSecret();
-                f.Tenants["jira:tenant-re"] = next;
-                return Lifecycle(ConnectCalls.Hs(ConnectCalls.Claims(now, "jira:tenant-re", ConnectCalls.Qsh("POST&/installed&")), current), "jira:tenant-re", next);
+                return Lifecycle(ConnectCalls.Hs(ConnectCalls.Claims(now, ReTenant, ConnectCalls.Qsh("POST&/installed&")), f.Tenants[ReTenant]), ReTenant, ConnectCalls.NewSecret());
+            case "connect install: reinstall signed HS512 with the current shared secret":
+                return Lifecycle(ConnectCalls.Hs(ConnectCalls.Claims(now, ReTenant, ConnectCalls.Qsh("POST&/installed&")), f.Tenants[ReTenant], alg: "HS512"), ReTenant, ConnectCalls.NewSecret());
+            case "connect uninstall: signed with the current shared secret":
+                return Lifecycle(ConnectCalls.Hs(ConnectCalls.Claims(now, ReTenant, ConnectCalls.Qsh("POST&/uninstalled&")), f.Tenants[ReTenant]), ReTenant, null, "uninstalled");
+            case "connect install: signed install replayed with another shared secret":
+                var captured = Signed(newTenant);
+                return Lifecycle(captured, newTenant, ConnectCalls.NewSecret()) with { Before = Lifecycle(captured, newTenant, ConnectCalls.NewSecret()) };
+            case "connect install: signed install replayed with its own body":
+                return Lifecycle(Signed(newTenant), newTenant, ConnectCalls.NewSecret()) with { SendTwice = true };
+            case "connect uninstall: signed uninstall replayed":
+                return Lifecycle(Signed(newTenant, "uninstalled"), newTenant, null, "uninstalled") with { SendTwice = true };
             case "connect uninstall: signed uninstall":
                 return Lifecycle(Signed("jira:tenant-off", "uninstalled"), "jira:tenant-off", null, "uninstalled");
             case "connect install: unsigned":
@@ -448,24 +482,35 @@ public static class AttackCases
     public static async Task<IReadOnlyList<Reply>> SendAsync(AttackApp f, Attempt attempt)
     {
         var replies = new List<Reply>();
-        if (attempt.Before is { } before)
+        foreach (var first in new[] { attempt.Before, attempt.SendTwice ? attempt : null })
         {
-            var first = await f.App.PostEventAsync(before.Integration, before.Authorization, before.Body, headers: before.Headers);
-            Outcome.AssertAccepted(f.App, first, before.Integration);
-            replies.Add(first);
+            if (first is not null)
+            {
+                var reply = await SendOneAsync(f, first);
+                AssertFirstAccepted(f, first, reply);
+                replies.Add(reply);
+            }
         }
 
-        if (attempt.SendTwice)
-        {
-            var first = await f.App.PostEventAsync(attempt.Integration, attempt.Authorization, attempt.Body, headers: attempt.Headers);
-            Outcome.AssertAccepted(f.App, first, attempt.Integration);
-            replies.Add(first);
-        }
-
-        replies.Add(attempt.Path is null
-            ? await f.App.PostEventAsync(attempt.Integration, attempt.Authorization, attempt.Body, headers: attempt.Headers)
-            : await ConnectCalls.PostAsync(f.App.Client, attempt.Path, attempt.Authorization, attempt.Body, Guid.NewGuid().ToString("N")));
+        replies.Add(await SendOneAsync(f, attempt));
         return replies;
+    }
+
+    private static async Task<Reply> SendOneAsync(AttackApp f, Attempt attempt) => attempt.Path is null
+        ? await f.App.PostEventAsync(attempt.Integration, attempt.Authorization, attempt.Body, headers: attempt.Headers)
+        : await ConnectCalls.PostAsync(f.App.Client, attempt.Path, attempt.Authorization, attempt.Body, Guid.NewGuid().ToString("N"));
+
+    // A lifecycle call is accepted with 204 and no body, an event with 202.
+    private static void AssertFirstAccepted(AttackApp f, Attempt attempt, Reply reply)
+    {
+        if (attempt.Path is { } path && (path.EndsWith("/installed", StringComparison.Ordinal) || path.EndsWith("/uninstalled", StringComparison.Ordinal)))
+        {
+            Assert.True(reply.Status == 204, $"Expected the first lifecycle call to be accepted, got {reply.Status}: {reply.Body}");
+        }
+        else
+        {
+            Outcome.AssertAccepted(f.App, reply, attempt.Integration);
+        }
     }
 
     public static void AssertOutcome(AttackApp f, Attempt attempt, Reply reply, int status, string reason)

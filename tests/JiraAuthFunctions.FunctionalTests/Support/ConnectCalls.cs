@@ -71,6 +71,10 @@ public static class ConnectCalls
             ["displayUrl"] = site,
             ["productType"] = "jira",
             ["description"] = "Atlassian JIRA at " + site,
+            ["serverVersion"] = "100250",
+            ["pluginsVersion"] = "1001.0.0-SNAPSHOT",
+            ["oauthClientId"] = "oZbU2P3r8Zyx3UAv9Yyyv2xJGJH1uqHn",
+            ["serviceEntitlementNumber"] = "SEN-L12345",
             ["eventType"] = lifecycle,
         };
         if (sharedSecret is not null)
