@@ -126,6 +126,103 @@ public sealed class JwksKeySourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forty_requests_against_a_hanging_dead_host_cause_one_fetch_and_the_others_get_unavailable_at_once()
+    {
+        var gate = new TaskCompletionSource();
+        _server.Gate = gate.Task;
+        _server.Respond = () => (503, "");
+
+        var requests = Enumerable.Range(0, 40).Select(_ => _source.GetKeysAsync("rsa-1").AsTask()).ToList();
+
+        // The one fetch hangs at the host until the test lets it answer; every other request is answered meanwhile.
+        Assert.True(await _server.WaitForHitsAsync(1, Generous));
+        Assert.True(await CompletedAsync(requests.Skip(1).ToList(), 39), "requests queued behind the hanging fetch");
+        Assert.False(requests[0].IsCompleted); // the fetch itself still hangs: nobody waited for it
+        Assert.All(requests.Skip(1), r => Assert.True(r.Result.Unavailable));
+        gate.SetResult();
+        Assert.All(await Task.WhenAll(requests), l => Assert.True(l.Unavailable));
+        Assert.Equal(1, _server.Hits);
+
+        // Right after the failure, load does not become fetches either.
+        Assert.All(await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => _source.GetKeysAsync("rsa-1").AsTask())), l => Assert.True(l.Unavailable));
+        Assert.Equal(1, _server.Hits);
+    }
+
+    [Fact]
+    public async Task A_stale_set_with_a_failing_host_causes_one_fetch_for_many_requests()
+    {
+        await _source.GetKeysAsync("rsa-1");
+        _server.Respond = () => (503, "");
+        _time.Advance(Refresh);
+
+        var lookups = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => _source.GetKeysAsync("rsa-1").AsTask()));
+        Assert.True(await _log.WaitForAsync(EventIds.JwksRefreshFailed, 1, Generous));
+        foreach (var _ in Enumerable.Range(0, 40))
+        {
+            Assert.Single((await _source.GetKeysAsync("rsa-1")).Keys);
+        }
+
+        Assert.All(lookups, l => Assert.Single(l.Keys)); // the held set keeps serving meanwhile
+        // Background fetches: give any extra one time to show up at the host (none should).
+        Assert.False(await _server.WaitForHitsAsync(3, TimeSpan.FromSeconds(2)));
+        Assert.Equal(2, _server.Hits);
+    }
+
+    [Fact]
+    public async Task Held_keys_stop_verifying_once_the_host_has_been_down_past_the_maximum_staleness()
+    {
+        Assert.Single((await _source.GetKeysAsync("rsa-1")).Keys);
+        _server.Respond = () => (503, "");
+
+        _time.Advance(TimeSpan.FromDays(30));
+        var lookup = await _source.GetKeysAsync("rsa-1");
+
+        Assert.True(lookup.Unavailable);
+        Assert.Empty(lookup.Keys);
+    }
+
+    [Fact]
+    public async Task An_unknown_kid_while_the_host_hangs_does_not_queue_requests()
+    {
+        await _source.GetKeysAsync("rsa-1");
+        var gate = new TaskCompletionSource();
+        _server.Gate = gate.Task;
+        _time.Advance(MinRefetch);
+
+        var requests = Enumerable.Range(0, 40).Select(i => _source.GetKeysAsync(i % 2 == 0 ? "rsa-1" : "new-kid").AsTask()).ToList();
+
+        Assert.True(await _server.WaitForHitsAsync(2, Generous));
+        Assert.True(await CompletedAsync(requests.Where((_, i) => i != 1).ToList(), 39), "requests queued behind the hanging fetch");
+        Assert.False(requests[1].IsCompleted); // the first unknown kid's fetch still hangs
+        Assert.All(requests.Where((_, i) => i % 2 == 0), r => Assert.Single(r.Result.Keys));
+        gate.SetResult();
+        await Task.WhenAll(requests);
+        Assert.Equal(2, _server.Hits);
+    }
+
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether at least <paramref name="count"/> of the tasks complete within a generous time.</summary>
+    private static async Task<bool> CompletedAsync(IReadOnlyList<Task> tasks, int count)
+    {
+        using var timeout = new CancellationTokenSource(Generous);
+        var pending = tasks.ToList();
+        while (tasks.Count - pending.Count < count)
+        {
+            try
+            {
+                pending.Remove(await Task.WhenAny(pending).WaitAsync(timeout.Token));
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [Fact]
     public async Task An_oversized_document_is_refused()
     {
         var padding = new string(' ', JwksKeySource.MaxDocumentBytes);
