@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
+using JiraAuthFunctions.Caching;
 using JiraAuthFunctions.Connect;
 using JiraAuthFunctions.Core.Tests.Support;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Time.Testing;
@@ -68,19 +70,21 @@ public sealed class InstallKeysTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_unknown_kid_is_unknown_and_made_up_kids_are_fetched_at_most_once_per_interval()
+    public async Task An_unknown_kid_is_unknown_and_a_flood_of_made_up_kids_is_fetched_a_bounded_number_of_times_per_interval()
     {
         Assert.Equal(InstallKeyStatus.Unknown, (await _keys.GetAsync("no-such-kid")).Status);
+        var answers = new List<InstallKeyStatus>();
         for (var i = 0; i < 50; i++)
         {
-            Assert.Equal(InstallKeyStatus.Unavailable, (await _keys.GetAsync($"made-up-{i}")).Status);
+            answers.Add((await _keys.GetAsync($"made-up-{i}")).Status);
         }
 
-        Assert.Single(_server.Requests);
+        Assert.Equal(InstallKeys.MaxUnknownKidFetchesPerInterval, _server.Requests.Count);
+        Assert.Equal(50 - (InstallKeys.MaxUnknownKidFetchesPerInterval - 1), answers.Count(a => a == InstallKeyStatus.Unavailable));
         _time.Advance(InstallKeys.MinFetchInterval);
         _server.Publish("real-kid");
         Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("real-kid")).Status);
-        Assert.Equal(2, _server.Requests.Count);
+        Assert.Equal(InstallKeys.MaxUnknownKidFetchesPerInterval + 1, _server.Requests.Count);
     }
 
     [Fact]
@@ -91,10 +95,29 @@ public sealed class InstallKeysTests : IAsyncLifetime
 
         Assert.Equal(InstallKeyStatus.Unavailable, (await _keys.GetAsync("kid-1")).Status);
         Assert.Equal(1, _log.Count(EventIds.ConnectInstallKeyFetchFailed));
+        Assert.Equal(HealthStatus.Unhealthy, (await _keys.CheckAsync()).Status);
 
         _server.FailWith = null;
-        _time.Advance(InstallKeys.MinFetchInterval);
+        _time.Advance(RefreshingCacheOptions.DefaultFailureBackoff);
         Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("kid-1")).Status);
+        var health = await _keys.CheckAsync();
+        Assert.Equal(HealthStatus.Healthy, health.Status);
+        Assert.Equal(_time.GetUtcNow(), health.LastSuccess);
+    }
+
+    [Fact]
+    public async Task Held_install_keys_keep_serving_while_the_service_fails()
+    {
+        _server.Publish("kid-1");
+        Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("kid-1")).Status);
+        _server.FailWith = 503;
+        Assert.Equal(InstallKeyStatus.Unavailable, (await _keys.GetAsync("kid-2")).Status);
+
+        _time.Advance(TimeSpan.FromDays(365));
+
+        Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("kid-1")).Status); // a kid's key never changes
+        Assert.Equal(HealthStatus.Degraded, (await _keys.CheckAsync()).Status);
+        Assert.Equal(2, _server.Requests.Count);
     }
 
     [Fact]
