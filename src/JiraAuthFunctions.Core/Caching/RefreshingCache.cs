@@ -6,45 +6,6 @@ using Log = JiraAuthFunctions.Caching.RefreshingCacheLog;
 
 namespace JiraAuthFunctions.Caching;
 
-/// <summary>How a cache lookup was answered.</summary>
-public enum CacheStatus
-{
-    /// <summary>A value fetched less than the refresh interval ago.</summary>
-    Fresh,
-
-    /// <summary>A value past its refresh interval, served while a refresh is due, running or failing, within the maximum staleness.</summary>
-    Stale,
-
-    /// <summary>The source said there is no such value (e.g. 404), less than the minimum refetch interval ago.</summary>
-    Missing,
-
-    /// <summary>Nothing usable is held and no answer can be had now (source failing, backing off, or a fetch already under way).</summary>
-    Unavailable,
-}
-
-/// <summary>A cache lookup's answer.</summary>
-/// <param name="Value">The held value; null unless <paramref name="Status"/> is Fresh or Stale.</param>
-/// <param name="Status">How it was answered.</param>
-/// <param name="Pending">A fetch for this key was under way and this caller did not wait for it: a newer value may be moments away.</param>
-public readonly record struct CacheResult<TValue>(TValue? Value, CacheStatus Status, bool Pending = false)
-    where TValue : class;
-
-/// <summary>What one fetch brought back.</summary>
-public readonly record struct Fetched<TValue>(TValue? Value, string? Failure)
-    where TValue : class
-{
-    /// <summary>The source answered that there is no such value (not an outage: nothing backs off).</summary>
-    public static Fetched<TValue> Missing => default;
-
-    /// <summary>The value.</summary>
-    public static Fetched<TValue> Found(TValue value) => new(value, null);
-
-    /// <summary>The source failed; <paramref name="reason"/> is a short code for health (never a secret or a response body).</summary>
-    public static Fetched<TValue> Failed(string reason) => new(null, reason);
-
-    public bool IsFailure => Failure is not null;
-}
-
 /// <summary>
 /// Values fetched from somewhere that can be slow or down (a JWKS URL, Atlassian's install-keys service;
 /// later the secret store), held in memory, with the same rules for every user:
@@ -70,7 +31,7 @@ public readonly record struct Fetched<TValue>(TValue? Value, string? Failure)
 /// tenants, the signing-key ring) fits the same shape: the fetch reads the store and maps its outage to
 /// <see cref="Fetched{TValue}.Failed"/>, and <see cref="Fetched{TValue}.Missing"/> to a name it does not have.
 /// </remarks>
-public sealed class RefreshingCache<TKey, TValue> : IDependencyHealth
+public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
     where TKey : notnull
     where TValue : class
 {
@@ -114,8 +75,6 @@ public sealed class RefreshingCache<TKey, TValue> : IDependencyHealth
         _metrics = metrics;
         _entries = new ConcurrentDictionary<TKey, Entry>(comparer);
     }
-
-    public string Name => _name;
 
     /// <summary>
     /// The value for <paramref name="key"/>. Served from memory while fresh; otherwise see the class rules.
@@ -366,46 +325,6 @@ public sealed class RefreshingCache<TKey, TValue> : IDependencyHealth
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// Healthy while the last fetch worked (or none was needed yet); Degraded while fetches fail but held values
-    /// still serve (the detail says until when); Unhealthy when they fail and nothing usable is held. Reads state only.
-    /// </summary>
-    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default)
-    {
-        var now = _timeProvider.GetUtcNow();
-        int failures;
-        DateTimeOffset? lastSuccess;
-        DateTimeOffset? failingSince;
-        string? lastFailure;
-        lock (_lock)
-        {
-            failures = _failures;
-            lastSuccess = _lastSuccess;
-            failingSince = _failingSince;
-            lastFailure = _lastFailure;
-        }
-
-        if (failures == 0)
-        {
-            return new(new DependencyState(_name, HealthStatus.Healthy, lastSuccess is null ? "not_fetched_yet" : "ok", lastSuccess));
-        }
-
-        DateTimeOffset? servesUntil = null;
-        foreach (var entry in _entries.Values)
-        {
-            if (entry.Held is { Value: not null } held && now - held.At < _usableFor)
-            {
-                var until = _usableFor == RefreshingCacheOptions.Never ? DateTimeOffset.MaxValue : held.At + _usableFor;
-                servesUntil = servesUntil is null || until > servesUntil ? until : servesUntil;
-            }
-        }
-
-        var failing = $"fetch failing ({lastFailure}) since {failingSince:O}, {failures} tries";
-        return new(servesUntil is { } heldUntil
-            ? new DependencyState(_name, HealthStatus.Degraded, heldUntil == DateTimeOffset.MaxValue ? $"{failing}; held keys keep serving" : $"{failing}; held keys stop verifying at {heldUntil:O}", lastSuccess)
-            : new DependencyState(_name, HealthStatus.Unhealthy, $"keys_unavailable: {failing}", lastSuccess));
     }
 
     /// <param name="Value">The value, or null for the source's "not found".</param>
