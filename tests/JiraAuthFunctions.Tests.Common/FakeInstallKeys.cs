@@ -34,15 +34,19 @@ public sealed class FakeInstallKeys : IAsyncDisposable
     /// <summary>When set, every answer is this status without a body (an outage, throttling).</summary>
     public int? FailWith { get; set; }
 
+    /// <summary>Each request waits for this task before it is answered (recorded first): a slow or hanging service.</summary>
+    public Task Gate { get; set; } = Task.CompletedTask;
+
     public static async Task<FakeInstallKeys> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var server = new FakeInstallKeys(app);
-        app.MapGet("/{**kid}", (HttpContext context, string kid) =>
+        app.MapGet("/{**kid}", async (HttpContext context, string kid) =>
         {
             server._requests.Enqueue(context.Request.Path.Value ?? "");
+            await server.Gate;
             if (server.FailWith is { } status)
             {
                 return Results.StatusCode(status);

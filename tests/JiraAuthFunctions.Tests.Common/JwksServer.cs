@@ -15,7 +15,9 @@ namespace JiraAuthFunctions.Tests.Common;
 public sealed class JwksServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly Lock _lock = new();
     private int _hits;
+    private TaskCompletionSource _hit = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private JwksServer(WebApplication app)
     {
@@ -25,7 +27,41 @@ public sealed class JwksServer : IAsyncDisposable
     /// <summary>Status and body of the next answers; a test may change it at any time.</summary>
     public Func<(int Status, string Body)> Respond { get; set; } = () => (200, """{"keys":[]}""");
 
+    /// <summary>
+    /// Each request waits for this task before it is answered (counted first): a test holds a slow or
+    /// hanging host with a <see cref="TaskCompletionSource"/> it completes when it wants the answer out.
+    /// </summary>
+    public Task Gate { get; set; } = Task.CompletedTask;
+
     public int Hits => Volatile.Read(ref _hits);
+
+    /// <summary>Waits until at least <paramref name="count"/> requests have arrived; false on timeout.</summary>
+    public async Task<bool> WaitForHitsAsync(int count, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            Task hit;
+            lock (_lock)
+            {
+                if (_hits >= count)
+                {
+                    return true;
+                }
+
+                hit = _hit.Task;
+            }
+
+            try
+            {
+                await hit.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
 
     public Uri Uri { get; private set; } = null!;
 
@@ -43,9 +79,18 @@ public sealed class JwksServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var server = new JwksServer(app);
-        app.MapGet("/.well-known/jwks.json", (HttpContext context) =>
+        app.MapGet("/.well-known/jwks.json", async (HttpContext context) =>
         {
-            Interlocked.Increment(ref server._hits);
+            TaskCompletionSource hit;
+            lock (server._lock)
+            {
+                server._hits++;
+                hit = server._hit;
+                server._hit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            hit.TrySetResult();
+            await server.Gate;
             var (status, body) = server.Respond();
             return Results.Text(body, "application/json", statusCode: status);
         });

@@ -1,6 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
+using JiraAuthFunctions.Caching;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -23,33 +24,54 @@ public enum InstallKeyStatus
 /// <summary>
 /// The RS256 public keys Atlassian signs Connect lifecycle calls with: <c>GET {base}/{kid}</c>
 /// answers a PEM public key. Keys are cached by kid (a rotated key always gets a new kid, so a
-/// cached key never goes stale), at most <see cref="MaxKeys"/> of them. The kid comes from an
-/// unverified token, so it never steers the URL: only [A-Za-z0-9_-] up to 128 characters, as one
-/// path segment. Fetches have a bounded time and size, and a kid not yet cached is fetched at most
-/// once per <see cref="MinFetchInterval"/> across all kids, so a flood of made-up kids cannot become
-/// outbound traffic.
+/// cached key never goes stale), at most <see cref="MaxKeys"/> of them, in a
+/// <see cref="RefreshingCache{TKey, TValue}"/>. The kid comes from an unverified token, so it never
+/// steers the URL: only [A-Za-z0-9_-] up to 128 characters, as one path segment. Fetches have a
+/// bounded time and size. Rate limits are per kid: a kid the service does not know (404) is not
+/// asked again for <see cref="MinFetchInterval"/>, so a bogus kid neither repeats as outbound
+/// traffic nor blocks a genuine install under another kid; kids not yet cached are fetched at most
+/// <see cref="MaxUnknownKidFetchesPerInterval"/> times per <see cref="MinFetchInterval"/> across all
+/// kids, so a flood of made-up kids cannot become outbound traffic. One fetch per kid in flight
+/// (other requests for it are answered unavailable at once), and after a failure none before the
+/// back-off has passed. Reports its health as <c>install-keys:&lt;integration&gt;</c>.
 /// </summary>
-public sealed partial class InstallKeys
+public sealed partial class InstallKeys : IDependencyHealth
 {
     public const int MaxKeys = 64;
     public const int MaxKeyBytes = 16 * 1024;
+    public const int MaxUnknownKidFetchesPerInterval = 4;
     public static readonly TimeSpan FetchTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan MinFetchInterval = TimeSpan.FromSeconds(2);
 
     private readonly HttpClient _http;
     private readonly Uri _baseUrl;
-    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, VerificationKey> _keys = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _fetchLock = new(1, 1);
-    private DateTimeOffset _lastFetch = DateTimeOffset.MinValue;
+    private readonly RefreshingCache<string, VerificationKey> _keys;
 
     public InstallKeys(HttpClient http, Uri baseUrl, TimeProvider timeProvider, ILogger logger)
+        : this(http, baseUrl, "install-keys", RefreshingCacheOptions.DefaultFailureBackoff, RefreshingCacheOptions.DefaultMaxFailureBackoff, timeProvider, logger)
+    {
+    }
+
+    /// <param name="name">The health and metrics name, <c>install-keys:&lt;integration&gt;</c>.</param>
+    /// <param name="failureBackoff">The wait after a failed fetch, doubled per further failure up to <paramref name="maxFailureBackoff"/>.</param>
+    public InstallKeys(HttpClient http, Uri baseUrl, string name, TimeSpan failureBackoff, TimeSpan maxFailureBackoff, TimeProvider timeProvider, ILogger logger, JiraAuthMetrics? metrics = null)
     {
         _http = http;
         _baseUrl = baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
-        _timeProvider = timeProvider;
         _logger = logger;
+        var options = new RefreshingCacheOptions
+        {
+            RefreshInterval = RefreshingCacheOptions.Never,
+            MaxStaleness = RefreshingCacheOptions.Never,
+            MinRefetchInterval = MinFetchInterval,
+            FailureBackoff = failureBackoff,
+            MaxFailureBackoff = maxFailureBackoff,
+            FetchTimeout = FetchTimeout,
+            MaxEntries = MaxKeys,
+            MaxColdFetchesPerInterval = MaxUnknownKidFetchesPerInterval,
+        };
+        _keys = new RefreshingCache<string, VerificationKey>(name, options, FetchAsync, timeProvider, logger, metrics, StringComparer.Ordinal);
     }
 
     public static bool IsValidKid(string? kid) =>
@@ -62,92 +84,40 @@ public sealed partial class InstallKeys
             return (InstallKeyStatus.Unknown, null);
         }
 
-        if (_keys.TryGetValue(kid!, out var key))
+        var held = await _keys.GetAsync(kid!, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return held.Status switch
         {
-            return (InstallKeyStatus.Found, key);
-        }
-
-        await _fetchLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_keys.TryGetValue(kid!, out key))
-            {
-                return (InstallKeyStatus.Found, key);
-            }
-
-            var now = _timeProvider.GetUtcNow();
-            if (now - _lastFetch < MinFetchInterval)
-            {
-                return (InstallKeyStatus.Unavailable, null);
-            }
-
-            _lastFetch = now;
-            return await FetchAsync(kid!, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _fetchLock.Release();
-        }
+            CacheStatus.Fresh or CacheStatus.Stale => (InstallKeyStatus.Found, held.Value),
+            CacheStatus.Missing => (InstallKeyStatus.Unknown, null),
+            _ => (InstallKeyStatus.Unavailable, null),
+        };
     }
 
-    private async Task<(InstallKeyStatus, VerificationKey?)> FetchAsync(string kid, CancellationToken cancellationToken)
+    /// <summary>Healthy while the service answers; Degraded or Unhealthy while its fetches fail (new installs get 503).</summary>
+    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => _keys.CheckAsync(cancellationToken);
+
+    private async Task<Fetched<VerificationKey>> FetchAsync(string kid, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(FetchTimeout);
-        try
+        var response = await KeyDocument.GetAsync(_http, new Uri(_baseUrl, kid), "application/x-pem-file", MaxKeyBytes, cancellationToken).ConfigureAwait(false);
+        if (response.Status is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
         {
-            using var response = await _http.GetAsync(new Uri(_baseUrl, kid), HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
-            {
-                return (InstallKeyStatus.Unknown, null);
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                Log.FetchFailed(_logger, _baseUrl.Host, kid, $"HTTP {(int)response.StatusCode}");
-                return (InstallKeyStatus.Unavailable, null);
-            }
-
-            var pem = await ReadLimitedAsync(response.Content, timeout.Token).ConfigureAwait(false);
-            var key = Parse(kid, pem);
-            if (key is null)
-            {
-                Log.FetchFailed(_logger, _baseUrl.Host, kid, "not an RSA public key of at least 2048 bits");
-                return (InstallKeyStatus.Unavailable, null);
-            }
-
-            if (_keys.Count >= MaxKeys)
-            {
-                _keys.Clear();
-            }
-
-            _keys[kid] = key;
-            return (InstallKeyStatus.Found, key);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            Log.FetchFailed(_logger, _baseUrl.Host, kid, ex.GetType().Name);
-            return (InstallKeyStatus.Unavailable, null);
-        }
-    }
-
-    private static async Task<string> ReadLimitedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = new byte[MaxKeyBytes + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            length += read;
+            return Fetched<VerificationKey>.Missing;
         }
 
-        if (length > MaxKeyBytes)
+        if (response.Body is null)
         {
-            throw new InvalidDataException("Install key response too large.");
+            Log.FetchFailed(_logger, _baseUrl.Host, kid, response.Failure!);
+            return Fetched<VerificationKey>.Failed(response.Failure!);
         }
 
-        return System.Text.Encoding.ASCII.GetString(buffer, 0, length);
+        var key = Parse(kid, response.Body);
+        if (key is null)
+        {
+            Log.FetchFailed(_logger, _baseUrl.Host, kid, "not an RSA public key of at least 2048 bits");
+            return Fetched<VerificationKey>.Failed("invalid_key");
+        }
+
+        return Fetched<VerificationKey>.Found(key);
     }
 
     private static VerificationKey? Parse(string kid, string pem)

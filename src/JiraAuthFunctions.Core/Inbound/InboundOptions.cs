@@ -16,6 +16,19 @@ public sealed class InboundOptions
 
     /// <summary>The integrations by name; the name is the last segment of <c>/api/jira/events/{integration}</c>.</summary>
     public Dictionary<string, IntegrationOptions> Integrations { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How every key source that fetches (JWKS, Forge, Connect install keys) backs off while its host fails.</summary>
+    public KeyFetchOptions KeyFetch { get; set; } = new();
+}
+
+/// <summary>Settings shared by the key sources that fetch over HTTP, section <c>Inbound:KeyFetch</c>.</summary>
+public sealed class KeyFetchOptions
+{
+    /// <summary>After a failed fetch the host is not asked again for this long; each further failure doubles it. Default 5 s.</summary>
+    public TimeSpan FailureBackoff { get; set; } = Caching.RefreshingCacheOptions.DefaultFailureBackoff;
+
+    /// <summary>The longest wait between two fetches while the host keeps failing. Default 5 minutes.</summary>
+    public TimeSpan MaxFailureBackoff { get; set; } = Caching.RefreshingCacheOptions.DefaultMaxFailureBackoff;
 }
 
 /// <summary>One caller (a Jira automation rule, a webhook, an app) and how its tokens are checked.</summary>
@@ -68,6 +81,13 @@ public sealed class IntegrationOptions
 
     /// <summary>For <see cref="VerificationMethod.Jwks"/>: an unknown <c>kid</c> triggers at most one fetch per this interval. Default 30 s.</summary>
     public TimeSpan JwksMinRefetchInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// For <see cref="VerificationMethod.Jwks"/> and <see cref="VerificationMethod.Forge"/>: how long past
+    /// <see cref="JwksRefreshInterval"/> held keys keep verifying while the JWKS host fails. After it, requests get
+    /// 503 (keys_unavailable): a key the issuer removed during the outage must not verify for ever. Default 6 hours.
+    /// </summary>
+    public TimeSpan JwksMaxStaleness { get; set; } = JwksKeySource.DefaultMaxStaleness;
 
     /// <summary>
     /// For <see cref="VerificationMethod.Connect"/>: the app descriptor's <c>baseUrl</c>, e.g.

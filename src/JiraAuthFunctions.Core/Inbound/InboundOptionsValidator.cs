@@ -40,6 +40,8 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
             ValidateIntegration($"{root}:Integrations:{integration}", integration, settings, errors);
         }
 
+        ValidateKeyFetch($"{root}:KeyFetch", options.KeyFetch, errors);
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -241,6 +243,24 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         if (options.JwksMinRefetchInterval < TimeSpan.FromSeconds(1) || options.JwksMinRefetchInterval > options.JwksRefreshInterval)
         {
             errors.Add($"{key}:JwksMinRefetchInterval must be at least 00:00:01 and at most JwksRefreshInterval.");
+        }
+
+        if (options.JwksMaxStaleness < TimeSpan.FromMinutes(1) || options.JwksMaxStaleness > TimeSpan.FromDays(7))
+        {
+            errors.Add($"{key}:JwksMaxStaleness must be between 00:01:00 and 7.00:00:00; it is {options.JwksMaxStaleness}.");
+        }
+    }
+
+    private static void ValidateKeyFetch(string key, KeyFetchOptions options, List<string> errors)
+    {
+        if (options.FailureBackoff < TimeSpan.FromSeconds(1) || options.FailureBackoff > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{key}:FailureBackoff must be between 00:00:01 and 00:10:00; it is {options.FailureBackoff}.");
+        }
+
+        if (options.MaxFailureBackoff < options.FailureBackoff || options.MaxFailureBackoff > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{key}:MaxFailureBackoff must be at least FailureBackoff and at most 01:00:00; it is {options.MaxFailureBackoff}.");
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
+using JiraAuthFunctions.Caching;
 using JiraAuthFunctions.Connect;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -21,6 +23,15 @@ public sealed class IntegrationRegistry
 
     public bool TryGet(string name, [NotNullWhen(true)] out Integration? integration) =>
         _integrations.TryGetValue(name, out integration);
+
+    /// <summary>
+    /// The health of the integration's key source that fetches over HTTP (<c>jwks:&lt;name&gt;</c> for Jwks and
+    /// Forge, <c>install-keys:&lt;name&gt;</c> for Connect); null when its keys are not fetched.
+    /// </summary>
+    public IDependencyHealth? KeyFetchHealth(string name) =>
+        !TryGet(name, out var integration) ? null
+            : integration.Connect is { } connect ? connect.InstallKeys
+            : integration.Keys as IDependencyHealth;
 
     /// <summary>Builds every integration from validated options.</summary>
     public static IntegrationRegistry Create(
@@ -54,10 +65,18 @@ public sealed class IntegrationRegistry
                 VerificationMethod.Jwks or VerificationMethod.Forge => new JwksKeySource(
                     jwksHttpClient,
                     settings.JwksUri ?? ForgeInvocationToken.ProductionJwksUri,
-                    settings.JwksRefreshInterval,
-                    settings.JwksMinRefetchInterval,
+                    $"jwks:{name}",
+                    new RefreshingCacheOptions
+                    {
+                        RefreshInterval = settings.JwksRefreshInterval,
+                        MinRefetchInterval = settings.JwksMinRefetchInterval,
+                        MaxStaleness = settings.JwksMaxStaleness,
+                        FailureBackoff = options.KeyFetch.FailureBackoff,
+                        MaxFailureBackoff = options.KeyFetch.MaxFailureBackoff,
+                    },
                     timeProvider,
-                    loggerFactory.CreateLogger<JwksKeySource>()),
+                    loggerFactory.CreateLogger<JwksKeySource>(),
+                    metrics),
                 VerificationMethod.Connect => new StaticKeySource([]),
                 _ => throw new InvalidOperationException($"Integration '{name}' has no verification method; options validation should have caught this."),
             };
@@ -66,7 +85,7 @@ public sealed class IntegrationRegistry
                     name,
                     settings,
                     new ConnectTenants(secretStore, name, timeProvider, loggerFactory.CreateLogger<ConnectTenants>()),
-                    new InstallKeys(jwksHttpClient, settings.InstallKeysBaseUrl, timeProvider, loggerFactory.CreateLogger<InstallKeys>()))
+                    new InstallKeys(jwksHttpClient, settings.InstallKeysBaseUrl, $"install-keys:{name}", options.KeyFetch.FailureBackoff, options.KeyFetch.MaxFailureBackoff, timeProvider, loggerFactory.CreateLogger<InstallKeys>(), metrics))
                 : null;
             integrations.Add(new Integration(name, settings, keys, options.ClockSkew, connect));
         }

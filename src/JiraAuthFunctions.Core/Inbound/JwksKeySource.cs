@@ -1,4 +1,5 @@
-using System.Net.Http.Headers;
+using JiraAuthFunctions.Caching;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
@@ -6,161 +7,101 @@ using Microsoft.IdentityModel.Tokens;
 namespace JiraAuthFunctions.Inbound;
 
 /// <summary>
-/// Public keys fetched from a JWKS URL. The key set is held in memory; once it is older than the
-/// refresh interval it is refreshed in the background while the held set keeps serving. A token
-/// whose <c>kid</c> is not in the set causes one fetch at most per minimum refetch interval, so
-/// a flood of made-up kids cannot hammer the JWKS host. A failed fetch keeps the last good set.
-/// Header-supplied key locations (<c>jku</c>, <c>x5u</c>) are never followed: only this URL is.
+/// Public keys fetched from a JWKS URL, held in a <see cref="RefreshingCache{TKey, TValue}"/>: refreshed in
+/// the background once older than the refresh interval, one fetch in flight at most, none while backing off
+/// after a failure, and a held set that stops verifying once it is past the maximum staleness. A token whose
+/// <c>kid</c> is not in the set causes one early fetch at most per minimum refetch interval, so a flood of
+/// made-up kids cannot hammer the JWKS host. Header-supplied key locations (<c>jku</c>, <c>x5u</c>) are never
+/// followed: only this URL is. Reports its health as <c>jwks:&lt;integration&gt;</c>.
 /// </summary>
-public sealed partial class JwksKeySource : ISigningKeySource
+public sealed partial class JwksKeySource : ISigningKeySource, IDependencyHealth
 {
     internal const int MaxDocumentBytes = 256 * 1024;
 
+    /// <summary>How long past the refresh interval held keys outlive a failing JWKS host, unless configured (<c>JwksMaxStaleness</c>).</summary>
+    public static readonly TimeSpan DefaultMaxStaleness = TimeSpan.FromHours(6);
+
     private readonly HttpClient _http;
     private readonly Uri _uri;
-    private readonly TimeSpan _refreshInterval;
-    private readonly TimeSpan _minRefetchInterval;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _fetchLock = new(1, 1);
-    private volatile KeySet? _keys;
-    private long _lastAttemptTicks = long.MinValue;
+    private readonly RefreshingCache<string, KeySet> _keys;
 
     public JwksKeySource(HttpClient http, Uri uri, TimeSpan refreshInterval, TimeSpan minRefetchInterval, TimeProvider timeProvider, ILogger<JwksKeySource> logger)
+        : this(http, uri, "jwks", new RefreshingCacheOptions { RefreshInterval = refreshInterval, MinRefetchInterval = minRefetchInterval, MaxStaleness = DefaultMaxStaleness }, timeProvider, logger)
+    {
+    }
+
+    /// <param name="name">The health and metrics name, <c>jwks:&lt;integration&gt;</c>.</param>
+    public JwksKeySource(HttpClient http, Uri uri, string name, RefreshingCacheOptions options, TimeProvider timeProvider, ILogger logger, JiraAuthMetrics? metrics = null)
     {
         _http = http;
         _uri = uri;
-        _refreshInterval = refreshInterval;
-        _minRefetchInterval = minRefetchInterval;
         _timeProvider = timeProvider;
         _logger = logger;
+        _keys = new RefreshingCache<string, KeySet>(name, options, (_, cancellationToken) => DownloadAsync(cancellationToken), timeProvider, logger, metrics, StringComparer.Ordinal);
     }
 
     public async ValueTask<KeyLookup> GetKeysAsync(string? kid, CancellationToken cancellationToken = default)
     {
-        var keys = _keys ?? await FetchAsync(force: true, cancellationToken).ConfigureAwait(false);
-        if (keys is null)
+        var held = await _keys.GetAsync(_uri.AbsoluteUri, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (held.Value is null)
         {
             return KeyLookup.SourceUnavailable;
         }
 
-        var now = _timeProvider.GetUtcNow();
-        if (now - keys.FetchedAt >= _refreshInterval)
-        {
-            // Serve what we hold; the refresh runs beside the request, not in front of it.
-            _ = Task.Run(() => FetchAsync(force: false, CancellationToken.None), CancellationToken.None);
-        }
-
-        var lookup = keys.Lookup(kid);
+        var lookup = held.Value.Lookup(kid);
         if (lookup.Keys.Count > 0 || kid is null)
         {
             return lookup;
         }
 
-        if (!TryClaimRefetch(now))
+        // A kid the set lacks may be a key the issuer just published: refetch early, within the cache's limits.
+        var refetched = await _keys.GetAsync(_uri.AbsoluteUri, refreshEarly: true, cancellationToken).ConfigureAwait(false);
+        if (refetched.Value is null)
+        {
+            return KeyLookup.SourceUnavailable;
+        }
+
+        lookup = refetched.Value.Lookup(kid);
+        if (lookup.Keys.Count == 0 && refetched.Pending)
+        {
+            // Another request's refetch is under way and may bring this kid: ask the sender to retry (503)
+            // rather than refuse the token for good (401).
+            return KeyLookup.SourceUnavailable;
+        }
+
+        if (lookup.Keys.Count == 0 && ReferenceEquals(refetched.Value, held.Value))
         {
             Log.JwksRefetchThrottled(_logger, _uri.Host);
-            return KeyLookup.None;
         }
 
-        keys = await FetchAsync(force: true, cancellationToken).ConfigureAwait(false);
-        return keys?.Lookup(kid) ?? KeyLookup.None;
+        return lookup;
     }
 
-    private bool TryClaimRefetch(DateTimeOffset now)
-    {
-        var last = Interlocked.Read(ref _lastAttemptTicks);
-        return now.UtcTicks - last >= _minRefetchInterval.Ticks &&
-               Interlocked.CompareExchange(ref _lastAttemptTicks, now.UtcTicks, last) == last;
-    }
+    /// <summary>Healthy, Degraded (serving held keys while the host fails, until when) or Unhealthy (keys_unavailable).</summary>
+    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => _keys.CheckAsync(cancellationToken);
 
-    private async Task<KeySet?> FetchAsync(bool force, CancellationToken cancellationToken)
+    private async Task<Fetched<KeySet>> DownloadAsync(CancellationToken cancellationToken)
     {
-        var seen = _keys;
-        await _fetchLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var response = await KeyDocument.GetAsync(_http, _uri, "application/json", MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        if (response.Body is null)
+        {
+            Log.JwksRefreshFailed(_logger, _uri.Host, response.Failure!);
+            return Fetched<KeySet>.Failed(response.Failure!);
+        }
+
         try
         {
-            // Another caller fetched while we waited: use theirs.
-            if (!ReferenceEquals(_keys, seen) || (!force && seen is not null && _timeProvider.GetUtcNow() - seen.FetchedAt < _refreshInterval))
-            {
-                return _keys;
-            }
-
-            Interlocked.Exchange(ref _lastAttemptTicks, _timeProvider.GetUtcNow().UtcTicks);
-            var fetched = await DownloadAsync(cancellationToken).ConfigureAwait(false);
-            if (fetched is not null)
-            {
-                _keys = fetched;
-            }
-
-            return _keys;
-        }
-        finally
-        {
-            _fetchLock.Release();
-        }
-    }
-
-    private async Task<KeySet?> DownloadAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            using var request = new HttpRequestMessage(HttpMethod.Get, _uri);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                Log.JwksRefreshFailed(_logger, _uri.Host, $"http_{(int)response.StatusCode}");
-                return null;
-            }
-
-            if (response.Content.Headers.ContentLength > MaxDocumentBytes)
-            {
-                Log.JwksRefreshFailed(_logger, _uri.Host, "document_too_large");
-                return null;
-            }
-
-            var json = await ReadBoundedAsync(response.Content, timeout.Token).ConfigureAwait(false);
-            if (json is null)
-            {
-                Log.JwksRefreshFailed(_logger, _uri.Host, "document_too_large");
-                return null;
-            }
-
-            var set = KeySet.Parse(json, _timeProvider.GetUtcNow());
+            var set = KeySet.Parse(response.Body, _timeProvider.GetUtcNow());
             Log.JwksRefreshed(_logger, _uri.Host, set.Count);
-            return set;
+            return Fetched<KeySet>.Found(set);
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or ArgumentException or System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException)
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-
             Log.JwksRefreshFailed(_logger, _uri.Host, ex.GetType().Name);
-            return null;
+            return Fetched<KeySet>.Failed("invalid_document");
         }
-    }
-
-    private static async Task<string?> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = new byte[MaxDocumentBytes + 1];
-        var total = 0;
-        int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            total += read;
-            if (total > MaxDocumentBytes)
-            {
-                return null;
-            }
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer, 0, total);
     }
 
     private sealed class KeySet

@@ -16,6 +16,9 @@ public static class EventIds
     public const int JwksRefreshed = 210;
     public const int JwksRefreshFailed = 211;
     public const int JwksRefetchThrottled = 212;
+    public const int KeysServedStale = 215;
+    public const int KeysExpired = 216;
+    public const int KeyFetchRecovered = 217;
     public const int RevocationsReloaded = 220;
     public const int RevocationsReloadFailed = 221;
     public const int SinkWriteFailed = 230;

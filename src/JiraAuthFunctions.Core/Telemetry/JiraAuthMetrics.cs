@@ -18,6 +18,8 @@ public sealed class JiraAuthMetrics : IDisposable
     private readonly Counter<long> _secretCache;
     private readonly Counter<long> _renewals;
     private readonly Counter<long> _webhookRefreshes;
+    private readonly Counter<long> _keyCache;
+    private readonly Counter<long> _keyFetches;
 
     public JiraAuthMetrics(IMeterFactory meterFactory)
     {
@@ -29,6 +31,8 @@ public sealed class JiraAuthMetrics : IDisposable
         _secretCache = _meter.CreateCounter<long>("jiraauth.secrets.cache", description: "Lookups of secrets held in memory by secret kind and result (hit: served from memory, miss: read from the store).");
         _renewals = _meter.CreateCounter<long>("jiraauth.jira.renewals", description: "Jira token renewals by connection and outcome (ok, failed, reauthorization_required).");
         _webhookRefreshes = _meter.CreateCounter<long>("jiraauth.jira.webhook_refreshes", description: "Dynamic webhooks by connection and refresh outcome (extended, failed).");
+        _keyCache = _meter.CreateCounter<long>("jiraauth.keys.cache", description: "Lookups of fetched keys by cache and result (hit: fresh in memory, stale: held past its refresh, miss: waited for a fetch, unavailable: nothing usable held).");
+        _keyFetches = _meter.CreateCounter<long>("jiraauth.keys.fetches", description: "Fetches of keys (JWKS, install keys) by cache and outcome (ok, not_found, failed).");
     }
 
     public void Decision(string integration, string reason, int status) =>
@@ -54,6 +58,14 @@ public sealed class JiraAuthMetrics : IDisposable
 
     public void WebhookRefresh(string connection, string outcome, int webhooks) =>
         _webhookRefreshes.Add(webhooks, new("connection", connection), new("outcome", outcome));
+
+    /// <param name="cache">The cache's health name, e.g. <c>jwks:forge</c>: one per configured source, so the series stay few.</param>
+    public void KeyCache(string cache, string result) =>
+        _keyCache.Add(1, new("cache", cache), new("result", result));
+
+    /// <param name="cache">The cache's health name.</param>
+    public void KeyFetch(string cache, string outcome) =>
+        _keyFetches.Add(1, new("cache", cache), new("outcome", outcome));
 
     /// <summary>Registers a gauge read at each collection, e.g. seconds until a token expires.</summary>
     public void ObserveGauge(string name, string description, Func<IEnumerable<Measurement<double>>> observe) =>

@@ -1,4 +1,5 @@
 using JiraAuthFunctions.Connect;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Hosting;
 using JiraAuthFunctions.Secrets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,6 +28,7 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<JiraAuthFunctions.Telemetry.JiraAuthMetrics>()));
+        AddKeyFetchHealth(services, configuration);
         services.AddOptions<ReplayStoreOptions>().BindStrict(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplayStoreOptions>>(new ReplayStoreOptionsValidator(configuration)));
         if (string.Equals(configuration["Inbound:ReplayStore"], ReplayStoreOptions.Table, StringComparison.OrdinalIgnoreCase))
@@ -61,6 +63,29 @@ public static class InboundServiceCollectionExtensions
         services.TryAddSingleton<EventsEndpoint>();
         services.TryAddSingleton<JiraAuthFunctions.Telemetry.JiraAuthMetrics>();
         return services;
+    }
+
+    // One health entry per key source that fetches (jwks:<name> for Jwks and Forge, install-keys:<name> for
+    // Connect). Health is a list of registrations and the integrations come from configuration, so the
+    // configured names are read here; the Verification value parses as the options binder parses it.
+    private static void AddKeyFetchHealth(IServiceCollection services, IConfiguration configuration)
+    {
+        foreach (var integration in configuration.GetSection($"{InboundOptions.SectionName}:Integrations").GetChildren())
+        {
+            if (Enum.TryParse<VerificationMethod>(integration["Verification"], ignoreCase: true, out var method) &&
+                method is VerificationMethod.Jwks or VerificationMethod.Forge or VerificationMethod.Connect)
+            {
+                var name = integration.Key;
+                services.AddSingleton<IDependencyHealth>(sp => new KeyFetchHealth(sp.GetRequiredService<IntegrationRegistry>(), name));
+            }
+        }
+    }
+
+    private sealed class KeyFetchHealth(IntegrationRegistry integrations, string integration) : IDependencyHealth
+    {
+        public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) =>
+            integrations.KeyFetchHealth(integration)?.CheckAsync(cancellationToken) ??
+            ValueTask.FromResult(new DependencyState($"keys:{integration}", HealthStatus.Healthy, "not_fetched"));
     }
 
     // Storage:ConnectionString (Azurite, or a key where one is allowed), else the managed identity

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
+using JiraAuthFunctions.Caching;
 using JiraAuthFunctions.Connect;
 using JiraAuthFunctions.Core.Tests.Support;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Time.Testing;
@@ -68,19 +70,21 @@ public sealed class InstallKeysTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_unknown_kid_is_unknown_and_made_up_kids_are_fetched_at_most_once_per_interval()
+    public async Task An_unknown_kid_is_unknown_and_a_flood_of_made_up_kids_is_fetched_a_bounded_number_of_times_per_interval()
     {
         Assert.Equal(InstallKeyStatus.Unknown, (await _keys.GetAsync("no-such-kid")).Status);
+        var answers = new List<InstallKeyStatus>();
         for (var i = 0; i < 50; i++)
         {
-            Assert.Equal(InstallKeyStatus.Unavailable, (await _keys.GetAsync($"made-up-{i}")).Status);
+            answers.Add((await _keys.GetAsync($"made-up-{i}")).Status);
         }
 
-        Assert.Single(_server.Requests);
+        Assert.Equal(InstallKeys.MaxUnknownKidFetchesPerInterval, _server.Requests.Count);
+        Assert.Equal(50 - (InstallKeys.MaxUnknownKidFetchesPerInterval - 1), answers.Count(a => a == InstallKeyStatus.Unavailable));
         _time.Advance(InstallKeys.MinFetchInterval);
         _server.Publish("real-kid");
         Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("real-kid")).Status);
-        Assert.Equal(2, _server.Requests.Count);
+        Assert.Equal(InstallKeys.MaxUnknownKidFetchesPerInterval + 1, _server.Requests.Count);
     }
 
     [Fact]
@@ -91,9 +95,95 @@ public sealed class InstallKeysTests : IAsyncLifetime
 
         Assert.Equal(InstallKeyStatus.Unavailable, (await _keys.GetAsync("kid-1")).Status);
         Assert.Equal(1, _log.Count(EventIds.ConnectInstallKeyFetchFailed));
+        Assert.Equal(HealthStatus.Unhealthy, (await _keys.CheckAsync()).Status);
 
         _server.FailWith = null;
-        _time.Advance(InstallKeys.MinFetchInterval);
+        _time.Advance(RefreshingCacheOptions.DefaultFailureBackoff);
         Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("kid-1")).Status);
+        var health = await _keys.CheckAsync();
+        Assert.Equal(HealthStatus.Healthy, health.Status);
+        Assert.Equal(_time.GetUtcNow(), health.LastSuccess);
+    }
+
+    [Fact]
+    public async Task Held_install_keys_keep_serving_while_the_service_fails()
+    {
+        _server.Publish("kid-1");
+        Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("kid-1")).Status);
+        _server.FailWith = 503;
+        Assert.Equal(InstallKeyStatus.Unavailable, (await _keys.GetAsync("kid-2")).Status);
+
+        _time.Advance(TimeSpan.FromDays(365));
+
+        Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("kid-1")).Status); // a kid's key never changes
+        Assert.Equal(HealthStatus.Degraded, (await _keys.CheckAsync()).Status);
+        Assert.Equal(2, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_bogus_kid_does_not_block_a_genuine_first_install_under_a_new_kid()
+    {
+        Assert.Equal(InstallKeyStatus.Unknown, (await _keys.GetAsync("bogus-kid")).Status);
+        _server.Publish("genuine-kid");
+
+        Assert.Equal(InstallKeyStatus.Found, (await _keys.GetAsync("genuine-kid")).Status);
+        Assert.Equal(["/bogus-kid", "/genuine-kid"], _server.Requests);
+    }
+
+    [Fact]
+    public async Task A_bogus_kid_asked_again_and_again_stays_throttled()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(InstallKeyStatus.Unknown, (await _keys.GetAsync("bogus-kid")).Status);
+        }
+
+        Assert.Single(_server.Requests);
+        _time.Advance(InstallKeys.MinFetchInterval);
+        Assert.Equal(InstallKeyStatus.Unknown, (await _keys.GetAsync("bogus-kid")).Status);
+        Assert.Equal(2, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Forty_installs_against_a_hanging_failing_service_cause_one_fetch_and_the_others_get_unavailable_at_once()
+    {
+        _server.Publish("kid-1");
+        _server.FailWith = 503;
+        var gate = new TaskCompletionSource();
+        _server.Gate = gate.Task;
+
+        var requests = Enumerable.Range(0, 40).Select(_ => _keys.GetAsync("kid-1").AsTask()).ToList();
+
+        Assert.True(await CompletedAsync(requests.Skip(1).ToList(), 39), "installs queued behind the hanging fetch");
+        Assert.False(requests[0].IsCompleted); // the fetch itself still hangs: nobody waited for it
+        Assert.All(requests.Where(r => r.IsCompleted), r => Assert.Equal(InstallKeyStatus.Unavailable, r.Result.Status));
+        gate.SetResult();
+        Assert.All(await Task.WhenAll(requests), r => Assert.Equal(InstallKeyStatus.Unavailable, r.Status));
+        Assert.Single(_server.Requests);
+
+        // Right after the failure, neither this kid nor another one goes out again.
+        _server.Publish("kid-2");
+        Assert.Equal(InstallKeyStatus.Unavailable, (await _keys.GetAsync("kid-1")).Status);
+        Assert.Equal(InstallKeyStatus.Unavailable, (await _keys.GetAsync("kid-2")).Status);
+        Assert.Single(_server.Requests);
+    }
+
+    private static async Task<bool> CompletedAsync(IReadOnlyList<Task> tasks, int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var pending = tasks.ToList();
+        while (tasks.Count - pending.Count < count)
+        {
+            try
+            {
+                pending.Remove(await Task.WhenAny(pending).WaitAsync(timeout.Token));
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

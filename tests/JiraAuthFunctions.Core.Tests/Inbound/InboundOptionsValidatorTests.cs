@@ -341,6 +341,46 @@ public class InboundOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData("00:00:59", false)]
+    [InlineData("00:01:00", true)]
+    [InlineData("7.00:00:00", true)]
+    [InlineData("7.00:00:01", false)]
+    public void Jwks_max_staleness_is_bounded_for_jwks_and_forge(string staleness, bool allowed)
+    {
+        var jwks = Jwks("https://idp.example.com/jwks");
+        jwks.JwksMaxStaleness = TimeSpan.Parse(staleness, System.Globalization.CultureInfo.InvariantCulture);
+        var forge = Forge();
+        forge.JwksMaxStaleness = jwks.JwksMaxStaleness;
+        var options = With("idp", jwks);
+        options.Integrations["forge"] = forge;
+
+        Assert.Equal(
+            allowed ? [] : [
+                $"Inbound:Integrations:idp:JwksMaxStaleness must be between 00:01:00 and 7.00:00:00; it is {jwks.JwksMaxStaleness}.",
+                $"Inbound:Integrations:forge:JwksMaxStaleness must be between 00:01:00 and 7.00:00:00; it is {jwks.JwksMaxStaleness}.",
+            ],
+            Errors(options));
+    }
+
+    [Fact]
+    public void Key_fetch_back_off_is_checked_naming_each_key()
+    {
+        var options = With("idp", Jwks("https://idp.example.com/jwks"));
+        options.KeyFetch.FailureBackoff = TimeSpan.FromMilliseconds(500);
+        options.KeyFetch.MaxFailureBackoff = TimeSpan.FromHours(2);
+
+        Assert.Equal(
+            [
+                "Inbound:KeyFetch:FailureBackoff must be between 00:00:01 and 00:10:00; it is 00:00:00.5000000.",
+                "Inbound:KeyFetch:MaxFailureBackoff must be at least FailureBackoff and at most 01:00:00; it is 02:00:00.",
+            ],
+            Errors(options));
+        Assert.Equal(TimeSpan.FromSeconds(5), new KeyFetchOptions().FailureBackoff);
+        Assert.Equal(TimeSpan.FromMinutes(5), new KeyFetchOptions().MaxFailureBackoff);
+        Assert.Equal(TimeSpan.FromHours(6), new IntegrationOptions().JwksMaxStaleness);
+    }
+
+    [Theory]
     [InlineData(0, false)]
     [InlineData(-1, false)]
     [InlineData(366 * 24 * 60, true)]

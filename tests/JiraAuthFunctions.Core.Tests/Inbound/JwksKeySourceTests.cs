@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
+using JiraAuthFunctions.Caching;
 using JiraAuthFunctions.Core.Tests.Support;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
@@ -123,6 +125,220 @@ public sealed class JwksKeySourceTests : IAsyncLifetime
         var lookup = await _source.GetKeysAsync("rsa-1");
 
         Assert.True(lookup.Unavailable);
+    }
+
+    [Fact]
+    public async Task Forty_requests_against_a_hanging_dead_host_cause_one_fetch_and_the_others_get_unavailable_at_once()
+    {
+        var gate = new TaskCompletionSource();
+        _server.Gate = gate.Task;
+        _server.Respond = () => (503, "");
+
+        var requests = Enumerable.Range(0, 40).Select(_ => _source.GetKeysAsync("rsa-1").AsTask()).ToList();
+
+        // The one fetch hangs at the host until the test lets it answer; every other request is answered meanwhile.
+        Assert.True(await _server.WaitForHitsAsync(1, Generous));
+        Assert.True(await CompletedAsync(requests.Skip(1).ToList(), 39), "requests queued behind the hanging fetch");
+        Assert.False(requests[0].IsCompleted); // the fetch itself still hangs: nobody waited for it
+        Assert.All(requests.Skip(1), r => Assert.True(r.Result.Unavailable));
+        gate.SetResult();
+        Assert.All(await Task.WhenAll(requests), l => Assert.True(l.Unavailable));
+        Assert.Equal(1, _server.Hits);
+
+        // Right after the failure, load does not become fetches either.
+        Assert.All(await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => _source.GetKeysAsync("rsa-1").AsTask())), l => Assert.True(l.Unavailable));
+        Assert.Equal(1, _server.Hits);
+    }
+
+    [Fact]
+    public async Task A_stale_set_with_a_failing_host_causes_one_fetch_for_many_requests()
+    {
+        await _source.GetKeysAsync("rsa-1");
+        _server.Respond = () => (503, "");
+        _time.Advance(Refresh);
+
+        var lookups = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => _source.GetKeysAsync("rsa-1").AsTask()));
+        Assert.True(await _log.WaitForAsync(EventIds.JwksRefreshFailed, 1, Generous));
+        foreach (var _ in Enumerable.Range(0, 40))
+        {
+            Assert.Single((await _source.GetKeysAsync("rsa-1")).Keys);
+        }
+
+        Assert.All(lookups, l => Assert.Single(l.Keys)); // the held set keeps serving meanwhile
+        // Background fetches: give any extra one time to show up at the host (none should).
+        Assert.False(await _server.WaitForHitsAsync(3, TimeSpan.FromSeconds(2)));
+        Assert.Equal(2, _server.Hits);
+    }
+
+    [Fact]
+    public async Task Held_keys_stop_verifying_once_the_host_has_been_down_past_the_maximum_staleness()
+    {
+        Assert.Single((await _source.GetKeysAsync("rsa-1")).Keys);
+        _server.Respond = () => (503, "");
+
+        _time.Advance(TimeSpan.FromDays(30));
+        var lookup = await _source.GetKeysAsync("rsa-1");
+
+        Assert.True(lookup.Unavailable);
+        Assert.Empty(lookup.Keys);
+    }
+
+    [Fact]
+    public async Task Before_held_keys_run_out_the_log_warns_and_health_is_degraded_then_unhealthy_after()
+    {
+        var maxStaleness = TimeSpan.FromHours(2);
+        var source = Source(maxStaleness);
+        var loadedAt = _time.GetUtcNow();
+        Assert.Equal("not_fetched_yet", (await source.CheckAsync()).Detail);
+        Assert.Single((await source.GetKeysAsync("rsa-1")).Keys);
+        Assert.Equal(HealthStatus.Healthy, (await source.CheckAsync()).Status);
+        _server.Respond = () => (503, "");
+
+        _time.Advance(Refresh);
+        Assert.Single((await source.GetKeysAsync("rsa-1")).Keys); // stale, served while the refresh fails beside it
+        Assert.True(await _log.WaitForAsync(EventIds.KeysServedStale, 1, Generous));
+        var degraded = await source.CheckAsync();
+        Assert.Equal("jwks:test", degraded.Name);
+        Assert.Equal(HealthStatus.Degraded, degraded.Status);
+        Assert.Contains("http_503", degraded.Detail, StringComparison.Ordinal);
+        Assert.Contains($"stop verifying at {loadedAt + Refresh + maxStaleness:O}", degraded.Detail, StringComparison.Ordinal);
+        Assert.Equal(loadedAt, degraded.LastSuccess);
+        Assert.Contains(_log.Entries, e => e.Id == EventIds.KeysServedStale && e.Message.Contains($"{loadedAt + Refresh + maxStaleness:O}", StringComparison.Ordinal));
+
+        _time.Advance(maxStaleness - TimeSpan.FromSeconds(1));
+        Assert.Single((await source.GetKeysAsync("rsa-1")).Keys); // the last second of staleness
+        Assert.True(await _log.WaitForAsync(EventIds.KeysServedStale, 2, Generous));
+        Assert.Equal(0, _log.Count(EventIds.KeysExpired));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True((await source.GetKeysAsync("rsa-1")).Unavailable);
+        Assert.True((await source.GetKeysAsync("rsa-1")).Unavailable);
+        Assert.Equal(1, _log.Count(EventIds.KeysExpired));
+        var unhealthy = await source.CheckAsync();
+        Assert.Equal(HealthStatus.Unhealthy, unhealthy.Status);
+        Assert.StartsWith("keys_unavailable", unhealthy.Detail, StringComparison.Ordinal);
+
+        // The host comes back: the next try after the back-off loads the keys again.
+        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1"));
+        _time.Advance(RefreshingCacheOptions.DefaultMaxFailureBackoff);
+        Assert.Single((await source.GetKeysAsync("rsa-1")).Keys);
+        Assert.Equal(1, _log.Count(EventIds.KeyFetchRecovered));
+        Assert.Equal(HealthStatus.Healthy, (await source.CheckAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_dead_host_is_asked_again_after_an_exponential_capped_back_off()
+    {
+        _server.Respond = () => (503, "");
+        var backoff = RefreshingCacheOptions.DefaultFailureBackoff;
+
+        Assert.True((await _source.GetKeysAsync("rsa-1")).Unavailable);
+        Assert.Equal(1, _server.Hits);
+        _time.Advance(backoff - TimeSpan.FromTicks(1));
+        Assert.True((await _source.GetKeysAsync("rsa-1")).Unavailable);
+        Assert.True((await _source.GetKeysAsync("unknown-kid")).Unavailable);
+        Assert.Equal(1, _server.Hits);
+        _time.Advance(TimeSpan.FromTicks(1));
+        Assert.True((await _source.GetKeysAsync("rsa-1")).Unavailable);
+        Assert.Equal(2, _server.Hits);
+
+        _time.Advance(backoff);
+        Assert.True((await _source.GetKeysAsync("rsa-1")).Unavailable);
+        Assert.Equal(2, _server.Hits); // now twice as long
+        _time.Advance(backoff);
+        Assert.True((await _source.GetKeysAsync("rsa-1")).Unavailable);
+        Assert.Equal(3, _server.Hits);
+
+        for (var i = 0; i < 10; i++)
+        {
+            _time.Advance(RefreshingCacheOptions.DefaultMaxFailureBackoff);
+            Assert.True((await _source.GetKeysAsync("rsa-1")).Unavailable);
+        }
+
+        Assert.Equal(13, _server.Hits); // capped: one try per maximum back-off
+    }
+
+    [Fact]
+    public async Task A_request_that_gives_up_waiting_does_not_cancel_the_fetch_others_rely_on()
+    {
+        var gate = new TaskCompletionSource();
+        _server.Gate = gate.Task;
+        using var aborted = new CancellationTokenSource();
+
+        var first = _source.GetKeysAsync("rsa-1", aborted.Token).AsTask();
+        Assert.True(await _server.WaitForHitsAsync(1, Generous));
+        await aborted.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        gate.SetResult();
+
+        Assert.True(await _log.WaitForAsync(EventIds.JwksRefreshed, 1, Generous));
+        Assert.Single((await _source.GetKeysAsync("rsa-1")).Keys);
+        Assert.Equal(1, _server.Hits);
+    }
+
+    [Fact]
+    public async Task A_hanging_host_fails_after_the_fetch_timeout_on_the_clock()
+    {
+        var gate = new TaskCompletionSource();
+        _server.Gate = gate.Task;
+        try
+        {
+            var first = _source.GetKeysAsync("rsa-1").AsTask();
+            Assert.True(await _server.WaitForHitsAsync(1, Generous));
+
+            _time.Advance(RefreshingCacheOptions.DefaultFetchTimeout);
+
+            Assert.True((await first.WaitAsync(Generous)).Unavailable);
+            Assert.Contains("timeout", (await _source.CheckAsync()).Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            gate.SetResult();
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_kid_while_the_host_hangs_does_not_queue_requests()
+    {
+        await _source.GetKeysAsync("rsa-1");
+        var gate = new TaskCompletionSource();
+        _server.Gate = gate.Task;
+        _time.Advance(MinRefetch);
+
+        var requests = Enumerable.Range(0, 40).Select(i => _source.GetKeysAsync(i % 2 == 0 ? "rsa-1" : "new-kid").AsTask()).ToList();
+
+        Assert.True(await _server.WaitForHitsAsync(2, Generous));
+        Assert.True(await CompletedAsync(requests.Where((_, i) => i != 1).ToList(), 39), "requests queued behind the hanging fetch");
+        Assert.False(requests[1].IsCompleted); // the first unknown kid's fetch still hangs
+        Assert.All(requests.Where((_, i) => i % 2 == 0), r => Assert.Single(r.Result.Keys));
+        gate.SetResult();
+        await Task.WhenAll(requests);
+        Assert.Equal(2, _server.Hits);
+    }
+
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+
+    private JwksKeySource Source(TimeSpan maxStaleness) =>
+        new(_http, _server.Uri, "jwks:test", new RefreshingCacheOptions { RefreshInterval = Refresh, MinRefetchInterval = MinRefetch, MaxStaleness = maxStaleness }, _time, _log);
+
+    /// <summary>Whether at least <paramref name="count"/> of the tasks complete within a generous time.</summary>
+    private static async Task<bool> CompletedAsync(IReadOnlyList<Task> tasks, int count)
+    {
+        using var timeout = new CancellationTokenSource(Generous);
+        var pending = tasks.ToList();
+        while (tasks.Count - pending.Count < count)
+        {
+            try
+            {
+                pending.Remove(await Task.WhenAny(pending).WaitAsync(timeout.Token));
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     [Fact]
