@@ -23,12 +23,24 @@ public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
     private FileStream? _file;
     private string? _fileName;
 
+    private readonly Func<string, FileStream> _openFile;
+
     public JsonLinesEventSink(string folder, TimeProvider timeProvider)
+        : this(folder, timeProvider, OpenEventFile)
+    {
+    }
+
+    /// <param name="openFile">Opens the event file at a path (tests put a failing disk behind it).</param>
+    internal JsonLinesEventSink(string folder, TimeProvider timeProvider, Func<string, FileStream> openFile)
     {
         _folder = Path.GetFullPath(folder);
         _timeProvider = timeProvider;
+        _openFile = openFile;
         _writer = Task.Run(WriteLoopAsync);
     }
+
+    internal static FileStream OpenEventFile(string path) =>
+        new(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 64 * 1024);
 
     public string Folder => _folder;
 
@@ -108,7 +120,7 @@ public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
 
         CloseFile();
         Directory.CreateDirectory(_folder);
-        _file = new FileStream(name, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 64 * 1024);
+        _file = _openFile(name);
         _fileName = name;
         return _file;
     }
