@@ -1,6 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Time.Testing;
 
 namespace JiraAuthFunctions.Tests.Inbound;
@@ -16,11 +19,13 @@ public sealed class JsonLinesEventSinkTests : IDisposable
     private readonly string _root = Path.Combine(Path.GetTempPath(), "jiraauth-tests", Guid.NewGuid().ToString("N"));
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero));
     private readonly Disk _disk = new();
+    private readonly LogCapture _logs = new();
 
     private string Folder => Path.Combine(_root, "events");
 
     public void Dispose()
     {
+        _logs.Dispose();
         if (Directory.Exists(_root))
         {
             Directory.Delete(_root, recursive: true);
@@ -46,6 +51,41 @@ public sealed class JsonLinesEventSinkTests : IDisposable
         await sink.AppendAsync(Event("after")).AsTask().WaitAsync(Patience);
 
         Assert.Equal(["before", "after"], EventIdsIn(sink.FileFor(_time.GetUtcNow())));
+        Assert.Single(_logs.WithEventId(EventIds.SinkFailing)); // once per outage, not per batch
+        Assert.Single(_logs.WithEventId(EventIds.SinkRecovered));
+    }
+
+    [Fact]
+    public async Task Health_is_unhealthy_from_a_failed_write_until_one_succeeds_and_keeps_the_last_success()
+    {
+        await using var sink = NewSink();
+        Assert.Equal(new DependencyState("sink", HealthStatus.Healthy), await sink.CheckAsync());
+        await sink.AppendAsync(Event("first")).AsTask().WaitAsync(Patience);
+        var firstWrite = _time.GetUtcNow();
+        Assert.Equal(new DependencyState("sink", HealthStatus.Healthy, null, firstWrite), await sink.CheckAsync());
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        _disk.Full = true;
+        await Assert.ThrowsAsync<EventSinkUnavailableException>(() => sink.AppendAsync(Event("full")).AsTask().WaitAsync(Patience));
+        Assert.Equal(new DependencyState("sink", HealthStatus.Unhealthy, "write_failed", firstWrite), await sink.CheckAsync());
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+        _disk.Full = false;
+        await sink.AppendAsync(Event("again")).AsTask().WaitAsync(Patience);
+        Assert.Equal(new DependencyState("sink", HealthStatus.Healthy, null, _time.GetUtcNow()), await sink.CheckAsync());
+    }
+
+    [Fact]
+    public async Task A_folder_that_cannot_be_made_answers_sink_unavailable_and_health_says_folder_missing()
+    {
+        Directory.CreateDirectory(_root);
+        var notAFolder = Path.Combine(_root, "a-file");
+        await File.WriteAllTextAsync(notAFolder, "");
+        await using var sink = NewSink(Path.Combine(notAFolder, "events"));
+
+        await Assert.ThrowsAsync<EventSinkUnavailableException>(() => sink.AppendAsync(Event("nowhere")).AsTask().WaitAsync(Patience));
+
+        Assert.Equal(new DependencyState("sink", HealthStatus.Unhealthy, "folder_missing"), await sink.CheckAsync());
     }
 
     [Fact]
@@ -66,6 +106,7 @@ public sealed class JsonLinesEventSinkTests : IDisposable
         Assert.Equal(["whole", "next"], EventIdsIn(file));
         var quarantined = Assert.Single(Directory.GetFiles(Folder, "events-2026-11-24.jsonl.torn*"));
         Assert.Equal(Torn, (await File.ReadAllTextAsync(quarantined)).TrimEnd('\n'));
+        Assert.Equal(Torn.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(_logs.WithEventId(EventIds.EventFileTornTailSetAside))["Bytes"]);
     }
 
     [Fact]
@@ -78,24 +119,22 @@ public sealed class JsonLinesEventSinkTests : IDisposable
         await sink.AppendAsync(Event("second")).AsTask().WaitAsync(Patience);
 
         Assert.Equal(["second"], EventIdsIn(sink.FileFor(_time.GetUtcNow())));
+        Assert.Single(_logs.WithEventId(EventIds.EventFileVanished));
     }
 
     private JsonLinesEventSink NewSink(string? folder = null) =>
-        new(folder ?? Folder, _time, path => new FailingDiskFileStream(path, _disk));
+        new(folder ?? Folder, _time, path => new FailingDiskFileStream(path, _disk), _logs.CreateLogger(nameof(JsonLinesEventSink)));
 
-    private static AcceptedEvent Event(string eventId)
-    {
-        using var body = JsonDocument.Parse("""{"webhookEvent":"jira:issue_updated","issue":{"key":"OPS-1"}}""");
-        return new AcceptedEvent
+    private static AcceptedEvent Event(string eventId) =>
+        new()
         {
             EventId = eventId,
             ReceivedAt = new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero),
             Integration = "ci",
             Format = JiraEventFormat.Webhook,
             Caller = CallerInfo.FromToken("kid-1", "jira", "rule-1", "jti-1", "HS256"),
-            Payload = body.RootElement.Clone(),
+            Payload = """{"webhookEvent":"jira:issue_updated","issue":{"key":"OPS-1"}}"""u8.ToArray(),
         };
-    }
 
     /// <summary>The event ids of the file's lines; fails unless the file ends with a newline and every line is a whole record.</summary>
     private static List<string> EventIdsIn(string file)
