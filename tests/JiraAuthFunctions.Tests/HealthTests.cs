@@ -54,7 +54,7 @@ public sealed class HealthTests
         var sink = new Mock<JiraAuthFunctions.Health.IDependencyHealth>();
         var lastGood = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
         sink.Setup(s => s.CheckAsync(It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new JiraAuthFunctions.Health.DependencyState("sink", JiraAuthFunctions.Health.HealthStatus.Unhealthy, "write_failed", lastGood));
+            .ReturnsAsync(new JiraAuthFunctions.Health.DependencyState("example", JiraAuthFunctions.Health.HealthStatus.Unhealthy, "write_failed", lastGood));
         await using var factory = new HandlerFactory();
         var client = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton(sink.Object))).CreateClient();
 
@@ -63,7 +63,7 @@ public sealed class HealthTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("unhealthy", health.RootElement.GetProperty("status").GetString());
-        var listed = health.RootElement.GetProperty("dependencies").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "sink");
+        var listed = health.RootElement.GetProperty("dependencies").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "example");
         Assert.Equal("unhealthy", listed.GetProperty("state").GetString());
         Assert.Equal("write_failed", listed.GetProperty("detail").GetString());
         Assert.Equal(lastGood, listed.GetProperty("lastSuccess").GetDateTimeOffset());

@@ -22,6 +22,10 @@ public static class EventIds
     public const int RevocationsReloaded = 220;
     public const int RevocationsReloadFailed = 221;
     public const int SinkWriteFailed = 230;
+    public const int SinkFailing = 235;
+    public const int SinkRecovered = 236;
+    public const int EventFileVanished = 237;
+    public const int EventFileTornTailSetAside = 238;
     public const int ConnectTenantInstalled = 240;
     public const int ConnectTenantReinstalled = 241;
     public const int ConnectTenantUninstalled = 242;

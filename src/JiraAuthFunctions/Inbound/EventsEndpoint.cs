@@ -113,7 +113,7 @@ internal sealed class EventsEndpoint(
                 Integration = integration,
                 Format = format,
                 Caller = caller,
-                Payload = document!.RootElement,
+                Payload = EventPayload.Compact(body),
             }, context.RequestAborted);
         }
         catch (EventSinkUnavailableException ex)
@@ -207,8 +207,16 @@ internal sealed class EventsEndpoint(
         }
     }
 
+    /// <summary>The body as JSON, or null when it is not JSON text (RFC 8259: UTF-8, so invalid UTF-8 is not JSON).</summary>
     private static JsonDocument? TryParse(ReadOnlyMemory<byte> json)
     {
+        // The parser leaves bytes inside strings unchecked; a string that is not UTF-8 would be
+        // stored as something Jira never sent.
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+        {
+            return null;
+        }
+
         try
         {
             return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });

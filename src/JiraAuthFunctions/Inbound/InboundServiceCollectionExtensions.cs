@@ -58,8 +58,10 @@ public static class InboundServiceCollectionExtensions
             EventSinkKind.Queue => CreateQueueSink(configuration, sp),
             _ => new JsonLinesEventSink(
                 Path.Combine(sp.GetRequiredService<LocalData>().Path, "events"),
-                sp.GetRequiredService<TimeProvider>()),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<JsonLinesEventSink>>()),
         });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<JiraAuthFunctions.Health.IDependencyHealth, EventSinkHealth>());
         services.TryAddSingleton<EventsEndpoint>();
         services.TryAddSingleton<JiraAuthFunctions.Telemetry.JiraAuthMetrics>();
         return services;
@@ -98,7 +100,8 @@ public static class InboundServiceCollectionExtensions
         {
             return new QueueEventSink(
                 new Azure.Storage.Queues.QueueClient(connectionString, queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())),
-                new Azure.Storage.Blobs.BlobContainerClient(connectionString, queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())));
+                new Azure.Storage.Blobs.BlobContainerClient(connectionString, queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())),
+                services.GetRequiredService<TimeProvider>());
         }
 
         var credential = services.GetRequiredService<Azure.Core.TokenCredential>();
@@ -106,7 +109,8 @@ public static class InboundServiceCollectionExtensions
         var blobService = new Uri(configuration["Storage:BlobServiceUri"] ?? throw new InvalidOperationException("Events:Sink is Queue: set Storage:BlobServiceUri for events too large for a queue message."));
         return new QueueEventSink(
             new Azure.Storage.Queues.QueueServiceClient(queueService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())).GetQueueClient(queueName),
-            new Azure.Storage.Blobs.BlobServiceClient(blobService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())).GetBlobContainerClient(queueName));
+            new Azure.Storage.Blobs.BlobServiceClient(blobService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())).GetBlobContainerClient(queueName),
+            services.GetRequiredService<TimeProvider>());
     }
 
     // Storage:ConnectionString (Azurite), else the managed identity with Storage:TableServiceUri.
