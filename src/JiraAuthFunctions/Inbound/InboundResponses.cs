@@ -30,7 +30,7 @@ internal static class InboundResponses
             or ReasonCode.ReplayedJti or ReasonCode.RevokedToken or ReasonCode.QshMismatch or ReasonCode.UnknownTenant
             or ReasonCode.ContextQshNotAllowed or ReasonCode.ClientKeyMismatch or ReasonCode.MissingSignature
             or ReasonCode.MalformedSignature or ReasonCode.SignatureAlgorithmNotAllowed
-            or ReasonCode.ForgeAppMismatch => StatusCodes.Status401Unauthorized,
+            or ReasonCode.ForgeAppMismatch or ReasonCode.KeyAlgorithmMismatch => StatusCodes.Status401Unauthorized,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Reason code without a status."),
     };
 
