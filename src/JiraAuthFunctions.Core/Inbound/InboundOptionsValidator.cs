@@ -148,7 +148,7 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 
         if (!KeyAlgorithms.Rsa.Contains(algorithm))
         {
-            errors.Add($"{key}:JwksRsaAlgorithm '{algorithm}' is not an RSA signature algorithm; use one of {string.Join(", ", KeyAlgorithms.Rsa)}.");
+            errors.Add($"{key}:JwksRsaAlgorithm '{algorithm}' is not an RSA signature algorithm; use one of {KeyAlgorithms.RsaList}.");
         }
         else if (options.Algorithms.Count > 0 && !options.Algorithms.Contains(algorithm, StringComparer.Ordinal))
         {
@@ -286,7 +286,7 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         else if (options.BaseUrl.OriginalString.EndsWith('/'))
         {
             // Signed installs carry the descriptor's baseUrl as aud, compared exactly: write both without the '/'.
-            errors.Add($"{key}:BaseUrl must not end with '/' (write it as in the descriptor, where Atlassian requires none); it is '{options.BaseUrl}'.");
+            errors.Add($"{key}:BaseUrl must not end with '/' (signed installs name the descriptor's baseUrl as aud, compared exactly: write both without it); it is '{options.BaseUrl}'.");
         }
 
         if (!options.InstallKeysBaseUrl.IsAbsoluteUri)

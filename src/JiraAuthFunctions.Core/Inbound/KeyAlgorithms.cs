@@ -11,6 +11,9 @@ namespace JiraAuthFunctions.Inbound;
 public static class KeyAlgorithms
 {
     public static readonly FrozenSet<string> Rsa = FrozenSet.Create(StringComparer.Ordinal, "RS256", "RS384", "RS512", "PS256", "PS384", "PS512");
+
+    /// <summary>The RSA algorithms in their usual order, for messages (a frozen set has no order).</summary>
+    public const string RsaList = "RS256, RS384, RS512, PS256, PS384, PS512";
     public static readonly FrozenSet<string> Ec = FrozenSet.Create(StringComparer.Ordinal, "ES256", "ES384", "ES512");
     public static readonly FrozenSet<string> Hmac = FrozenSet.Create(StringComparer.Ordinal, "HS256", "HS384", "HS512");
 
@@ -29,7 +32,7 @@ public static class KeyAlgorithms
     /// <summary>Null when <paramref name="key"/> can verify <paramref name="algorithm"/>, else why not (for a start error or a log line).</summary>
     public static string? Check(SecurityKey key, string algorithm) => key switch
     {
-        RsaSecurityKey rsa when !Rsa.Contains(algorithm) => $"an RSA key cannot verify '{algorithm}'; use one of {string.Join(", ", Rsa)}",
+        RsaSecurityKey rsa when !Rsa.Contains(algorithm) => $"an RSA key cannot verify '{algorithm}'; use one of {RsaList}",
         RsaSecurityKey rsa when rsa.KeySize < MinRsaKeyBits => $"the RSA key has {rsa.KeySize} bits; at least {MinRsaKeyBits} are required (RFC 7518 3.3)",
         ECDsaSecurityKey ec => ForCurve(ec.KeySize) is not { } fixedByCurve ? $"the EC key's curve ({ec.KeySize} bits) is not P-256, P-384 or P-521"
             : fixedByCurve != algorithm ? $"an EC key on this curve verifies {fixedByCurve} only, not '{algorithm}'"
@@ -62,7 +65,7 @@ public static class KeyAlgorithms
         if (algorithm is null)
         {
             error = key is RsaSecurityKey
-                ? $"an RSA key states no algorithm; name one of {string.Join(", ", Rsa)} (a key verifies one algorithm only)"
+                ? $"an RSA key states no algorithm; name one of {RsaList} (a key verifies one algorithm only)"
                 : Check(key, "") ?? "the key states no algorithm";
             return null;
         }
