@@ -606,7 +606,12 @@ public static class AttackCases
     // '=' up to a multiple of four: what a base64 (not base64url) encoder writes, and what a lenient decoder accepts.
     private static string Pad(string segment) => segment + new string('=', (4 - segment.Length % 4) % 4);
 
-    private static string PadSignature(string token) => Pad(token);
+    private static string PadSignature(string token)
+    {
+        var dot = token.LastIndexOf('.');
+        var padded = token[..(dot + 1)] + Pad(token[(dot + 1)..]);
+        return padded.Length > token.Length ? padded : throw new InvalidOperationException("The signature needs no padding: pick another token.");
+    }
 
     private static string Insert(string value, int index, string inserted) => value[..index] + inserted + value[index..];
 
