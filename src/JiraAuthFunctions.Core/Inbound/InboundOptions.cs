@@ -30,7 +30,10 @@ public sealed class IntegrationOptions
     /// <summary>The <c>aud</c> a token must carry. Required, except for <see cref="VerificationMethod.OAuthApp"/> (checked when given).</summary>
     public string? Audience { get; set; }
 
-    /// <summary>The allow-list of <c>alg</c> values, e.g. HS256 or ES256. <c>none</c> is never allowed. At least one is required.</summary>
+    /// <summary>
+    /// The allow-list of <c>alg</c> values, e.g. HS256 or ES256. <c>none</c> is never allowed. At least one
+    /// is required; exactly one for <see cref="VerificationMethod.SharedSecret"/>, whose secret verifies that one only.
+    /// </summary>
     public List<string> Algorithms { get; set; } = [];
 
     /// <summary>Scopes (<c>scope</c> or <c>scp</c>) every token must include. Empty means none are required.</summary>

@@ -11,7 +11,8 @@ namespace JiraAuthFunctions.FunctionalTests.Support;
 /// secret store, PerRequest), <c>rsa</c> (RS256, PEM), <c>ec</c> (ES256, JWK), and the Local
 /// environment's <c>demo-rule</c> (LongLivedToken, seeded secret), <c>jira-app</c> (OAuthApp: Jira's
 /// dynamic webhooks, HS256 with the client secret of Jira connection <c>attack-app</c>), <c>hooks</c>
-/// (WebhookSecret, secret put into the store), <c>forge</c> (Forge, keys from a JWKS on loopback). The app's clock is a fake that
+/// (WebhookSecret, secret put into the store), <c>forge</c> (Forge, keys from a JWKS on loopback), <c>mixed</c>
+/// (PublicKeys, one key per algorithm) and <c>jwks</c> (Jwks on loopback, keys with and without alg). The app's clock is a fake that
 /// starts at the real time, so revocation reloads are stepped, not waited for.
 /// </summary>
 public sealed class AttackApp : IAsyncLifetime
