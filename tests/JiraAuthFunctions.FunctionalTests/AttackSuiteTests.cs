@@ -29,7 +29,8 @@ public sealed class AttackSuiteTests(AttackApp f) : IClassFixture<AttackApp>
     {
         // The same invocation id makes the request ids, and so the bodies, comparable byte for byte.
         var unknown = await f.App.PostEventAsync("no-such-integration", Http.Bearer(f.Hs()), invocationId: "compare-unknown-integration");
-        var badSignature = await f.App.PostEventAsync("hs", Http.Bearer(f.Hs()[..^3] + "aaa"), invocationId: "compare-unknown-integration");
+        // "aaA": another signature, still spelled canonically (a last character with unused bits set is malformed_token).
+        var badSignature = await f.App.PostEventAsync("hs", Http.Bearer(f.Hs()[..^3] + "aaA"), invocationId: "compare-unknown-integration");
         var expired = await f.App.PostEventAsync("rsa", Http.Bearer(f.Rs(f.ExpiredClaims())), invocationId: "compare-unknown-integration");
 
         foreach (var bad in new[] { badSignature, expired })

@@ -87,6 +87,9 @@ public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
         scanner.AddPem("RSA private key", AttackApp.Rsa.ExportPkcs8PrivateKeyPem());
         scanner.AddPem("EC public key", AttackApp.Ec.ExportSubjectPublicKeyInfoPem());
         scanner.AddPem("EC private key", AttackApp.Ec.ExportPkcs8PrivateKeyPem());
+        scanner.AddPem("PS256 private key", AttackApp.PsRsa.ExportPkcs8PrivateKeyPem());
+        scanner.AddPem("JWKS RS256 private key", AttackApp.JwksRs.ExportPkcs8PrivateKeyPem());
+        scanner.AddPem("JWKS PS256 private key", AttackApp.JwksPs.ExportPkcs8PrivateKeyPem());
 
         var logText = f.App.Logs.AllText();
         var eventFiles = Directory.GetFiles(Path.Combine(f.App.DataPath, "events"), "*.jsonl").Select(File.ReadAllText).ToList();

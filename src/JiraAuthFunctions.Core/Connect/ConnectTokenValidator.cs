@@ -166,7 +166,8 @@ public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, Time
             return ReasonCode.MissingClaim;
         }
 
-        if (audience is not null && !jwt.Audiences.Any(a => string.Equals(a.TrimEnd('/'), audience, StringComparison.Ordinal)))
+        // Exactly the descriptor's baseUrl (RFC 7519 4.1.3): a trailing '/' or another case is another audience.
+        if (audience is not null && !jwt.Audiences.Any(a => string.Equals(a, audience, StringComparison.Ordinal)))
         {
             return ReasonCode.InvalidAudience;
         }

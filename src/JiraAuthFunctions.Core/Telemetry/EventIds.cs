@@ -33,6 +33,7 @@ public static class EventIds
     public const int ConnectTenantReadFailed = 244;
     public const int ConnectTenantLookupThrottled = 245;
     public const int DuplicateDeliveryAnswered = 250;
+    public const int JwksKeySkipped = 265;
 
     // Secrets 300-399
     public const int SecretCreated = 300;
