@@ -219,7 +219,7 @@ public sealed class JwksKeySourceTests : IAsyncLifetime
         Assert.StartsWith("keys_unavailable", unhealthy.Detail, StringComparison.Ordinal);
 
         // The host comes back: the next try after the back-off loads the keys again.
-        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1"));
+        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1", "RS256"));
         _time.Advance(RefreshingCacheOptions.DefaultMaxFailureBackoff);
         Assert.Single((await source.GetKeysAsync("rsa-1")).Keys);
         Assert.Equal(1, _log.Count(EventIds.KeyFetchRecovered));
