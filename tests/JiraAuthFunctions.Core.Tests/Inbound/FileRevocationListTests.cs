@@ -87,4 +87,17 @@ public sealed class FileRevocationListTests : IDisposable
         Assert.True(_app.IsRevoked("ci", JtiHash.Compute("a")));
         Assert.Equal(1, _log.Count(EventIds.RevocationsReloadFailed));
     }
+
+    [Fact]
+    public async Task A_file_that_disappears_while_running_keeps_the_previous_list_in_force_and_says_so()
+    {
+        await _cli.AddAsync(Entry("ci", "a"));
+        Assert.True(_app.IsRevoked("ci", JtiHash.Compute("a")));
+
+        File.Delete(_folder.File("revocations.json"));
+        _time.Advance(FileRevocationList.ReloadInterval);
+
+        Assert.True(_app.IsRevoked("ci", JtiHash.Compute("a")));
+        Assert.Equal(1, _log.Count(EventIds.RevocationsReloadFailed));
+    }
 }
