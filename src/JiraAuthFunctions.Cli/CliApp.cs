@@ -42,11 +42,11 @@ public static class CliApp
         var inbound = new InboundOptions();
         configuration.GetSection(InboundOptions.SectionName).Bind(inbound);
         var data = Path.GetFullPath(dataOverride ?? (configuration["DataPath"] is { Length: > 0 } p ? p : "data"));
-        return new CliSettings(inbound, data);
+        return new CliSettings(inbound, data, configuration);
     }
 }
 
-internal sealed record CliSettings(InboundOptions Inbound, string DataPath)
+internal sealed record CliSettings(InboundOptions Inbound, string DataPath, IConfiguration Configuration)
 {
     public FileSecretStore SecretStore(TimeProvider timeProvider) => new(Path.Combine(DataPath, "secrets.json"), timeProvider);
 

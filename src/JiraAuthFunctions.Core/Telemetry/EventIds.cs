@@ -18,6 +18,8 @@ public static class EventIds
     public const int JwksRefetchThrottled = 212;
     public const int RevocationsReloaded = 220;
     public const int RevocationsReloadFailed = 221;
+    public const int RevocationStoreUnavailable = 225;
+    public const int RevocationsUnreadableAtStart = 226;
     public const int SinkWriteFailed = 230;
     public const int ConnectTenantInstalled = 240;
     public const int ConnectTenantReinstalled = 241;
