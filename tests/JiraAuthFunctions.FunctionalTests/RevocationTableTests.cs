@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using JiraAuthFunctions.FunctionalTests.Support;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -144,6 +145,7 @@ public sealed class RevocationTableTests : IAsyncLifetime
         Assert.Equal("unhealthy", health.GetProperty("state").GetString());
         Assert.Contains("replay", health.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.NotEqual(JsonValueKind.Null, health.GetProperty("lastSuccess").ValueKind);
+        Assert.NotEmpty(app.Logs.WithEventId(EventIds.RevocationStoreUnavailable));
         Outcome.AssertRejected(app, await app.PostEventAsync("ci", Token(version, jti)), "ci", 401, "revoked_token");
         Assert.Equal(202, (await app.PostEventAsync("ci", Token(version, Guid.NewGuid().ToString("N")))).Status);
     }
