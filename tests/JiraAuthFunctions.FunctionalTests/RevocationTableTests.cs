@@ -129,21 +129,24 @@ public sealed class RevocationTableTests : IAsyncLifetime
     [Fact]
     public async Task A_table_outage_while_running_keeps_the_last_list_in_force_and_health_says_unhealthy()
     {
-        var azurite = await Azurite.StartAsync();
-        await CreateTableAsync(azurite);
-        var settings = Settings(azurite.ConnectionString);
+        // A table of its own, deleted halfway: the store stops answering (404 TableNotFound) for this app only.
+        var table = new Azure.Data.Tables.TableClient(_azurite.ConnectionString, "outage" + Guid.NewGuid().ToString("N")[..8]);
+        await table.CreateIfNotExistsAsync();
+        var settings = Settings(_azurite.ConnectionString);
+        settings["Inbound:ReplayTableName"] = table.Name;
         await using var app = await TestApp.StartAsync(settings);
         var version = (await app.Services.GetRequiredService<ISecretStore>().SetSecretAsync("inbound-ci", Secret)).Version;
         var jti = Guid.NewGuid().ToString("N");
-        var add = await AdminCli.RunAsync(app.DataPath, TimeProvider.System, "revocation", "add", "ci", "--jti", jti, "--connection-string", azurite.ConnectionString);
+        var add = await CliAsync(app.DataPath, "add", "ci", "--jti", jti, "--table-name", table.Name);
         Assert.True(add.ExitCode == 0, add.Error);
         Assert.Equal(401, (await WaitForStatusAsync(app, Token(version, jti), 401)).Status);
 
-        await azurite.DisposeAsync(); // the storage account stops answering
+        await table.DeleteAsync();
         var health = await WaitForRevocationsStateAsync(app, "unhealthy");
 
         Assert.Equal("unhealthy", health.GetProperty("state").GetString());
-        Assert.Contains("replay", health.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"table {table.Name}", health.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("TableNotFound", health.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.NotEqual(JsonValueKind.Null, health.GetProperty("lastSuccess").ValueKind);
         Assert.NotEmpty(app.Logs.WithEventId(EventIds.RevocationStoreUnavailable));
         Outcome.AssertRejected(app, await app.PostEventAsync("ci", Token(version, jti)), "ci", 401, "revoked_token");

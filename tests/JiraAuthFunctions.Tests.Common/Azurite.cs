@@ -40,8 +40,9 @@ public sealed class Azurite : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        // Ready when it accepts connections.
-        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
+        // Ready when it accepts connections. Node takes over 30 s to start it when several test classes
+        // start one at once on a busy 2-core machine: be generous.
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(120);
         while (true)
         {
             try
