@@ -174,3 +174,6 @@ output hostingPlan string = hostingPlan
 
 @description('Name of the Function App, for the deploy command.')
 output functionAppName string = functionAppName
+
+@description('Table service endpoint of the storage account: the CLI revokes tokens there (jiraauth revocation add ... --table-uri).')
+output tableServiceUri string = storage.outputs.tableEndpoint

@@ -62,6 +62,13 @@ var rules = [
     threshold: 0
   }
   {
+    key: 'revocations-unavailable'
+    severity: 2
+    description: 'The revocation list cannot be read (event 225 table store, 221 file, 226 at start: the instance does not start). Running instances keep the last list they read, so revocations made since are not seen until it answers. Check the storage account table service and the identity role Storage Table Data Contributor; /api/health shows revocations with its last success.'
+    query: '${console} | where EventId in (221, 225, 226) | summarize Count = count()'
+    threshold: 0
+  }
+  {
     key: 'rejections'
     severity: 2
     description: 'Many requests rejected for one integration: a rotated secret, an expired rule token or an attack. Run infra/queries/why-was-jira-refused.kql.'

@@ -113,6 +113,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Storage__TableServiceUri', value: tableEndpoint }
         { name: 'Inbound__ReplayStore', value: 'Table' }
         { name: 'Inbound__ReplayTableName', value: replayTableName }
+        // Revocations in the same table, read by every instance every 30 s (the CLI's table target; never the read-only package's file).
+        { name: 'Inbound__RevocationStore', value: 'Table' }
         // Premium only: the runtime by setting, and the package from its blob with the identity.
         { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
         { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'custom' }

@@ -66,11 +66,11 @@ public static class CliApp
         var inbound = new InboundOptions();
         section.Bind(inbound);
         var data = Path.GetFullPath(dataOverride ?? (configuration["DataPath"] is { Length: > 0 } p ? p : "data"));
-        return new CliSettings(inbound, data);
+        return new CliSettings(inbound, data, configuration);
     }
 }
 
-internal sealed record CliSettings(InboundOptions Inbound, string DataPath)
+internal sealed record CliSettings(InboundOptions Inbound, string DataPath, IConfiguration Configuration)
 {
     public FileSecretStore SecretStore(TimeProvider timeProvider) => new(Path.Combine(DataPath, "secrets.json"), timeProvider);
 

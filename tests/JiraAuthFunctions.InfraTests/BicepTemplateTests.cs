@@ -78,6 +78,8 @@ public sealed class BicepTemplateTests
         Assert.Equal("Table", settings["Inbound__ReplayStore"]);
         Assert.Equal("[parameters('tableEndpoint')]", settings["Storage__TableServiceUri"]);
         Assert.Equal("[parameters('replayTableName')]", settings["Inbound__ReplayTableName"]);
+        Assert.Equal("Table", settings["Inbound__RevocationStore"]); // revocations every instance shares, in the same table
+        Assert.NotNull(Template["outputs"]!["tableServiceUri"]); // where on-call's CLI revokes (--table-uri)
         Assert.DoesNotContain("Storage__ConnectionString", settings.Keys);
     }
 
@@ -192,7 +194,7 @@ public sealed class BicepTemplateTests
     {
         var settings = Settings(variant).Keys.Order().ToList();
 
-        string[] readByTheApp = ["KeyVault__VaultUri", "KeyVault__ManagedIdentityClientId", "AZURE_CLIENT_ID", "Storage__BlobServiceUri", "Storage__QueueServiceUri", "Events__Sink", "Storage__TableServiceUri", "Inbound__ReplayStore", "Inbound__ReplayTableName"];
+        string[] readByTheApp = ["KeyVault__VaultUri", "KeyVault__ManagedIdentityClientId", "AZURE_CLIENT_ID", "Storage__BlobServiceUri", "Storage__QueueServiceUri", "Events__Sink", "Storage__TableServiceUri", "Inbound__ReplayStore", "Inbound__ReplayTableName", "Inbound__RevocationStore"];
         string[] readByTheHost = ["AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId", "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"];
         // Flex takes the runtime and the package from functionAppConfig; Premium from these settings.
         string[] readByThePremiumPlatform = ["FUNCTIONS_EXTENSION_VERSION", "FUNCTIONS_WORKER_RUNTIME", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID"];
@@ -209,10 +211,10 @@ public sealed class BicepTemplateTests
         var rules = module["variables"]!["rules"]!.AsArray();
 
         Assert.NotNull(rule["copy"]);
-        Assert.Equal(11, rules.Count);
+        Assert.Equal(12, rules.Count);
         Assert.Contains("Host.Function.Console", module["variables"]!["console"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r!["description"]!.GetValue<string>())));
-        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
+        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
     }
 
     [Fact]

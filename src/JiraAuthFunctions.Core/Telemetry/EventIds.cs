@@ -21,6 +21,8 @@ public static class EventIds
     public const int KeyFetchRecovered = 217;
     public const int RevocationsReloaded = 220;
     public const int RevocationsReloadFailed = 221;
+    public const int RevocationStoreUnavailable = 225;
+    public const int RevocationsUnreadableAtStart = 226;
     public const int SinkWriteFailed = 230;
     public const int SinkFailing = 235;
     public const int SinkRecovered = 236;

@@ -40,10 +40,7 @@ public static class InboundServiceCollectionExtensions
         }
 
         services.TryAddSingleton<IReplayCache, MemoryReplayCache>();
-        services.TryAddSingleton<IRevocationList>(sp => new FileRevocationList(
-            Path.Combine(sp.GetRequiredService<LocalData>().Path, "revocations.json"),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<FileRevocationList>>()));
+        services.AddRevocationList(configuration);
         services.TryAddSingleton<ITokenValidator, TokenValidator>();
         services.TryAddSingleton<WebhookSignatureVerifier>();
         services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectTokenValidator>();
@@ -114,7 +111,7 @@ public static class InboundServiceCollectionExtensions
     }
 
     // Storage:ConnectionString (Azurite), else the managed identity with Storage:TableServiceUri.
-    private static Azure.Data.Tables.TableClient CreateReplayTableClient(IConfiguration configuration, IServiceProvider services)
+    internal static Azure.Data.Tables.TableClient CreateReplayTableClient(IConfiguration configuration, IServiceProvider services)
     {
         var tableName = services.GetRequiredService<IOptions<ReplayStoreOptions>>().Value.ReplayTableName;
         var options = QueueEventSink.WithRequestPathRetries(new Azure.Data.Tables.TableClientOptions());
