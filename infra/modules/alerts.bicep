@@ -97,6 +97,13 @@ var rules = [
     threshold: 2
   }
   {
+    key: 'lease-store-unavailable'
+    severity: 2
+    description: 'A Jira renewal that was due did not happen: the lease store (blob container leases in the storage account) failed (event 435; the line gives the status and error code and whether the access token has expired). Outbound Jira calls stop when the access token expires; signing-key steps fail too (event 410).'
+    query: '${console} | where EventId == 435 | extend Connection = tostring(log.State.Connection) | summarize Count = count() by Connection'
+    threshold: 0
+  }
+  {
     key: 'key-vault-unavailable'
     severity: 2
     description: 'Secret reads fail (event 301: Key Vault throttling, outage or a missing role). Held keys keep verifying for up to an hour; then requests get 503 keys_unavailable.'

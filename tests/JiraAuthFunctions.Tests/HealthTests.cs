@@ -68,4 +68,28 @@ public sealed class HealthTests
         Assert.Equal("write_failed", listed.GetProperty("detail").GetString());
         Assert.Equal(lastGood, listed.GetProperty("lastSuccess").GetDateTimeOffset());
     }
+
+    [Fact]
+    public async Task A_connection_is_reported_from_the_store_and_the_clock_even_where_the_job_never_ran()
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings["Jira:Connections:cloud:ClientId"] = "client-1";
+        factory.Settings["Jira:Connections:cloud:TokenEndpoint"] = $"http://127.0.0.1:{JiraAuthFunctions.Tests.Common.Ports.Free()}/oauth/token";
+        // This instance does not run the timer: another one does.
+        factory.ExtraServices = s => s.Remove(s.Single(d => d.ImplementationType == typeof(JiraAuthFunctions.Credentials.LocalCredentialsScheduler)));
+        var client = factory.CreateClient();
+        var store = factory.Services.GetRequiredService<ISecretStore>();
+        var expiredOn = TimeProvider.System.GetUtcNow().AddMinutes(-2);
+        await store.SetSecretAsync("jira-cloud-refresh-token", "rt-never-shown");
+        await store.SetSecretAsync("jira-cloud-access-token", "at-never-shown", new SecretAttributes { ExpiresOn = expiredOn });
+
+        var body = await client.GetStringAsync("/api/health");
+
+        using var health = JsonDocument.Parse(body);
+        Assert.Equal("degraded", health.RootElement.GetProperty("status").GetString());
+        var connection = Assert.Single(health.RootElement.GetProperty("jiraConnections").EnumerateArray());
+        Assert.Equal("cloud", connection.GetProperty("name").GetString());
+        Assert.Equal("expired", connection.GetProperty("state").GetString());
+        Assert.DoesNotContain("never-shown", body, StringComparison.Ordinal);
+    }
 }

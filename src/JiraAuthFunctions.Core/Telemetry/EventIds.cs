@@ -47,11 +47,14 @@ public static class EventIds
     public const int SigningKeyPromoted = 401;
     public const int SigningKeyRetired = 402;
     public const int SigningKeyRotatedNow = 403;
+    public const int SigningKeysLeaseHeld = 405;
     public const int CredentialsJobFailed = 410;
+    public const int LeaseReleaseFailed = 415;
     public const int SharedSecretExpiring = 420;
     public const int JiraTokenRenewed = 430;
     public const int JiraReauthorizationRequired = 431;
     public const int JiraRenewalFailed = 432;
+    public const int JiraLeaseUnavailable = 435;
     public const int JiraWebhooksExtended = 440;
     public const int JiraWebhookExtensionFailed = 441;
     public const int JiraWebhookExpired = 442;

@@ -30,7 +30,8 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
             keys.Add(new IntegrationHealth(integration.Name, lookup.Unavailable ? "unavailable" : lookup.Keys.Count == 0 ? "no_keys" : "loaded"));
         }
 
-        var connections = jira.Status.Select(s => new ConnectionHealth(s.Connection, s.State, s.AccessTokenExpiresOn)).ToList();
+        // From the shared store and the clock (held 30 s): the same on every instance, whichever ran the job.
+        var connections = (await jira.States.GetAllAsync(cancellationToken)).Select(s => new ConnectionHealth(s.Connection, s.State, s.AccessTokenExpiresOn)).ToList();
         var hooks = webhooks.Status.Select(s => new WebhooksHealth(s.Connection, s.State, s.Webhooks, s.EarliestExpiry)).ToList();
         var states = new List<DependencyHealthReport>();
         var worst = HealthStatus.Healthy;
