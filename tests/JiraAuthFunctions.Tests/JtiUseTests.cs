@@ -5,6 +5,7 @@ using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Moq;
 
 namespace JiraAuthFunctions.Tests;
@@ -149,6 +150,81 @@ public sealed class JtiUseTests : IAsyncLifetime
         Assert.Equal((202, 401, 401), (firstStatus, second, third));
         Assert.Equal(["replayed_jti", "replayed_jti"], Reasons());
         _sink.Verify(s => s.AppendAsync(It.IsAny<AcceptedEvent>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_request_whose_body_comes_slowly_renews_its_hold_and_loses_it_only_to_a_use_after_it_lapsed(bool usedMeanwhile)
+    {
+        SinkWrites();
+        var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        var settings = TestApp.SharedSecretIntegration(Integration);
+        await using var app = await TestApp.StartAsync(settings, services =>
+        {
+            services.AddSingleton(_sink.Object);
+            services.AddSingleton<TimeProvider>(time);
+        });
+        var kid = (await app.Services.GetRequiredService<ISecretStore>().SetSecretAsync(SecretNames.ForIntegration(Integration), Secret)).Version;
+        var token = TestTokens.Create(TestTokens.Header("HS256", kid), TestTokens.Claims(time.GetUtcNow()), TestTokens.Hmac(Secret));
+        var replay = (MemoryReplayCache)app.Services.GetRequiredService<IReplayCache>();
+        int? meanwhile = null;
+
+        var slow = await PostAsync(app, token, new SlowBody(Webhook, async () =>
+        {
+            // The first request holds the jti and is reading its body: time passes.
+            for (var i = 0; i < 600 && replay.Count == 0; i++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System);
+            }
+
+            Assert.Equal(1, replay.Count);
+            time.Advance(usedMeanwhile ? ReplayReservation.PendingHold + TimeSpan.FromSeconds(1) : ReplayReservation.PendingHold - ReplayReservation.RenewBelow + TimeSpan.FromSeconds(1));
+            if (usedMeanwhile)
+            {
+                meanwhile = await PostAsync(app, token, Json()); // its hold lapsed: this use takes the jti
+            }
+        }));
+        var after = await PostAsync(app, token, Json());
+
+        Assert.Equal(usedMeanwhile ? (401, 202, 401) : (202, (int?)null, 401), (slow, meanwhile, after));
+        _sink.Verify(s => s.AppendAsync(It.IsAny<AcceptedEvent>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    private static async Task<int> PostAsync(TestApp app, string token, HttpContent content)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/jira/events/{Integration}") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await app.Client.SendAsync(request);
+        return (int)response.StatusCode;
+    }
+
+    /// <summary>A JSON body sent in two parts, with something happening in between.</summary>
+    private sealed class SlowBody : HttpContent
+    {
+        private readonly byte[] _bytes;
+        private readonly Func<Task> _between;
+
+        public SlowBody(string json, Func<Task> between)
+        {
+            _bytes = Encoding.UTF8.GetBytes(json);
+            _between = between;
+            Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(_bytes.AsMemory(0, 10));
+            await stream.FlushAsync();
+            await _between();
+            await stream.WriteAsync(_bytes.AsMemory(10));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _bytes.Length;
+            return true;
+        }
     }
 
     [Fact]
