@@ -28,4 +28,14 @@ public static partial class InboundLog
         "Event sink write failed for {Integration} ({ErrorType}); answered 503 so the sender retries. Request {RequestId}.",
         EventName = "SinkWriteFailed")]
     public static partial void SinkWriteFailed(ILogger logger, string integration, string errorType, string requestId);
+
+    [LoggerMessage(EventIds.ReplayCommitFailed, LogLevel.Error,
+        "Event {EventId} for {Integration} is stored and answered 202, but its jti (hash {JtiHash}) was not recorded as used ({Detail}): the same token is accepted again once its hold lapses. Request {RequestId}.",
+        EventName = "ReplayCommitFailed")]
+    public static partial void ReplayCommitFailed(ILogger logger, string eventId, string integration, string? jtiHash, string detail, string requestId);
+
+    [LoggerMessage(EventIds.ReplayReleaseFailed, LogLevel.Warning,
+        "The jti (hash {JtiHash}) of a request for {Integration} that was not accepted could not be released ({Detail}): the sender's retry with the same token is refused as replayed until its hold lapses. Request {RequestId}.",
+        EventName = "ReplayReleaseFailed")]
+    public static partial void ReplayReleaseFailed(ILogger logger, string integration, string? jtiHash, string detail, string requestId);
 }

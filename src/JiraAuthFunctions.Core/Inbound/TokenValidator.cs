@@ -124,13 +124,16 @@ public sealed class TokenValidator : ITokenValidator
 
         var expiresOn = new DateTimeOffset(jwt.Expires!.Value, TimeSpan.Zero);
 
-        // Last, so a token refused for another reason does not use up its jti.
+        // Last, so a token refused for another reason does not use up its jti. Held, not yet
+        // recorded: the request commits it once its event is durable and releases it otherwise
+        // (TokenCheck.Reservation), so a request refused or failing after this point leaves the
+        // token to the sender's retry, while a second use meanwhile is still a replay.
+        ReplayReservation? reservation = null;
         if (hasJti && integration.Replay == ReplayProtection.PerRequest)
         {
-            bool first;
             try
             {
-                first = await _replayCache.TryAddAsync(integration.Name, jwt.Id!, expiresOn + integration.ClockSkew, cancellationToken).ConfigureAwait(false);
+                reservation = await _replayCache.TryReserveAsync(integration.Name, jwt.Id!, expiresOn + integration.ClockSkew, cancellationToken).ConfigureAwait(false);
             }
             catch (ReplayStoreUnavailableException)
             {
@@ -138,7 +141,7 @@ public sealed class TokenValidator : ITokenValidator
                 return TokenCheck.Reject(ReasonCode.ReplayCheckUnavailable, caller);
             }
 
-            if (!first)
+            if (reservation is null)
             {
                 return TokenCheck.Reject(ReasonCode.ReplayedJti, caller);
             }
@@ -151,7 +154,7 @@ public sealed class TokenValidator : ITokenValidator
             // The integration's fixed facts (an OAuth app's connection, or the shared empty list: no
             // allocation for a plain token); a Forge call's verified app, installation and principal.
             Context = integration.ForgeAppId is null ? integration.Context : ForgeContext(jwt),
-        });
+        }, reservation);
     }
 
     // Forge's own rule on top of aud: the token's app.id names our app too, and it is installed somewhere.

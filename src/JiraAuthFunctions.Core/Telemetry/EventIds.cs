@@ -64,4 +64,6 @@ public static class EventIds
     // Operations: shared stores of a scaled-out app 600-699
     public const int ReplayStoreFailed = 600;
     public const int DeliveryLogFailed = 601;
+    public const int ReplayCommitFailed = 605;
+    public const int ReplayReleaseFailed = 606;
 }

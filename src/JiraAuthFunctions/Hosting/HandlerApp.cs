@@ -51,6 +51,7 @@ public static class HandlerApp
         }
 
         builder.AddTelemetryExport();
+        builder.Services.AddQueryTokenRedaction();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(LocalData.From(builder.Configuration));
         builder.Services.AddSecrets(builder.Configuration);
