@@ -1,7 +1,14 @@
+using JiraAuthFunctions.Functions;
 using JiraAuthFunctions.Hosting;
 
-var app = HandlerApp.Build(args);
-await app.RunAsync();
+if (FunctionsWorker.IsStartedByFunctionsHost(args))
+{
+    await FunctionsWorker.Build(args).RunAsync();
+}
+else
+{
+    await HandlerApp.Build(args).RunAsync();
+}
 
-/// <summary>The custom handler's entry point (public for the in-memory test host).</summary>
+/// <summary>The entry point of both hosts (public for the in-memory test host).</summary>
 public partial class Program;
