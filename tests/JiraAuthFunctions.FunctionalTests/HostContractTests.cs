@@ -126,7 +126,7 @@ public sealed class HostContractTests
     /// <summary>The app's build output (same configuration as the tests), where the Worker SDK writes functions.metadata.</summary>
     private static string OutputFolder()
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name; // bin/<configuration>/<tfm>/
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<configuration>/<tfm>/
         var folder = Path.Combine(Repository.Root, "src", "JiraAuthFunctions", "bin", configuration, "net10.0");
         Assert.True(File.Exists(Path.Combine(folder, "functions.metadata")), $"no functions.metadata in {folder}: build src/JiraAuthFunctions first");
         return folder;
