@@ -46,7 +46,7 @@ internal static class ColdStart
             start.ArgumentList.Add(arg);
         }
 
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
