@@ -23,7 +23,7 @@ param keyVaultPublicNetworkAccess string = 'Enabled'
 @description('Resource id of the action group alerts notify; empty: alerts fire without notifying.')
 param actionGroupId string = ''
 
-@description('Hosting plan: FlexConsumption (default: runtime "custom" in functionAppConfig, deployed from the blob container) or ElasticPremium (Linux, FUNCTIONS_WORKER_RUNTIME=custom, the package run from its blob by identity).')
+@description('Hosting plan: FlexConsumption (default: runtime dotnet-isolated "10.0" in functionAppConfig, deployed from the blob container) or ElasticPremium (Linux, FUNCTIONS_WORKER_RUNTIME=dotnet-isolated, the package run from its blob by identity).')
 @allowed([
   'FlexConsumption'
   'ElasticPremium'
@@ -34,6 +34,11 @@ param hostingPlan string = 'FlexConsumption'
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
+
+@description('Optional. Flex Consumption only: instances kept warm for the HTTP functions (group "http"), so no Jira request meets a cold start. Each one is billed while idle (the always-ready baseline rate, around the price of a small always-on VM per instance); 0 (default) scales to zero.')
+@minValue(0)
+@maxValue(10)
+param alwaysReadyHttpInstances int = 0
 
 @description('Elastic Premium size (hostingPlan ElasticPremium only).')
 @allowed([
@@ -107,6 +112,7 @@ module functionApp 'modules/functionapp.bicep' = if (flex) {
     keyVaultUri: keyVault.outputs.uri
     appInsightsConnectionString: monitoring.outputs.connectionString
     maximumInstanceCount: maximumInstanceCount
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
   }
 }
 

@@ -1,5 +1,5 @@
-// The Function App on an Elastic Premium plan (Linux, EP1..EP3) running the custom handler
-// (FUNCTIONS_WORKER_RUNTIME=custom). The Flex Consumption variant is functionapp.bicep.
+// The Function App on an Elastic Premium plan (Linux, EP1..EP3) running the .NET isolated worker
+// (FUNCTIONS_WORKER_RUNTIME=dotnet-isolated, DOTNET-ISOLATED|10.0). The Flex Consumption variant is functionapp.bicep.
 // The package runs from its blob in the deployment container, fetched with the identity
 // (WEBSITE_RUN_FROM_PACKAGE + WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID). No Azure Files content
 // share: its settings need an account key, and the storage account allows none.
@@ -91,6 +91,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      linuxFxVersion: 'DOTNET-ISOLATED|10.0'
       // One warm instance at least, so the first Jira request after a quiet night is not a cold start.
       minimumElasticInstanceCount: 1
       // The settings shared with functionapp.bicep, then the Premium ones (the infra tests check both).
@@ -99,7 +100,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
-        // Telemetry of the host and the handler's console, ingested with the identity (local auth is off).
+        // Telemetry of the host and the worker (OpenTelemetry, Azure Monitor exporter), ingested with the identity (local auth is off).
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
         // The app: Key Vault secret store, blob leases, the events queue (AddSecrets, AddJira, AddInbound).
@@ -117,7 +118,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Inbound__RevocationStore', value: 'Table' }
         // Premium only: the runtime by setting, and the package from its blob with the identity.
         { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
-        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'custom' }
+        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '${deploymentContainerUrl}/${packageBlobName}' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID', value: identityId }
       ]

@@ -1,4 +1,4 @@
-// The Function App on the Flex Consumption plan running the custom handler (runtime "custom").
+// The Function App on the Flex Consumption plan running the .NET isolated worker (runtime dotnet-isolated 10.0).
 // The Elastic Premium variant is functionapp-premium.bicep; main.bicep deploys one of them (hostingPlan).
 @description('Function App name (also the host name prefix).')
 param name string
@@ -52,6 +52,11 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+@description('Optional. Instances kept warm for the HTTP functions (always-ready group "http"); billed while idle. 0: scale to zero.')
+@minValue(0)
+@maxValue(10)
+param alwaysReadyHttpInstances int = 0
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${name}-plan'
   location: location
@@ -94,10 +99,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReadyHttpInstances > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttpInstances }] : []
       }
+      // The version is the string "10.0": "10" is accepted by the deployment and fails when the host starts.
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
     }
     siteConfig: {
@@ -111,7 +118,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
-        // Telemetry of the host and the handler's console, ingested with the identity (local auth is off).
+        // Telemetry of the host and the worker (OpenTelemetry, Azure Monitor exporter), ingested with the identity (local auth is off).
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
         // The app: Key Vault secret store, blob leases, the events queue (AddSecrets, AddJira, AddInbound).

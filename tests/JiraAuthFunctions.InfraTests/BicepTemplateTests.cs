@@ -124,14 +124,18 @@ public sealed class BicepTemplateTests
     }
 
     [Fact]
-    public void Flex_consumption_runs_the_custom_runtime_and_deploys_from_the_container_by_identity()
+    public void Flex_consumption_runs_the_dotnet_isolated_10_runtime_and_deploys_from_the_container_by_identity()
     {
         var flex = Variant(FlexModule);
         var plan = Single(flex, "Microsoft.Web/serverfarms");
         var config = Single(flex, "Microsoft.Web/sites")["properties"]!["functionAppConfig"]!;
 
         Assert.Equal(("FC1", "FlexConsumption"), (plan["sku"]!["name"]!.GetValue<string>(), plan["sku"]!["tier"]!.GetValue<string>()));
-        Assert.Equal(("custom", "1.0"), (config["runtime"]!["name"]!.GetValue<string>(), config["runtime"]!["version"]!.GetValue<string>()));
+        // "10.0" as a string: "10" deploys and then fails when the host starts (Azure/Azure-Functions#2666).
+        Assert.Equal(("dotnet-isolated", "10.0"), (config["runtime"]!["name"]!.GetValue<string>(), config["runtime"]!["version"]!.GetValue<string>()));
+        Assert.Equal(0, flex["parameters"]!["alwaysReadyHttpInstances"]!["defaultValue"]!.GetValue<int>());
+        Assert.Equal("[if(greater(parameters('alwaysReadyHttpInstances'), 0), createArray(createObject('name', 'http', 'instanceCount', parameters('alwaysReadyHttpInstances'))), createArray())]",
+            config["scaleAndConcurrency"]!["alwaysReady"]!.GetValue<string>());
         Assert.Equal("blobContainer", config["deployment"]!["storage"]!["type"]!.GetValue<string>());
         Assert.Equal("UserAssignedIdentity", config["deployment"]!["storage"]!["authentication"]!["type"]!.GetValue<string>());
     }
@@ -147,7 +151,8 @@ public sealed class BicepTemplateTests
         Assert.Equal("elastic", plan["kind"]!.GetValue<string>());
         Assert.True(plan["properties"]!["reserved"]!.GetValue<bool>()); // Linux
         Assert.Equal(["EP1", "EP2", "EP3"], premium["parameters"]!["sku"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>()));
-        Assert.Equal("custom", settings["FUNCTIONS_WORKER_RUNTIME"]);
+        Assert.Equal("dotnet-isolated", settings["FUNCTIONS_WORKER_RUNTIME"]);
+        Assert.Equal("DOTNET-ISOLATED|10.0", Single(premium, "Microsoft.Web/sites")["properties"]!["siteConfig"]!["linuxFxVersion"]!.GetValue<string>());
         Assert.Equal("~4", settings["FUNCTIONS_EXTENSION_VERSION"]);
         Assert.Equal("[format('{0}/{1}', parameters('deploymentContainerUrl'), parameters('packageBlobName'))]", settings["WEBSITE_RUN_FROM_PACKAGE"]);
         Assert.Equal("[parameters('identityId')]", settings["WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID"]);
@@ -211,10 +216,14 @@ public sealed class BicepTemplateTests
         var rules = module["variables"]!["rules"]!.AsArray();
 
         Assert.NotNull(rule["copy"]);
-        Assert.Equal(12, rules.Count);
-        Assert.Contains("Host.Function.Console", module["variables"]!["console"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(13, rules.Count);
+        // The worker's log records (OpenTelemetry): fields are customDimensions, no console text to parse.
+        var logs = module["variables"]!["logs"]!.GetValue<string>();
+        Assert.Contains("customDimensions.EventId", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("Host.Function.Console", module.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("parse_json", module.ToJsonString(), StringComparison.Ordinal);
         Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r!["description"]!.GetValue<string>())));
-        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
+        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Tests.Common;
 using Moq;
 
 namespace JiraAuthFunctions.Tests;
@@ -142,7 +143,7 @@ public sealed class EventsEndpointTests : IAsyncLifetime
             .Returns(ValueTask.CompletedTask);
         var client = _factory.CreateClient();
         var request = Post(Json(body));
-        request.Headers.Add("X-Azure-Functions-InvocationId", "inv-123");
+        request.Headers.Add(TestRequestIds.Header, "inv-123");
 
         var response = await client.SendAsync(request);
 

@@ -243,11 +243,9 @@ internal sealed class EventsEndpoint(
             ? (target.IndexOf('?') is var q and >= 0 ? target[..q] : target)
             : context.Request.PathBase.Add(context.Request.Path).ToUriComponent();
 
-    // The Functions host's invocation id when present, so a line here joins the host's own telemetry.
-    internal static string RequestIdOf(HttpContext context) =>
-        context.Request.Headers.TryGetValue("X-Azure-Functions-InvocationId", out var invocationId) && invocationId.Count == 1 && invocationId[0]!.Length <= 64
-            ? invocationId[0]!
-            : context.TraceIdentifier;
+    // The request's identifier (IHttpRequestIdentifierFeature): under the Functions host the
+    // adapter sets it to the invocation id (Functions/Invocation.cs), so a line here joins the host's telemetry.
+    internal static string RequestIdOf(HttpContext context) => context.TraceIdentifier;
 
     private static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var mediaType) &&
