@@ -78,6 +78,8 @@ public sealed record CallerInfo(string? Kid, string? Issuer, string? Subject, st
     public static CallerInfo FromToken(string? kid, string? issuer, string? subject, string? jti, string? algorithm) =>
         new(Clip(kid), Clip(issuer), Clip(subject), null, Clip(algorithm)) { _jti = string.IsNullOrEmpty(jti) ? null : jti };
 
+    /// <summary>At most <see cref="MaxLength"/> characters, never ending in half a surrogate pair (which no JSON log line or record can hold).</summary>
     public static string? Clip(string? value) =>
-        value is null || value.Length <= MaxLength ? value : value[..MaxLength];
+        value is null || value.Length <= MaxLength ? value
+        : value[..(char.IsHighSurrogate(value[MaxLength - 1]) ? MaxLength - 1 : MaxLength)];
 }
