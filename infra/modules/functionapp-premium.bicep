@@ -3,6 +3,8 @@
 // The package runs from its blob in the deployment container, fetched with the identity
 // (WEBSITE_RUN_FROM_PACKAGE + WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID). No Azure Files content
 // share: its settings need an account key, and the storage account allows none.
+import { appSettingType } from 'types.bicep'
+
 @description('Function App name (also the host name prefix).')
 param name string
 
@@ -45,6 +47,12 @@ param keyVaultUri string
 @description('Application Insights connection string.')
 param appInsightsConnectionString string
 
+@description('Optional. The app\'s configuration rendered by main.bicep (Inbound__Integrations__*, Jira__Connections__*), added to the settings below.')
+param configurationSettings appSettingType[] = []
+
+@description('Optional. Resource id of the subnet the app integrates into (private networking); empty: none.')
+param virtualNetworkSubnetId string = ''
+
 @description('Elastic Premium size.')
 @allowed([
   'EP1'
@@ -58,7 +66,7 @@ param sku string = 'EP1'
 @maxValue(100)
 param maximumElasticWorkerCount int = 20
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: '${name}-plan'
   location: location
   tags: tags
@@ -73,7 +81,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: tags
@@ -87,6 +95,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Private addresses (the vault's and the storage account's private endpoints) go through the VNet; the rest does not.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -121,13 +131,15 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '${deploymentContainerUrl}/${packageBlobName}' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID', value: identityId }
+        // Integrations and Jira connections from main.bicep's parameters: a deployment replaces all settings, so they come with it.
+        ...configurationSettings
       ]
     }
   }
 }
 
 // No FTP and no basic-auth publishing: deployments use Entra identities.
-resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -135,7 +147,7 @@ resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01'
   }
 }
 
-resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {

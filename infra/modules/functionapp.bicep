@@ -1,5 +1,7 @@
 // The Function App on the Flex Consumption plan running the .NET isolated worker (runtime dotnet-isolated 10.0).
 // The Elastic Premium variant is functionapp-premium.bicep; main.bicep deploys one of them (hostingPlan).
+import { appSettingType } from 'types.bicep'
+
 @description('Function App name (also the host name prefix).')
 param name string
 
@@ -39,6 +41,12 @@ param keyVaultUri string
 @description('Application Insights connection string.')
 param appInsightsConnectionString string
 
+@description('Optional. The app\'s configuration rendered by main.bicep (Inbound__Integrations__*, Jira__Connections__*), added to the settings below.')
+param configurationSettings appSettingType[] = []
+
+@description('Optional. Resource id of the subnet the app integrates into (private networking); empty: none.')
+param virtualNetworkSubnetId string = ''
+
 @description('Maximum number of instances the plan scales out to.')
 @minValue(40)
 @maxValue(1000)
@@ -57,7 +65,7 @@ param instanceMemoryMB int = 2048
 @maxValue(10)
 param alwaysReadyHttpInstances int = 0
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: '${name}-plan'
   location: location
   tags: tags
@@ -71,7 +79,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: tags
@@ -85,6 +93,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Private addresses (the vault's and the storage account's private endpoints) go through the VNet; the rest does not.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -134,13 +144,15 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Inbound__ReplayTableName', value: replayTableName }
         // Revocations in the same table, read by every instance every 30 s (the CLI's table target; never the read-only package's file).
         { name: 'Inbound__RevocationStore', value: 'Table' }
+        // Integrations and Jira connections from main.bicep's parameters: a deployment replaces all settings, so they come with it.
+        ...configurationSettings
       ]
     }
   }
 }
 
 // No FTP and no basic-auth publishing: deployments use Entra identities.
-resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -148,7 +160,7 @@ resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01'
   }
 }
 
-resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Tests.Common;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
@@ -46,6 +47,24 @@ public sealed class HealthTests
         using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("degraded", health.RootElement.GetProperty("status").GetString());
         Assert.Equal("unreachable", health.RootElement.GetProperty("secretStore").GetString());
+    }
+
+    [Fact]
+    public async Task A_key_vault_refusing_the_apps_identity_is_reported_as_forbidden_not_unreachable()
+    {
+        // A missing or not yet effective role assignment: Key Vault answers 403 to the identity's token.
+        await using var vault = await FakeKeyVault.StartAsync();
+        vault.Down = 403;
+        var store = new KeyVaultSecretStore(vault.CreateClient(new FakeKeyVault.StaticCredential()));
+        await using var factory = new HandlerFactory();
+        var client = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<ISecretStore>(store))).CreateClient();
+
+        var response = await client.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("degraded", health.RootElement.GetProperty("status").GetString());
+        Assert.Equal("forbidden", health.RootElement.GetProperty("secretStore").GetString());
     }
 
     [Fact]
