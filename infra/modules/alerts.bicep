@@ -210,12 +210,11 @@ var rules alertRule[] = [
   {
     key: 'key-fetch-failing'
     severity: 2
-    description: 'Fetching the keys of one integration failed three times in 15 minutes (metric jiraauth.keys.fetches, outcome failed; Source jwks: the JWKS URL, events 211/215; Source install-keys: Atlassian install keys, event 243). Held JWKS keys keep verifying until JwksMaxStaleness, then requests get 503 keys_unavailable; Connect installs get 503 install_key_unavailable. Check the host in the log line, outbound network and /api/health (jwks or install-keys of the integration).'
-    query: 'customMetrics | where name == "jiraauth.keys.fetches" | where tostring(customDimensions.outcome) == "failed" | extend Cache = tostring(customDimensions.cache) | summarize Count = sum(valueSum) by Integration = tostring(split(Cache, ":")[1]), Source = tostring(split(Cache, ":")[0])'
+    description: 'Fetching keys from one host failed three times in 15 minutes (event 211: the JWKS URL of an integration; event 243: Atlassian install keys, the install got 503 install_key_unavailable). The lines name the host, not the integration (alert keys-stale names it once held keys go stale). Held JWKS keys keep verifying until JwksMaxStaleness, then requests get 503 keys_unavailable. Check the host, the outbound network and /api/health (jwks or install-keys of the integration).'
+    query: '${logs} | where EventId in (211, 243) | extend Host = coalesce(tostring(customDimensions.JwksHost), tostring(customDimensions.Host)) | summarize Count = count() by Host'
     threshold: 2
     dimensions: [
-      'Integration'
-      'Source'
+      'Host'
     ]
   }
   {

@@ -40,7 +40,7 @@ public sealed partial class AlertRuleTests
     [InlineData("shared-secret-expiring", "Integration")]
     [InlineData("service-unavailable", "Integration,Reason")]
     [InlineData("server-errors", "Function,Integration")]
-    [InlineData("key-fetch-failing", "Integration,Source")]
+    [InlineData("key-fetch-failing", "Host")] // events 211 and 243 name the host they fetch from
     [InlineData("keys-stale", "Integration,Source")]
     public void Rules_about_one_integration_or_connection_alert_per_integration_or_connection(string rule, string dimensions)
     {
