@@ -93,7 +93,7 @@ public sealed class DeploymentShapeTests
     public void The_queue_role_is_scoped_to_the_one_queue_and_the_other_roles_to_one_resource_each()
     {
         var assignments = Variants.TwoIntegrations.OfType("Microsoft.Authorization/roleAssignments").ToList();
-        var queueRole = assignments.Single(a => a["properties"]!["roleDefinitionId"]!.GetValue<string>().EndsWith("974c5e8b-45b9-4653-ba55-5f855dd0fb88", StringComparison.Ordinal));
+        var queueRole = assignments.Single(a => a["properties"]!["roleDefinitionId"]!.GetValue<string>().EndsWith("c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", StringComparison.Ordinal));
 
         // The id is extensionResourceId(<scope>, ...): the assignment's scope first.
         Assert.StartsWith($"[extensionResourceId('/subscriptions/{Deployment.SubscriptionId}/resourceGroups/{Deployment.ResourceGroup}/providers/Microsoft.Storage/storageAccounts/jiraauthdevvxau7ubwo2s7w/queueServices/default/queues/accepted-events', ", queueRole["id"]!.GetValue<string>(), StringComparison.Ordinal);

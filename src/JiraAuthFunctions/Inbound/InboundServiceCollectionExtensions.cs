@@ -107,7 +107,8 @@ public static class InboundServiceCollectionExtensions
         return new QueueEventSink(
             new Azure.Storage.Queues.QueueServiceClient(queueService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())).GetQueueClient(queueName),
             new Azure.Storage.Blobs.BlobServiceClient(blobService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())).GetBlobContainerClient(queueName),
-            services.GetRequiredService<TimeProvider>());
+            services.GetRequiredService<TimeProvider>(),
+            createIfMissing: false); // the deployment creates both; the identity may only send (Storage Queue Data Message Sender)
     }
 
     // Storage:ConnectionString (Azurite), else the managed identity with Storage:TableServiceUri.
