@@ -14,14 +14,14 @@ namespace JiraAuthFunctions.Hosting;
 /// The status code is for the platform's health check (Premium: <c>healthCheckPath</c>), which takes
 /// an instance that answers non-2xx out of the load balancer and replaces it after an hour. That
 /// helps only for a fault of this instance that a new instance does not have: the JSON-lines sink on
-/// the instance's own disk (full, its folder gone) is the one such dependency, so it alone answers
-/// 503. Everything else is shared by every instance (Key Vault, the storage account's queue, replay
+/// the instance's own disk (full, its folder gone) is the one such dependency (its state says
+/// <see cref="IDependencyHealth.InstanceLocal"/>), so it alone answers 503. Everything else is shared by every instance (Key Vault, the storage account's queue, replay
 /// table and revocations, Atlassian's key endpoints): answering 503 for it would pull every instance at
 /// once and fix nothing, so those answer 200 and the body says <c>degraded</c> or <c>unhealthy</c> and
 /// why, which the availability test alerts on (infra/modules/availability.bicep).
 /// </para>
 /// </summary>
-internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry integrations, JiraTokenRenewer jira, JiraWebhookRefresher webhooks, IEnumerable<IDependencyHealth> dependencies, IEventSink sink, TimeProvider timeProvider)
+internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry integrations, JiraTokenRenewer jira, JiraWebhookRefresher webhooks, IEnumerable<IDependencyHealth> dependencies, TimeProvider timeProvider)
 {
     public const string Route = "/api/health";
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(30);
@@ -49,7 +49,7 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
         {
             var state = await dependency.CheckAsync(cancellationToken);
             worst = state.Status > worst ? state.Status : worst;
-            instanceFault |= state.Status == HealthStatus.Unhealthy && state.Name == JsonLinesEventSink.HealthName && sink is JsonLinesEventSink;
+            instanceFault |= state.Status == HealthStatus.Unhealthy && dependency.InstanceLocal;
             states.Add(new DependencyHealthReport(state.Name, state.Status.ToCode(), state.Detail, state.LastSuccess));
         }
 
