@@ -37,7 +37,7 @@ param integrations { *: integrationType } = {}
 @description('Optional. Outbound Jira connections (Jira:Connections:<name>), keyed by name. Rendered into Jira__Connections__<name>__<Key> app settings.')
 param jiraConnections { *: jiraConnectionType } = {}
 
-@description('Optional. Changes every globally unique name (Key Vault, storage, Function App). Leave empty; set it only to recreate an environment beside a soft-deleted vault that you do not recover (README, "Recreate an environment").')
+@description('Optional. Changes every globally unique name (Key Vault, storage, Function App). Leave empty; set it only to recreate an environment beside a soft-deleted vault that you do not recover (docs/deploy.md, "Recreate an environment").')
 param nameSeed string = ''
 
 @description('Optional. recover: recover the soft-deleted Key Vault of the same name (with its secrets) instead of creating one. Needed once after the resource group was deleted; then back to default.')
@@ -295,7 +295,7 @@ output identityClientId string = identity.outputs.clientId
 @description('Name of Application Insights, for on-call.')
 output appInsightsName string = monitoring.outputs.insightsName
 
-@description('Hosting plan deployed (the deploy command differs: see README).')
+@description('Hosting plan deployed (the deploy command differs: see docs/deploy.md).')
 output hostingPlan string = hostingPlan
 
 @description('Name of the Function App, for the deploy command.')

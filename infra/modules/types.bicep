@@ -1,7 +1,7 @@
 // The shapes of what the app is configured with, as deployable parameters: main.bicep renders them
 // into the app settings the app binds at start (Inbound:Integrations:<name>, Jira:Connections:<name>),
 // so a redeploy carries them instead of deleting them. No secret belongs here: shared secrets, client
-// secrets and tokens live in Key Vault (README, "Configuration").
+// secrets and tokens live in Key Vault (docs/configuration-guide.md).
 
 // ============ //
 // Definitions  //
@@ -9,7 +9,7 @@
 
 @export()
 @sealed()
-@description('One integration (Inbound:Integrations:<name>): a caller and how its requests are checked. Keys and meaning as in the README\'s integration table; the app validates them at start.')
+@description('One integration (Inbound:Integrations:<name>): a caller and how its requests are checked. Keys and meaning as in the integration table of docs/configuration-guide.md; the app validates them at start.')
 type integrationType = {
   @description('Required. How signatures are verified.')
   Verification: 'SharedSecret' | 'PublicKeys' | 'Jwks' | 'Connect' | 'OAuthApp' | 'Forge' | 'WebhookSecret'

@@ -4,7 +4,7 @@ namespace JiraAuthFunctions.InfraTests;
 
 /// <summary>
 /// The GitHub Actions workflow and azure.yaml, parsed by a real YAML parser: structure, OIDC sign-in,
-/// and the workflow's Azure commands being the ones the README gives.
+/// and the workflow's Azure commands being the ones the deploy guide (docs/deploy.md) gives.
 /// </summary>
 public sealed class PipelineTests
 {
@@ -49,9 +49,9 @@ public sealed class PipelineTests
     }
 
     [Fact]
-    public void Every_azure_and_smoke_test_command_of_the_workflow_is_one_the_readme_gives()
+    public void Every_azure_and_smoke_test_command_of_the_workflow_is_one_the_deploy_guide_gives()
     {
-        var readme = File.ReadAllLines(Path.Combine(BicepTemplateTests.Root, "README.md"));
+        var guide = File.ReadAllLines(Path.Combine(BicepTemplateTests.Root, "docs", "deploy.md"));
         var commands = ((YamlMappingNode)Workflow()["jobs"]).Children.Keys.SelectMany(j => Runs(j.ToString()))
             .SelectMany(r => r.Split('\n'))
             .Select(l => l.Trim())
@@ -61,9 +61,9 @@ public sealed class PipelineTests
         Assert.Equal(5, commands.Count);
         foreach (var command in commands)
         {
-            // The README has the resource group and names as values; the workflow has variables. Every other word matches.
+            // The guide has the resource group and names as values; the workflow has variables. Every other word matches.
             var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => !w.Contains('$', StringComparison.Ordinal)).ToList();
-            Assert.True(readme.Any(line => ContainsInOrder(line, words)), $"README has no line with: {string.Join(' ', words)}");
+            Assert.True(guide.Any(line => ContainsInOrder(line, words)), $"docs/deploy.md has no line with: {string.Join(' ', words)}");
         }
     }
 

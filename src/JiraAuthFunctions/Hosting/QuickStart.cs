@@ -42,7 +42,7 @@ internal sealed partial class QuickStart(
         [LoggerMessage(EventIds.HandlerStarted, LogLevel.Information, "JiraAuthFunctions listening on {Address} with {IntegrationCount} integrations (standalone host).", EventName = "HandlerStarted")]
         public static partial void HandlerStarted(ILogger logger, string address, int integrationCount);
 
-        [LoggerMessage(EventIds.NoIntegrations, LogLevel.Warning, "No integration is configured: every event request will get 401. Add one under Inbound:Integrations (see the README's Configuration section).", EventName = "NoIntegrations")]
+        [LoggerMessage(EventIds.NoIntegrations, LogLevel.Warning, "No integration is configured: every event request will get 401. Add one under Inbound:Integrations (see docs/configuration-guide.md).", EventName = "NoIntegrations")]
         public static partial void NoIntegrations(ILogger logger);
 
         [LoggerMessage(EventIds.LocalQuickStart, LogLevel.Information, """

@@ -53,9 +53,9 @@ public sealed partial class OpenTelemetryExportTests
         Assert.Contains("jiraauth.signing.current_key.age_seconds", exported.Keys);
         Assert.Contains("jiraauth.signing.seconds_to_next_step", exported.Keys);
 
-        // The README's metric table lists every metric the app exports.
-        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
-        Assert.All(exported.Keys, name => Assert.Contains($"| `{name}` |", readme, StringComparison.Ordinal));
+        // The operations guide's metric table lists every metric the app exports.
+        var operations = File.ReadAllText(Path.Combine(Repository.Root, "docs", "operations.md"));
+        Assert.All(exported.Keys, name => Assert.Contains($"| `{name}` |", operations, StringComparison.Ordinal));
     }
 
     /// <summary>Runs the app with the in-memory exporter: a credentials job run, a health check, rejected requests; returns metric name to tag keys.</summary>
