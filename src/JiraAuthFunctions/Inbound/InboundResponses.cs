@@ -5,7 +5,8 @@ using Microsoft.Net.Http.Headers;
 namespace JiraAuthFunctions.Inbound;
 
 /// <summary>
-/// What the caller is told. One switch maps every reason to a status; the wire text is generic
+/// What the caller is told. One switch maps every reason to a named refusal (status, RFC 6750
+/// challenge, error); the wire text is generic
 /// (RFC 6750 error codes and fixed descriptions), the specific reason goes to the log only.
 /// A request id in every body lets a Jira admin hand on-call the one log line that explains it.
 /// </summary>
@@ -13,15 +14,45 @@ internal static class InboundResponses
 {
     public const string Realm = "jira-auth-functions";
 
-    public static int StatusCodeFor(ReasonCode reason) => reason switch
+    /// <summary>One way to answer: the status and, for a refusal, the generic error the body carries and the RFC 6750 challenge (401, 403).</summary>
+    private sealed record Answer(int Status, string? Error = null, string? Description = null, string? Challenge = null);
+
+    // The fixed answers, named (as AuthenticateResults are in ASP.NET Core): the wire text is generic.
+    private static readonly Answer NoToken = new(StatusCodes.Status401Unauthorized, "invalid_request", "A bearer token is required.",
+        // RFC 6750 3.1: a request without credentials gets the challenge without an error code.
+        $"Bearer realm=\"{Realm}\"");
+
+    private static readonly Answer InvalidToken = new(StatusCodes.Status401Unauthorized, "invalid_token", "The access token is invalid.",
+        $"Bearer realm=\"{Realm}\", error=\"invalid_token\", error_description=\"The access token is invalid.\"");
+
+    private static readonly Answer InsufficientScope = new(StatusCodes.Status403Forbidden, "insufficient_scope", "The access token does not grant the required scope.",
+        $"Bearer realm=\"{Realm}\", error=\"insufficient_scope\", error_description=\"The access token does not grant the required scope.\"");
+
+    private static readonly Answer Unavailable = new(StatusCodes.Status503ServiceUnavailable, "temporarily_unavailable", "The service cannot accept events right now; retry later.");
+    private static readonly Answer UnsupportedMediaType = new(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "Send the event as application/json.");
+    private static readonly Answer BodyTooLarge = new(StatusCodes.Status413PayloadTooLarge, "body_too_large", "The event body is larger than this endpoint accepts.");
+    private static readonly Answer NotAJiraEvent = new(StatusCodes.Status400BadRequest, "invalid_request", "The body is not a Jira event: send a webhook payload, or issue data in Jira or Automation format.");
+    private static readonly Answer InvalidLifecyclePayload = new(StatusCodes.Status400BadRequest, "invalid_request", "The body is not a valid Atlassian Connect lifecycle payload.");
+    private static readonly Answer Accepted = new(StatusCodes.Status202Accepted);
+
+    public static int StatusCodeFor(ReasonCode reason) => AnswerFor(reason).Status;
+
+    /// <summary>
+    /// Every reason, named: no discard arm, so a new <see cref="ReasonCode"/> member without a line here
+    /// is a compile error (CS8509 under TreatWarningsAsErrors) rather than a 500 at run time.
+    /// </summary>
+#pragma warning disable CS8524 // only unnamed values (a cast int) are left; they throw SwitchExpressionException
+    private static Answer AnswerFor(ReasonCode reason) => reason switch
     {
-        ReasonCode.Accepted or ReasonCode.DuplicateDelivery => StatusCodes.Status202Accepted,
-        ReasonCode.InsufficientScope => StatusCodes.Status403Forbidden,
-        ReasonCode.KeysUnavailable or ReasonCode.ReplayCheckUnavailable or ReasonCode.SinkUnavailable or ReasonCode.InstallKeyUnavailable => StatusCodes.Status503ServiceUnavailable,
-        ReasonCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
-        ReasonCode.BodyTooLarge => StatusCodes.Status413PayloadTooLarge,
-        ReasonCode.NotAJiraEvent or ReasonCode.InvalidLifecyclePayload => StatusCodes.Status400BadRequest,
-        ReasonCode.MissingToken or ReasonCode.TokenTooLarge or ReasonCode.MalformedToken or ReasonCode.DuplicateMember
+        ReasonCode.Accepted or ReasonCode.DuplicateDelivery => Accepted,
+        ReasonCode.MissingToken => NoToken,
+        ReasonCode.InsufficientScope => InsufficientScope,
+        ReasonCode.KeysUnavailable or ReasonCode.ReplayCheckUnavailable or ReasonCode.SinkUnavailable or ReasonCode.InstallKeyUnavailable => Unavailable,
+        ReasonCode.UnsupportedMediaType => UnsupportedMediaType,
+        ReasonCode.BodyTooLarge => BodyTooLarge,
+        ReasonCode.NotAJiraEvent => NotAJiraEvent,
+        ReasonCode.InvalidLifecyclePayload => InvalidLifecyclePayload,
+        ReasonCode.TokenTooLarge or ReasonCode.MalformedToken or ReasonCode.DuplicateMember
             or ReasonCode.EncryptedToken or ReasonCode.AlgorithmNotAllowed or ReasonCode.ForbiddenHeader
             or ReasonCode.UnknownCriticalHeader or ReasonCode.UnknownIntegration or ReasonCode.UnknownKid
             or ReasonCode.BadSignature or ReasonCode.MissingClaim or ReasonCode.InvalidIssuer
@@ -31,56 +62,39 @@ internal static class InboundResponses
             or ReasonCode.ContextQshNotAllowed or ReasonCode.ClientKeyMismatch or ReasonCode.MissingSignature
             or ReasonCode.MalformedSignature or ReasonCode.SignatureAlgorithmNotAllowed
             or ReasonCode.ForgeAppMismatch or ReasonCode.SharedSecretLifecycle
-            or ReasonCode.ReplayedLifecycleToken or ReasonCode.KeyAlgorithmMismatch => StatusCodes.Status401Unauthorized,
-        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Reason code without a status."),
+            or ReasonCode.ReplayedLifecycleToken or ReasonCode.KeyAlgorithmMismatch => InvalidToken,
+
+        // The credentials job's findings: logged and shown in health, never the answer to a request.
+        ReasonCode.WebhookRefreshFailed or ReasonCode.WebhookExpired =>
+            throw new InvalidOperationException($"Reason {reason} is logged only, never an HTTP answer."),
     };
+#pragma warning restore CS8524
 
     public static async Task WriteRejectionAsync(HttpContext context, ReasonCode reason, string requestId)
     {
-        var status = StatusCodeFor(reason);
-        var response = context.Response;
-        response.StatusCode = status;
-        response.Headers.CacheControl = "no-store";
-
-        string error;
-        string description;
-        switch (status)
+        var refusal = AnswerFor(reason);
+        if (refusal.Error is null || refusal.Description is null)
         {
-            case StatusCodes.Status401Unauthorized when reason == ReasonCode.MissingToken:
-                // RFC 6750 3.1: a request without credentials gets the challenge without an error code.
-                response.Headers.WWWAuthenticate = $"Bearer realm=\"{Realm}\"";
-                (error, description) = ("invalid_request", "A bearer token is required.");
-                break;
-            case StatusCodes.Status401Unauthorized:
-                response.Headers.WWWAuthenticate = $"Bearer realm=\"{Realm}\", error=\"invalid_token\", error_description=\"The access token is invalid.\"";
-                (error, description) = ("invalid_token", "The access token is invalid.");
-                break;
-            case StatusCodes.Status403Forbidden:
-                response.Headers.WWWAuthenticate = $"Bearer realm=\"{Realm}\", error=\"insufficient_scope\", error_description=\"The access token does not grant the required scope.\"";
-                (error, description) = ("insufficient_scope", "The access token does not grant the required scope.");
-                break;
-            case StatusCodes.Status503ServiceUnavailable:
-                response.Headers.RetryAfter = "30";
-                (error, description) = ("temporarily_unavailable", "The service cannot accept events right now; retry later.");
-                break;
-            case StatusCodes.Status415UnsupportedMediaType:
-                (error, description) = ("unsupported_media_type", "Send the event as application/json.");
-                break;
-            case StatusCodes.Status413PayloadTooLarge:
-                (error, description) = ("body_too_large", "The event body is larger than this endpoint accepts.");
-                break;
-            case StatusCodes.Status400BadRequest when reason == ReasonCode.InvalidLifecyclePayload:
-                (error, description) = ("invalid_request", "The body is not a valid Atlassian Connect lifecycle payload.");
-                break;
-            default:
-                (error, description) = ("invalid_request", "The body is not a Jira event: send a webhook payload, or issue data in Jira or Automation format.");
-                break;
+            throw new InvalidOperationException($"Reason {reason} is not a refusal.");
+        }
+
+        var response = context.Response;
+        response.StatusCode = refusal.Status;
+        response.Headers.CacheControl = "no-store";
+        if (refusal.Challenge is { } challenge)
+        {
+            response.Headers.WWWAuthenticate = challenge;
+        }
+
+        if (refusal.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            response.Headers.RetryAfter = "30";
         }
 
         await WriteJsonAsync(response, writer =>
         {
-            writer.WriteString("error", error);
-            writer.WriteString("error_description", description);
+            writer.WriteString("error", refusal.Error);
+            writer.WriteString("error_description", refusal.Description);
             writer.WriteString("requestId", requestId);
         }, context.RequestAborted);
     }
