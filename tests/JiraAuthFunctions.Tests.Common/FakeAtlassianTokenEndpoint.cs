@@ -1,10 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace JiraAuthFunctions.Tests.Common;
 
@@ -23,7 +19,7 @@ namespace JiraAuthFunctions.Tests.Common;
 public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
 {
     public static readonly TimeSpan Leeway = TimeSpan.FromMinutes(10);
-    private readonly WebApplication _app;
+    private LoopbackServer _server = null!;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly Queue<int> _faults = new();
@@ -41,9 +37,8 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
     /// <summary>How long Jira keeps a dynamic webhook after registration or a refresh.</summary>
     public static readonly TimeSpan WebhookLifetime = TimeSpan.FromDays(30);
 
-    private FakeAtlassianTokenEndpoint(WebApplication app, TimeProvider time, string clientId, string clientSecret)
+    private FakeAtlassianTokenEndpoint(TimeProvider time, string clientId, string clientSecret)
     {
-        _app = app;
         _time = time;
         ClientId = clientId;
         ClientSecret = clientSecret;
@@ -316,17 +311,15 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
 
     public static async Task<FakeAtlassianTokenEndpoint> StartAsync(TimeProvider time, string clientId = "client-1", string clientSecret = "client-secret-value")
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var endpoint = new FakeAtlassianTokenEndpoint(app, time, clientId, clientSecret);
-        app.MapPost("/oauth/token", endpoint.HandleAsync);
-        app.MapGet("/rest/api/3/myself", endpoint.HandleApiAsync);
-        app.MapGet("/ex/jira/{cloudId}/rest/api/3/webhook", (HttpContext context, string cloudId) => endpoint.HandleListWebhooksAsync(context, cloudId));
-        app.MapPut("/ex/jira/{cloudId}/rest/api/3/webhook/refresh", (HttpContext context, string cloudId) => endpoint.HandleRefreshWebhooksAsync(context, cloudId));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        endpoint.Uri = new Uri(address + "/oauth/token");
+        var endpoint = new FakeAtlassianTokenEndpoint(time, clientId, clientSecret);
+        endpoint._server = await LoopbackServer.StartAsync(app =>
+        {
+            app.MapPost("/oauth/token", endpoint.HandleAsync);
+            app.MapGet("/rest/api/3/myself", endpoint.HandleApiAsync);
+            app.MapGet("/ex/jira/{cloudId}/rest/api/3/webhook", (HttpContext context, string cloudId) => endpoint.HandleListWebhooksAsync(context, cloudId));
+            app.MapPut("/ex/jira/{cloudId}/rest/api/3/webhook/refresh", (HttpContext context, string cloudId) => endpoint.HandleRefreshWebhooksAsync(context, cloudId));
+        });
+        endpoint.Uri = new Uri(endpoint._server.BaseAddress, "/oauth/token");
         return endpoint;
     }
 
@@ -387,9 +380,5 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
         });
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace JiraAuthFunctions.Tests.Common;
 
@@ -16,14 +12,9 @@ namespace JiraAuthFunctions.Tests.Common;
 /// </summary>
 public sealed class FakeInstallKeys : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackServer _server = null!;
     private readonly ConcurrentDictionary<string, RSA> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _requests = new();
-
-    private FakeInstallKeys(WebApplication app)
-    {
-        _app = app;
-    }
 
     /// <summary>The base URL to configure as <c>InstallKeysBaseUrl</c> (ends with '/').</summary>
     public Uri BaseUrl { get; private set; } = null!;
@@ -39,11 +30,8 @@ public sealed class FakeInstallKeys : IAsyncDisposable
 
     public static async Task<FakeInstallKeys> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var server = new FakeInstallKeys(app);
-        app.MapGet("/{**kid}", async (HttpContext context, string kid) =>
+        var server = new FakeInstallKeys();
+        server._server = await LoopbackServer.StartAsync(app => app.MapGet("/{**kid}", async (HttpContext context, string kid) =>
         {
             server._requests.Enqueue(context.Request.Path.Value ?? "");
             await server.Gate;
@@ -55,10 +43,8 @@ public sealed class FakeInstallKeys : IAsyncDisposable
             return server._keys.TryGetValue(kid, out var rsa)
                 ? Results.Text(rsa.ExportSubjectPublicKeyInfoPem(), "application/x-pem-file")
                 : Results.NotFound();
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUrl = new Uri(address + "/");
+        }));
+        server.BaseUrl = server._server.BaseAddress;
         return server;
     }
 
@@ -70,9 +56,5 @@ public sealed class FakeInstallKeys : IAsyncDisposable
         return rsa;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

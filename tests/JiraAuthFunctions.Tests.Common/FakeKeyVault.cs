@@ -8,11 +8,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace JiraAuthFunctions.Tests.Common;
 
@@ -28,7 +24,7 @@ public sealed class FakeKeyVault : IAsyncDisposable
     public const string Challenge = "Bearer authorization=\"https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001\", resource=\"https://vault.azure.net\"";
     private const int PageSize = 2;
 
-    private readonly WebApplication _app;
+    private LoopbackServer _server = null!;
     private readonly X509Certificate2 _certificate;
     private readonly ConcurrentDictionary<string, List<Version>> _secrets = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<(int Status, TimeSpan? RetryAfter)> _faults = new();  // 429s carry Retry-After: 1
@@ -36,9 +32,8 @@ public sealed class FakeKeyVault : IAsyncDisposable
     private readonly Lock _lock = new();
     private long _clock = 1_750_000_000;
 
-    private FakeKeyVault(WebApplication app, X509Certificate2 certificate)
+    private FakeKeyVault(X509Certificate2 certificate)
     {
-        _app = app;
         _certificate = certificate;
     }
 
@@ -64,14 +59,9 @@ public sealed class FakeKeyVault : IAsyncDisposable
     public static async Task<FakeKeyVault> StartAsync()
     {
         var certificate = CreateCertificate();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.UseHttps(certificate)));
-        var app = builder.Build();
-        var vault = new FakeKeyVault(app, certificate);
-        app.Run(vault.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        vault.VaultUri = new Uri(address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal) + "/");
+        var vault = new FakeKeyVault(certificate);
+        vault._server = await LoopbackServer.StartAsync(app => app.Run(vault.HandleAsync), certificate);
+        vault.VaultUri = new UriBuilder(vault._server.BaseAddress) { Host = "localhost" }.Uri; // the certificate's name
         return vault;
     }
 
@@ -276,8 +266,7 @@ public sealed class FakeKeyVault : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         _certificate.Dispose();
     }
 

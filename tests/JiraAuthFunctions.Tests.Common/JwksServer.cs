@@ -1,9 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace JiraAuthFunctions.Tests.Common;
 
@@ -14,15 +10,10 @@ namespace JiraAuthFunctions.Tests.Common;
 /// </summary>
 public sealed class JwksServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackServer _server = null!;
     private readonly Lock _lock = new();
     private int _hits;
     private TaskCompletionSource _hit = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private JwksServer(WebApplication app)
-    {
-        _app = app;
-    }
 
     /// <summary>Status and body of the next answers; a test may change it at any time.</summary>
     public Func<(int Status, string Body)> Respond { get; set; } = () => (200, """{"keys":[]}""");
@@ -75,11 +66,8 @@ public sealed class JwksServer : IAsyncDisposable
 
     public static async Task<JwksServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var server = new JwksServer(app);
-        app.MapGet("/.well-known/jwks.json", async (HttpContext context) =>
+        var server = new JwksServer();
+        server._server = await LoopbackServer.StartAsync(app => app.MapGet("/.well-known/jwks.json", async (HttpContext context) =>
         {
             TaskCompletionSource hit;
             lock (server._lock)
@@ -93,16 +81,10 @@ public sealed class JwksServer : IAsyncDisposable
             await server.Gate;
             var (status, body) = server.Respond();
             return Results.Text(body, "application/json", statusCode: status);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Uri = new Uri(address + "/.well-known/jwks.json");
+        }));
+        server.Uri = new Uri(server._server.BaseAddress, "/.well-known/jwks.json");
         return server;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -1,7 +1,4 @@
 using JiraAuthFunctions.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -14,15 +11,14 @@ namespace JiraAuthFunctions.Tests.Common;
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackServer _server;
 
-    private TestApp(WebApplication app, string dataPath, LogCapture logs)
+    private TestApp(LoopbackServer server, string dataPath, LogCapture logs)
     {
-        _app = app;
+        _server = server;
         DataPath = dataPath;
         Logs = logs;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address);
+        BaseAddress = server.BaseAddress;
         Client = new HttpClient { BaseAddress = BaseAddress };
     }
 
@@ -30,7 +26,7 @@ public sealed class TestApp : IAsyncDisposable
     public HttpClient Client { get; }
     public string DataPath { get; }
     public LogCapture Logs { get; }
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _server.Services;
 
     public static async Task<TestApp> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
@@ -49,8 +45,7 @@ public sealed class TestApp : IAsyncDisposable
             TestRequestIds.AddTo(services);
             configureServices?.Invoke(services);
         });
-        await app.StartAsync();
-        return new TestApp(app, dataPath, logs);
+        return new TestApp(await LoopbackServer.StartAsync(app), dataPath, logs);
     }
 
     /// <summary>Configuration keys for an HS256 integration whose secret the test puts in the store.</summary>
@@ -78,8 +73,7 @@ public sealed class TestApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         try
         {
             Directory.Delete(DataPath, recursive: true);
