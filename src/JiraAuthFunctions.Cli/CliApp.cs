@@ -1,6 +1,7 @@
 using System.CommandLine;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace JiraAuthFunctions.Cli;
@@ -65,6 +66,7 @@ public static class CliApp
 
         var inbound = new InboundOptions();
         section.Bind(inbound);
+
         var data = Path.GetFullPath(dataOverride ?? (configuration["DataPath"] is { Length: > 0 } p ? p : "data"));
         return new CliSettings(inbound, data, configuration);
     }
@@ -72,6 +74,24 @@ public static class CliApp
 
 internal sealed record CliSettings(InboundOptions Inbound, string DataPath, IConfiguration Configuration)
 {
+    /// <summary>The app's Storage section, checked as the app checks it; read only by the commands that reach a table.</summary>
+    public StorageOptions Storage
+    {
+        get
+        {
+            var section = Configuration.GetSection(StorageOptions.SectionName);
+            var errors = JiraAuthFunctions.Configuration.SettingsCheck.Check(section, typeof(StorageOptions));
+            var storage = new StorageOptions();
+            if (errors.Count == 0)
+            {
+                section.Bind(storage);
+                errors.AddRange(new StorageOptionsValidator().Validate(null, storage).Failures ?? []);
+            }
+
+            return errors.Count == 0 ? storage : throw new Microsoft.Extensions.Options.OptionsValidationException(StorageOptions.SectionName, typeof(StorageOptions), errors);
+        }
+    }
+
     public FileSecretStore SecretStore(TimeProvider timeProvider) => new(Path.Combine(DataPath, "secrets.json"), timeProvider);
 
     public FileRevocationList Revocations(TimeProvider timeProvider) =>

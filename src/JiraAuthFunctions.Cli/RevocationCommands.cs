@@ -154,9 +154,6 @@ internal static class RevocationCommands
     /// <summary><c>--table-uri</c>, <c>--connection-string</c>, <c>--table-name</c>: which store, for every subcommand.</summary>
     private sealed class TargetOptions
     {
-        // The app's default for Inbound:ReplayTableName (TableReplayCache.DefaultTableName).
-        private const string DefaultTableName = "replay";
-
         private readonly Option<string?> _tableUri = new("--table-uri") { Description = "The storage account's table endpoint, https://<account>.table.core.windows.net/ (signs in with your Azure credentials: az login). Default: the app's settings (Inbound:RevocationStore=Table with Storage:TableServiceUri), else the local file.", Recursive = true };
         private readonly Option<string?> _connectionString = new("--connection-string") { Description = "A storage connection string instead (Azurite).", Recursive = true };
         private readonly Option<string?> _tableName = new("--table-name") { Description = "The table (default: setting Inbound:ReplayTableName, else replay).", Recursive = true };
@@ -181,7 +178,7 @@ internal static class RevocationCommands
             }
 
             var connectionString = parse.GetValue(_connectionString);
-            var tableName = parse.GetValue(_tableName) ?? (configuration["Inbound:ReplayTableName"] is { Length: > 0 } n ? n : DefaultTableName);
+            var tableName = parse.GetValue(_tableName) ?? settings.Inbound.ReplayTableName;
             target = null!;
             if (rawTableUri is not null && connectionString is not null)
             {
@@ -189,12 +186,12 @@ internal static class RevocationCommands
                 return false;
             }
 
-            if (tableUri is null && connectionString is null
-                && string.Equals(configuration["Inbound:RevocationStore"], "Table", StringComparison.OrdinalIgnoreCase))
+            if (tableUri is null && connectionString is null && settings.Inbound.RevocationStore == RevocationStoreKind.Table)
             {
                 // The app's own settings, as in Azure (Storage__TableServiceUri) or with Azurite (Storage__ConnectionString).
-                connectionString = configuration["Storage:ConnectionString"] is { Length: > 0 } c ? c : null;
-                tableUri = connectionString is null && configuration["Storage:TableServiceUri"] is { Length: > 0 } u && Uri.TryCreate(u, UriKind.Absolute, out var parsed) ? parsed : null;
+                var storage = settings.Storage;
+                connectionString = storage.UsesConnectionString ? storage.ConnectionString : null;
+                tableUri = connectionString is null && storage.TableServiceUri is { IsAbsoluteUri: true } uri ? uri : null;
                 if (connectionString is null && tableUri is null)
                 {
                     context.Error.WriteLine("Inbound:RevocationStore is Table: set Storage:TableServiceUri or Storage:ConnectionString, or give --table-uri.");
@@ -206,7 +203,7 @@ internal static class RevocationCommands
             try
             {
                 table = connectionString is not null ? new TableClient(connectionString, tableName, ClientOptions())
-                    : tableUri is not null ? new TableServiceClient(tableUri, new Azure.Identity.DefaultAzureCredential(), ClientOptions()).GetTableClient(tableName)
+                    : tableUri is not null ? new TableServiceClient(tableUri, JiraAuthFunctions.Hosting.AzureCredentials.Create(managedIdentityClientId: null), ClientOptions()).GetTableClient(tableName)
                     : null;
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace JiraAuthFunctions.Tests;
@@ -17,12 +18,21 @@ public sealed class HostingTests
         try
         {
             string[] args = [.. settings.Select(s => $"--{s.Key}={s.Value}"), $"--DataPath={data}", "--urls=http://127.0.0.1:0"];
-            return await Assert.ThrowsAnyAsync<OptionsValidationException>(async () =>
+            var error = await Record.ExceptionAsync(async () =>
             {
                 await using var app = JiraAuthFunctions.Hosting.HandlerApp.Build(args);
                 await app.StartAsync();
                 await app.StopAsync();
             });
+
+            // Mistakes in several sections come as one exception per section (as Program.cs prints them).
+            return error switch
+            {
+                OptionsValidationException one => one,
+                AggregateException { InnerExceptions: var all } when all.All(e => e is OptionsValidationException) =>
+                    new OptionsValidationException("(several)", typeof(object), all.Cast<OptionsValidationException>().SelectMany(e => e.Failures)),
+                _ => throw new Xunit.Sdk.XunitException($"Expected the start to fail on settings; it {(error is null ? "started" : "threw " + error)}."),
+            };
         }
         finally
         {
@@ -155,5 +165,75 @@ public sealed class HostingTests
 
         var error = await StartFailsAsync(factory.Settings);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    // Storage:* was read raw where each client was built: a bad URL surfaced only when a lease or a
+    // table was first used (UriFormatException), never at start.
+    [Theory]
+    [InlineData("Storage:BlobServiceUri", "blob.local")]
+    [InlineData("Storage:TableServiceUri", "ftp://acct.table.core.windows.net/")]
+    public async Task A_storage_url_that_is_not_an_absolute_http_url_fails_the_start_whoever_uses_it(string key, string value)
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings[key] = value;
+
+        var error = await StartFailsAsync(factory.Settings);
+
+        Assert.Contains($"{key} must be an absolute URL", error.Message, StringComparison.Ordinal);
+    }
+
+    // The revocation store's options were bound without the settings check: a value that does not
+    // convert threw the binder's InvalidOperationException instead of naming the key.
+    [Fact]
+    public async Task A_revocation_poll_interval_that_does_not_bind_fails_the_start_naming_its_key()
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings["Inbound:RevocationPollInterval"] = "half a minute";
+
+        var error = await StartFailsAsync(factory.Settings);
+
+        Assert.Contains("Inbound:RevocationPollInterval: not a valid value; expected a duration", error.Message, StringComparison.Ordinal);
+    }
+
+    // Three ways to build a credential: with a client id but no vault, storage clients signed in
+    // with DefaultAzureCredential instead of the configured user-assigned identity.
+    [Fact]
+    public async Task Every_Azure_client_signs_in_with_the_configured_user_assigned_identity()
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings["KeyVault:ManagedIdentityClientId"] = "11111111-2222-3333-4444-555555555555";
+        using var client = factory.CreateClient();
+
+        Assert.IsType<Azure.Identity.ManagedIdentityCredential>(factory.Services.GetRequiredService<Azure.Core.TokenCredential>());
+    }
+
+    [Theory]
+    [InlineData("Signing:MaxTokenLifetime", "00:00:00", "Signing:MaxTokenLifetime must be positive")]
+    [InlineData("Signing:PublicationInterval", "-00:01:00", "Signing:KeyLifetime must be longer than Signing:PublicationInterval")]
+    [InlineData("Jira:Connections:Bad_Name:ClientId", "id", "Jira:Connections:Bad_Name: connection names use lowercase letters")]
+    [InlineData("Jira:Connections:cloud:CloudId", "site", "Jira:Connections:cloud:ClientId is required")]
+    [InlineData("Storage:ConnectionString:Part", "x", "Storage:ConnectionString: takes a single value")]
+    public async Task Every_section_is_validated_at_start_naming_the_full_key(string key, string value, string expected)
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings[key] = value;
+
+        var error = await StartFailsAsync(factory.Settings);
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mistakes_in_several_sections_are_all_named()
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings["Storage:TableServiceUri"] = "table.local";
+        factory.Settings["Events:Sink"] = "Queue";
+        factory.Settings["Events:QueueName"] = "Bad_Name";
+
+        var error = await StartFailsAsync(factory.Settings);
+
+        Assert.Contains("Storage:TableServiceUri must be an absolute URL", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Events:QueueName", error.Message, StringComparison.Ordinal);
     }
 }

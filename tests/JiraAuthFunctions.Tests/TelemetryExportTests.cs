@@ -25,4 +25,18 @@ public sealed class TelemetryExportTests
 
         Assert.NotNull(factory.Services.GetService<MeterProvider>());
     }
+
+    [Fact]
+    public async Task The_exporter_signs_in_with_the_app_credential()
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/";
+        factory.Settings["KeyVault:ManagedIdentityClientId"] = "11111111-1111-1111-1111-111111111111";
+        factory.CreateClient();
+
+        var exporter = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Azure.Monitor.OpenTelemetry.Exporter.AzureMonitorExporterOptions>>().CurrentValue;
+
+        Assert.Same(factory.Services.GetRequiredService<Azure.Core.TokenCredential>(), exporter.Credential);
+        Assert.IsType<Azure.Identity.ManagedIdentityCredential>(exporter.Credential);
+    }
 }

@@ -19,6 +19,55 @@ public sealed class InboundOptions
 
     /// <summary>How every key source that fetches (JWKS, Forge, Connect install keys) backs off while its host fails.</summary>
     public KeyFetchOptions KeyFetch { get; set; } = new();
+
+    /// <summary>
+    /// Where accepted <c>jti</c>s are remembered. <see cref="ReplayStoreKind.Memory"/>, the default, is right
+    /// for one instance; <see cref="ReplayStoreKind.Table"/> (an Azure Storage table shared by every instance)
+    /// for a scaled-out app, where a token replayed to another instance must be caught too.
+    /// </summary>
+    public ReplayStoreKind ReplayStore { get; set; } = ReplayStoreKind.Memory;
+
+    /// <summary>The table of <see cref="ReplayStoreKind.Table"/>, shared with the revocation store and the delivery log; the deployment creates it (the app does not).</summary>
+    public string ReplayTableName { get; set; } = DefaultReplayTableName;
+
+    /// <summary>
+    /// Where revoked tokens are kept. <see cref="RevocationStoreKind.File"/>, the default, is <c>revocations.json</c>
+    /// in the data folder; <see cref="RevocationStoreKind.Table"/> is the replay table, read by every instance
+    /// every <see cref="RevocationPollInterval"/>: what a deployed, scaled-out app uses.
+    /// </summary>
+    public RevocationStoreKind RevocationStore { get; set; } = RevocationStoreKind.File;
+
+    /// <summary>How often each instance reads the revocation table (<see cref="RevocationStoreKind.Table"/> only); a revocation takes effect within it. Default 30 s, at most a minute.</summary>
+    public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The default <see cref="ReplayTableName"/>.</summary>
+    public const string DefaultReplayTableName = "replay";
+
+    /// <summary>The longest <see cref="RevocationPollInterval"/>: a revocation must reach every instance within it.</summary>
+    public static readonly TimeSpan MaxRevocationPollInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>The shortest <see cref="RevocationPollInterval"/>.</summary>
+    public static readonly TimeSpan MinRevocationPollInterval = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Where accepted <c>jti</c>s are remembered (<c>Inbound:ReplayStore</c>).</summary>
+public enum ReplayStoreKind
+{
+    /// <summary>In this process: one instance.</summary>
+    Memory,
+
+    /// <summary>An Azure Storage table every instance shares (<c>Inbound:ReplayTableName</c>).</summary>
+    Table,
+}
+
+/// <summary>Where revoked tokens are kept (<c>Inbound:RevocationStore</c>).</summary>
+public enum RevocationStoreKind
+{
+    /// <summary><c>revocations.json</c> in the data folder.</summary>
+    File,
+
+    /// <summary>The replay table, polled by every instance.</summary>
+    Table,
 }
 
 /// <summary>Settings shared by the key sources that fetch over HTTP, section <c>Inbound:KeyFetch</c>.</summary>

@@ -60,6 +60,13 @@ public sealed class MemoryReplayCache(TimeProvider timeProvider) : IReplayCache
         return ValueTask.FromResult<ReplayReservation?>(TryTake(key, held, now) ? new Reservation(this, key, held, expiresOn) : null);
     }
 
+    /// <summary>Drops every entry whose token has expired (or whose hold lapsed) now: the credentials job's sweep, besides the one requests run at most once a minute.</summary>
+    public ValueTask SweepExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        Sweep(_clock.GetUtcNow());
+        return ValueTask.CompletedTask;
+    }
+
     /// <summary>Places the entry unless one that has not expired is there (a token seen, or a request holding it).</summary>
     private bool TryTake((string, string) key, Entry entry, DateTimeOffset now)
     {
@@ -94,6 +101,11 @@ public sealed class MemoryReplayCache(TimeProvider timeProvider) : IReplayCache
             return;
         }
 
+        Sweep(now);
+    }
+
+    private void Sweep(DateTimeOffset now)
+    {
         foreach (var (key, entry) in _seen)
         {
             if (entry.Until <= now)

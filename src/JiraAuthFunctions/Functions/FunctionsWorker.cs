@@ -27,6 +27,6 @@ public static class FunctionsWorker
         builder.ConfigureFunctionsWebApplication();
         builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults();
         builder.AddJiraAuthFunctions();
-        return builder.Build();
+        return builder.Build().WithSettingsValidated();
     }
 }

@@ -88,7 +88,7 @@ public static class HandlerApp
         builder.Services.AddHostedService<LocalCredentialsScheduler>();
         configureServices?.Invoke(builder.Services);
 
-        var app = builder.Build();
+        var app = builder.Build().WithSettingsValidated();
         app.MapGet("/", () => Results.Text("JiraAuthFunctions. Events: POST /api/jira/events/{integration}\n"));
         app.MapJiraAuthFunctions();
         app.MapCredentialsJobOnLoopback();

@@ -16,12 +16,12 @@ try
 
     return 0;
 }
-catch (OptionsValidationException ex) when (RunsAsItsOwnProcess())
+catch (Exception ex) when (RunsAsItsOwnProcess() && SettingsFailures(ex) is { Count: > 0 } failures)
 {
     // Settings that do not bind or validate: each named by its full key, then a plain exit, so the
     // last lines an operator (or the platform's log stream) sees say what to fix.
     Console.Error.WriteLine("JiraAuthFunctions did not start: its settings are not valid.");
-    foreach (var failure in ex.Failures)
+    foreach (var failure in failures)
     {
         Console.Error.WriteLine($"  {failure}");
     }
@@ -34,6 +34,16 @@ catch (RevocationsUnavailableException ex) when (RunsAsItsOwnProcess())
     await Console.Error.WriteLineAsync(ex.Message);
     return 1;
 }
+
+// Every section's failures: the host throws one OptionsValidationException for one bad section, an
+// AggregateException of them for several; anything else is not a settings problem (empty).
+static List<string> SettingsFailures(Exception ex) => ex switch
+{
+    OptionsValidationException options => [.. options.Failures],
+    AggregateException { InnerExceptions: var inner } when inner.All(e => e is OptionsValidationException) =>
+        [.. inner.Cast<OptionsValidationException>().SelectMany(e => e.Failures)],
+    _ => [],
+};
 
 // A test host (WebApplicationFactory) runs this entry point inside its own process and needs the
 // exception itself; only the app's own process turns it into lines for an operator and an exit code.

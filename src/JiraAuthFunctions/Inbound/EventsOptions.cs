@@ -1,3 +1,4 @@
+using JiraAuthFunctions.Storage;
 using Microsoft.Extensions.Options;
 
 namespace JiraAuthFunctions.Inbound;
@@ -33,10 +34,11 @@ public enum EventSinkKind
 /// The sink's settings at start: a queue sink without storage settings would otherwise start and
 /// answer 500 to every request.
 /// </summary>
-public sealed class EventsOptionsValidator(IConfiguration configuration) : IValidateOptions<EventsOptions>
+public sealed class EventsOptionsValidator(IOptions<StorageOptions> storage) : IValidateOptions<EventsOptions>
 {
     public ValidateOptionsResult Validate(string? name, EventsOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
         if (!Enum.IsDefined(options.Sink))
         {
@@ -50,19 +52,11 @@ public sealed class EventsOptionsValidator(IConfiguration configuration) : IVali
                 errors.Add("Events:QueueName must be 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit (it also names the blob container).");
             }
 
-            if (string.IsNullOrEmpty(configuration["Storage:ConnectionString"]))
+            // A Storage section that does not bind or validate is reported by its own validator.
+            if (StorageOptions.IfValid(storage) is { } settings)
             {
-                foreach (var key in (string[])["Storage:QueueServiceUri", "Storage:BlobServiceUri"])
-                {
-                    if (string.IsNullOrEmpty(configuration[key]))
-                    {
-                        errors.Add($"Events:Sink is Queue: set {key} (the managed identity signs in), or Storage:ConnectionString (Azurite).");
-                    }
-                    else if (!Uri.TryCreate(configuration[key], UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
-                    {
-                        errors.Add($"{key} must be an absolute URL, e.g. https://<account>.{(key.Contains("Queue", StringComparison.Ordinal) ? "queue" : "blob")}.core.windows.net/.");
-                    }
-                }
+                settings.Require(StorageService.Queue, "Events:Sink is Queue", errors);
+                settings.Require(StorageService.Blob, "Events:Sink is Queue (events too large for a message go to a blob)", errors);
             }
         }
 

@@ -2,6 +2,7 @@ using JiraAuthFunctions.Connect;
 using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Hosting;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -12,9 +13,10 @@ public static class InboundServiceCollectionExtensions
 {
     public static IServiceCollection AddInbound(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<InboundOptions>().BindStrict(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InboundOptions>, InboundOptionsValidator>());
+        services.AddSettings<InboundOptions, InboundOptionsValidator>(configuration, InboundOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InboundOptions>, OAuthAppConnectionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InboundOptions>, InboundStoresValidator>());
+        services.AddStorage(configuration);
         services.TryAddSingleton(TimeProvider.System);
 
         // JWKS fetches: one long-lived client whose pooled connections are recycled, so DNS changes are seen.
@@ -29,33 +31,29 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<JiraAuthFunctions.Telemetry.JiraAuthMetrics>()));
         AddKeyFetchHealth(services, configuration);
-        services.AddOptions<ReplayStoreOptions>().BindStrict(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplayStoreOptions>>(new ReplayStoreOptionsValidator(configuration)));
-        if (string.Equals(configuration["Inbound:ReplayStore"], ReplayStoreOptions.Table, StringComparison.OrdinalIgnoreCase))
-        {
-            // One health record for the table's two users: replay_store in /api/health.
-            services.TryAddSingleton(sp => new ReplayTableHealth(sp.GetRequiredService<TimeProvider>()));
-            services.TryAddSingleton<IReplayCache>(sp => new TableReplayCache(CreateReplayTableClient(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableReplayCache>>(), sp.GetRequiredService<ReplayTableHealth>()));
 
-            // Webhook deliveries already accepted, shared the same way: a retry reaching another instance is not stored twice.
-            services.TryAddSingleton<IDeliveryLog>(sp => new TableDeliveryLog(CreateReplayTableClient(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableDeliveryLog>>(), sp.GetRequiredService<ReplayTableHealth>()));
-        }
-
-        services.TryAddSingleton<IReplayCache, MemoryReplayCache>();
+        // Memory or the shared table (Inbound:ReplayStore); the delivery log of webhook deliveries
+        // follows it, so a retry reaching another instance is not stored twice. One health record
+        // for the table's two users: replay_store in /api/health.
+        services.TryAddSingleton(sp => new ReplayTableHealth(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IReplayCache>(sp => UsesReplayTable(sp)
+            ? new TableReplayCache(CreateReplayTableClient(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableReplayCache>>(), sp.GetRequiredService<ReplayTableHealth>())
+            : new MemoryReplayCache(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IDeliveryLog>(sp => UsesReplayTable(sp)
+            ? new TableDeliveryLog(CreateReplayTableClient(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableDeliveryLog>>(), sp.GetRequiredService<ReplayTableHealth>())
+            : new MemoryDeliveryLog(sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyHealth, ReplayStoreHealth>());
-        services.AddRevocationList(configuration);
+        services.AddRevocationList();
         services.TryAddSingleton<ITokenValidator, TokenValidator>();
         services.TryAddSingleton<WebhookSignatureVerifier>();
         services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectTokenValidator>();
         services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectLifecycle>();
         services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectLifecycleEndpoint>();
         services.TryAddSingleton<IRequestAuthenticator, RequestAuthenticator>();
-        services.TryAddSingleton<IDeliveryLog>(sp => new MemoryDeliveryLog(sp.GetRequiredService<TimeProvider>()));
-        services.AddOptions<EventsOptions>().BindStrict(configuration.GetSection(EventsOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventsOptions>>(new EventsOptionsValidator(configuration)));
+        services.AddSettings<EventsOptions, EventsOptionsValidator>(configuration, EventsOptions.SectionName);
         services.TryAddSingleton<IEventSink>(sp => sp.GetRequiredService<IOptions<EventsOptions>>().Value.Sink switch
         {
-            EventSinkKind.Queue => CreateQueueSink(configuration, sp),
+            EventSinkKind.Queue => CreateQueueSink(sp),
             _ => new JsonLinesEventSink(
                 Path.Combine(sp.GetRequiredService<LocalData>().Path, "events"),
                 sp.GetRequiredService<TimeProvider>(),
@@ -90,41 +88,26 @@ public static class InboundServiceCollectionExtensions
             ValueTask.FromResult(new DependencyState($"keys:{integration}", HealthStatus.Healthy, "not_fetched"));
     }
 
-    // Storage:ConnectionString (Azurite, or a key where one is allowed), else the managed identity
-    // with Storage:QueueServiceUri and Storage:BlobServiceUri.
-    private static QueueEventSink CreateQueueSink(IConfiguration configuration, IServiceProvider services)
+    // Both clients from the Storage settings (StorageClients): a connection string, or the queue and blob URLs with the identity.
+    private static QueueEventSink CreateQueueSink(IServiceProvider services)
     {
         var queueName = services.GetRequiredService<IOptions<EventsOptions>>().Value.QueueName;
-        var connectionString = configuration["Storage:ConnectionString"];
-        if (!string.IsNullOrEmpty(connectionString))
-        {
-            return new QueueEventSink(
-                new Azure.Storage.Queues.QueueClient(connectionString, queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())),
-                new Azure.Storage.Blobs.BlobContainerClient(connectionString, queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())),
-                services.GetRequiredService<TimeProvider>());
-        }
-
-        var credential = services.GetRequiredService<Azure.Core.TokenCredential>();
-        var queueService = new Uri(configuration["Storage:QueueServiceUri"] ?? throw new InvalidOperationException("Events:Sink is Queue: set Storage:QueueServiceUri (or Storage:ConnectionString)."));
-        var blobService = new Uri(configuration["Storage:BlobServiceUri"] ?? throw new InvalidOperationException("Events:Sink is Queue: set Storage:BlobServiceUri for events too large for a queue message."));
+        var storage = services.GetRequiredService<StorageClients>();
         return new QueueEventSink(
-            new Azure.Storage.Queues.QueueServiceClient(queueService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())).GetQueueClient(queueName),
-            new Azure.Storage.Blobs.BlobServiceClient(blobService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())).GetBlobContainerClient(queueName),
+            storage.Queue(queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())),
+            storage.BlobContainer(queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())),
             services.GetRequiredService<TimeProvider>(),
-            createIfMissing: false); // the deployment creates both; the identity may only send (Storage Queue Data Message Sender)
+            createIfMissing: storage.UsesConnectionString); // in Azure the deployment creates both; the identity may only send (Storage Queue Data Message Sender)
     }
 
-    // Storage:ConnectionString (Azurite), else the managed identity with Storage:TableServiceUri.
-    internal static Azure.Data.Tables.TableClient CreateReplayTableClient(IConfiguration configuration, IServiceProvider services)
-    {
-        var tableName = services.GetRequiredService<IOptions<ReplayStoreOptions>>().Value.ReplayTableName;
-        var options = QueueEventSink.WithRequestPathRetries(new Azure.Data.Tables.TableClientOptions());
-        var connectionString = configuration["Storage:ConnectionString"];
-        var table = !string.IsNullOrEmpty(connectionString)
-            ? new Azure.Data.Tables.TableClient(connectionString, tableName, options)
-            : new Azure.Data.Tables.TableServiceClient(new Uri(configuration["Storage:TableServiceUri"]!), services.GetRequiredService<Azure.Core.TokenCredential>(), options).GetTableClient(tableName);
-        return table;
-    }
+    private static bool UsesReplayTable(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<InboundOptions>>().Value.ReplayStore == ReplayStoreKind.Table;
+
+    /// <summary>A client of the replay table (<c>Inbound:ReplayTableName</c>) with request-path retries: the replay cache's, the delivery log's, the revocation store's.</summary>
+    internal static Azure.Data.Tables.TableClient CreateReplayTableClient(IServiceProvider services) =>
+        services.GetRequiredService<StorageClients>().Table(
+            services.GetRequiredService<IOptions<InboundOptions>>().Value.ReplayTableName,
+            QueueEventSink.WithRequestPathRetries(new Azure.Data.Tables.TableClientOptions()));
 
     public static IEndpointRouteBuilder MapInbound(this IEndpointRouteBuilder endpoints)
     {

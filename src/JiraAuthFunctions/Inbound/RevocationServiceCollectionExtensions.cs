@@ -8,24 +8,23 @@ namespace JiraAuthFunctions.Inbound;
 /// <summary>The revocation list, part of <c>AddInbound</c>: the store chosen by <c>Inbound:RevocationStore</c>, its start-up read and polling, its health.</summary>
 internal static class RevocationServiceCollectionExtensions
 {
-    public static IServiceCollection AddRevocationList(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddRevocationList(this IServiceCollection services)
     {
-        services.AddOptions<RevocationStoreOptions>().Bind(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RevocationStoreOptions>>(new RevocationStoreOptionsValidator(configuration)));
-        if (string.Equals(configuration["Inbound:RevocationStore"], RevocationStoreOptions.Table, StringComparison.OrdinalIgnoreCase))
+        // The store chosen by Inbound:RevocationStore: the replay table, polled; else the local file.
+        services.TryAddSingleton<IRevocationList>(sp =>
         {
-            services.TryAddSingleton<IRevocationList>(sp =>
+            var options = sp.GetRequiredService<IOptions<InboundOptions>>().Value;
+            if (options.RevocationStore == RevocationStoreKind.Table)
             {
-                var options = sp.GetRequiredService<IOptions<RevocationStoreOptions>>().Value;
-                var store = new TableRevocationStore(InboundServiceCollectionExtensions.CreateReplayTableClient(configuration, sp));
+                var store = new TableRevocationStore(InboundServiceCollectionExtensions.CreateReplayTableClient(sp));
                 return new PolledRevocationList(store, store.Name, options.RevocationPollInterval, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PolledRevocationList>>());
-            });
-        }
+            }
 
-        services.TryAddSingleton<IRevocationList>(sp => new FileRevocationList(
-            Path.Combine(sp.GetRequiredService<LocalData>().Path, "revocations.json"),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<FileRevocationList>>()));
+            return new FileRevocationList(
+                Path.Combine(sp.GetRequiredService<LocalData>().Path, "revocations.json"),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<FileRevocationList>>());
+        });
         services.AddHostedService<RevocationListHost>();
         services.AddSingleton<IDependencyHealth>(sp => new RevocationListHealth(sp.GetRequiredService<IRevocationList>()));
         return services;

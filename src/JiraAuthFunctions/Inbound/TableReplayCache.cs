@@ -20,7 +20,7 @@ namespace JiraAuthFunctions.Inbound;
 /// </summary>
 public sealed partial class TableReplayCache(TableClient table, TimeProvider timeProvider, ILogger logger, ReplayTableHealth? health = null) : IReplayCache, IDependencyHealth
 {
-    public const string DefaultTableName = "replay";
+    public const string DefaultTableName = InboundOptions.DefaultReplayTableName;
     private const string ExpiresOn = ReplayTable.ExpiresOn;
 
     /// <summary>Rows deleted per sweep at most: expired rows are ignored anyway, the rest go next run.</summary>

@@ -1,5 +1,4 @@
 using Azure.Core;
-using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
 using JiraAuthFunctions.Hosting;
 using JiraAuthFunctions.Inbound;
@@ -21,33 +20,23 @@ public static class SecretsServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<JiraAuthMetrics>();
-        var keyVault = KeyVaultOptions.From(configuration);
-        if (keyVault.VaultUri is not null)
-        {
-            AddKeyVault(services, keyVault);
-        }
-        else
-        {
-            services.TryAddSingleton(sp => new FileSecretStore(
-                Path.Combine(sp.GetRequiredService<LocalData>().Path, "secrets.json"),
-                sp.GetRequiredService<TimeProvider>()));
-            services.TryAddSingleton<ISecretStore>(sp => Metered(sp, sp.GetRequiredService<FileSecretStore>()));
-        }
+
+        // KeyVault:* is registered with the app's credential (its client id is the identity's) and checked at start.
+        services.AddAzureCredential(configuration);
+        services.TryAddSingleton(sp => new FileSecretStore(
+            Path.Combine(sp.GetRequiredService<LocalData>().Path, "secrets.json"),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new SecretClient(
+            sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value.VaultUri ?? throw new InvalidOperationException("KeyVault:VaultUri is not set."),
+            sp.GetRequiredService<TokenCredential>(),
+            ClientOptions()));
+        services.TryAddSingleton<ISecretStore>(sp => Metered(sp, sp.GetRequiredService<IOptions<KeyVaultOptions>>().Value.VaultUri is null
+            ? sp.GetRequiredService<FileSecretStore>()
+            : new KeyVaultSecretStore(sp.GetRequiredService<SecretClient>())));
 
         // Only the local file store is seeded; a production store is never written to behind an admin's back.
         services.AddHostedService<LocalSecretSeeder>();
         return services;
-    }
-
-    private static void AddKeyVault(IServiceCollection services, KeyVaultOptions options)
-    {
-        // A user-assigned identity in Azure (its client id configured); DefaultAzureCredential
-        // elsewhere (az login, Visual Studio, environment variables).
-        services.TryAddSingleton<TokenCredential>(_ => options.ManagedIdentityClientId is { Length: > 0 } clientId
-            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
-            : new DefaultAzureCredential());
-        services.TryAddSingleton(sp => new SecretClient(options.VaultUri!, sp.GetRequiredService<TokenCredential>(), ClientOptions()));
-        services.TryAddSingleton<ISecretStore>(sp => Metered(sp, new KeyVaultSecretStore(sp.GetRequiredService<SecretClient>())));
     }
 
     private static MeteredSecretStore Metered(IServiceProvider services, ISecretStore store) => new(
@@ -80,18 +69,20 @@ public sealed class KeyVaultOptions
     /// <summary>The vault, e.g. <c>https://my-vault.vault.azure.net/</c>. Unset: the local file store.</summary>
     public Uri? VaultUri { get; set; }
 
-    /// <summary>The client id of the user-assigned managed identity to use; unset: DefaultAzureCredential.</summary>
-    public string? ManagedIdentityClientId { get; set; }
-
     /// <summary>
-    /// Read once at registration (the secret store chosen depends on it), so checked here rather
-    /// than by ValidateOnStart: every bad key is named, and the start fails before anything runs.
+    /// The client id of the user-assigned managed identity every Azure client signs in with (Key Vault,
+    /// storage, Azure Monitor; see <see cref="AzureCredentials"/>); unset: DefaultAzureCredential.
     /// </summary>
-    internal static KeyVaultOptions From(IConfiguration configuration)
+    public string? ManagedIdentityClientId { get; set; }
+}
+
+/// <summary>Checks the <c>KeyVault</c> section at start, every rule, each message naming the full key.</summary>
+public sealed class KeyVaultOptionsValidator : IValidateOptions<KeyVaultOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KeyVaultOptions options)
     {
-        var section = configuration.GetSection(SectionName);
-        var errors = JiraAuthFunctions.Configuration.SettingsCheck.Check(section, typeof(KeyVaultOptions));
-        var options = errors.Count == 0 ? section.Get<KeyVaultOptions>() ?? new KeyVaultOptions() : new KeyVaultOptions();
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
         if (options.VaultUri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme != Uri.UriSchemeHttps))
         {
             errors.Add("KeyVault:VaultUri must be the vault's https URL, e.g. https://my-vault.vault.azure.net/.");
@@ -102,6 +93,6 @@ public sealed class KeyVaultOptions
             errors.Add("KeyVault:ManagedIdentityClientId must be the identity's client id (a GUID).");
         }
 
-        return errors.Count == 0 ? options : throw new Microsoft.Extensions.Options.OptionsValidationException(SectionName, typeof(KeyVaultOptions), errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

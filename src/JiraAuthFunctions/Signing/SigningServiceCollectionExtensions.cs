@@ -12,11 +12,7 @@ public static class SigningServiceCollectionExtensions
 
     public static IServiceCollection AddSigning(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SigningKeyOptions>().BindStrict(configuration.GetSection(SigningKeyOptions.SectionName))
-            .Validate(o => o.PublicationInterval > TimeSpan.Zero && o.KeyLifetime > o.PublicationInterval,
-                "Signing:KeyLifetime must be longer than Signing:PublicationInterval, which must be positive.")
-            .Validate(o => o.MaxTokenLifetime > TimeSpan.Zero, "Signing:MaxTokenLifetime must be positive.")
-            .ValidateOnStart();
+        services.AddSettings<SigningKeyOptions, SigningKeyOptionsValidator>(configuration, SigningKeyOptions.SectionName);
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<SigningKeyRotator>();
         services.AddSingleton<OwnTokenIssuer>();

@@ -1,5 +1,6 @@
 using Azure.Core;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using JiraAuthFunctions.Hosting;
 using JiraAuthFunctions.Telemetry;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
@@ -38,17 +39,14 @@ public static class TelemetryServiceCollectionExtensions
             return builder;
         }
 
-        var clientId = builder.Configuration["AZURE_CLIENT_ID"];
-        TokenCredential credential = string.IsNullOrEmpty(clientId)
-            ? new Azure.Identity.DefaultAzureCredential()
-            : new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.FromUserAssignedClientId(clientId));
-
+        // The app's one credential (AzureCredentials), taken from the container when the exporter is built.
+        builder.Services.AddAzureCredential(builder.Configuration);
         builder.Services.AddTelemetryPipelines().UseAzureMonitorExporter(o =>
         {
             o.ConnectionString = connectionString;
-            o.Credential = credential;
             NeverSample(o);
         });
+        builder.Services.AddOptions<AzureMonitorExporterOptions>().Configure<TokenCredential>((o, credential) => o.Credential = credential);
         return builder;
     }
 

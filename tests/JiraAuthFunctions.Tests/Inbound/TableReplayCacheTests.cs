@@ -5,129 +5,71 @@ using JiraAuthFunctions.Tests.Common;
 
 namespace JiraAuthFunctions.Tests.Inbound;
 
-/// <summary>The shared replay table against Azurite's table service: the real emulator and the real SDK.</summary>
-public sealed class TableReplayCacheTests : ReplayTableTestBase
+/// <summary>
+/// The shared replay table against Azurite's table service (the real emulator, the real SDK): the
+/// contract every replay store keeps (<see cref="ReplayStoreContract"/>), each call a different
+/// instance of the app on the same table, and what only a table has: rows without the jti, and
+/// refusals when the table cannot answer.
+/// </summary>
+public sealed class TableReplayCacheTests : ReplayStoreContract
 {
+    private readonly LogCapture _logs = new();
+    private readonly string _tableName = "replay" + Guid.NewGuid().ToString("N")[..12];
+    private Azurite _azurite = null!;
+
+    // Azurite keeps times to the millisecond or so; a second apart is unambiguous.
+    protected override TimeSpan Resolution => TimeSpan.FromSeconds(1);
+
+    // Each race is twenty table calls over the network; two rounds show the conditional writes decide it.
+    protected override int RaceRounds => 2;
+
+    public override async Task InitializeAsync()
+    {
+        _azurite = await Azurite.StartAsync();
+        await new TableClient(_azurite.ConnectionString, _tableName).CreateIfNotExistsAsync(); // as the deployment does
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await _azurite.DisposeAsync();
+        _logs.Dispose();
+    }
+
     /// <summary>The cache as one instance of the app has it: its own client on the shared table.</summary>
-    private TableReplayCache Instance(TableClientOptions? options = null) =>
-        new(new TableClient(_azurite.ConnectionString, _tableName, options ?? new TableClientOptions()), _time, _logs.CreateLogger(nameof(TableReplayCache)));
+    protected override IReplayCache Instance() => Instance(null);
 
-    private DateTimeOffset InAnHour => _time.GetUtcNow().AddHours(1);
+    protected override async Task<int> CountAsync() => (await Rows()).Count;
 
-    [Fact]
-    public async Task A_jti_is_accepted_once_per_integration_across_instances()
+    private TableReplayCache Instance(TableClientOptions? options) =>
+        new(new TableClient(_azurite.ConnectionString, _tableName, options ?? new TableClientOptions()), Time, _logs.CreateLogger(nameof(TableReplayCache)));
+
+    private async Task<List<TableEntity>> Rows()
     {
-        var first = Instance();
-        var second = Instance();
-
-        Assert.True(await first.TryAddAsync("ci", "jti-1", InAnHour));
-        Assert.False(await first.TryAddAsync("ci", "jti-1", InAnHour));
-        Assert.False(await second.TryAddAsync("ci", "jti-1", InAnHour)); // replayed to another instance
-        Assert.True(await second.TryAddAsync("ops", "jti-1", InAnHour)); // another integration's namespace
-        Assert.True(await second.TryAddAsync("ci", "a/b#c?d\\e", InAnHour)); // characters row keys forbid
-    }
-
-    [Fact]
-    public async Task Of_many_concurrent_uses_on_two_instances_exactly_one_wins()
-    {
-        var instances = new[] { Instance(), Instance() };
-        await instances[0].TryAddAsync("ci", "warm-up", InAnHour); // the table exists before the race
-
-        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => instances[i % 2].TryAddAsync("ci", "raced-jti", InAnHour).AsTask()));
-
-        Assert.Single(results, accepted => accepted);
-    }
-
-    [Fact]
-    public async Task A_row_of_an_expired_token_is_ignored_and_taken_over_once()
-    {
-        var cache = Instance();
-        Assert.True(await cache.TryAddAsync("ci", "jti-old", _time.GetUtcNow().AddMinutes(5)));
-
-        _time.Advance(TimeSpan.FromMinutes(6));
-
-        Assert.True(await cache.TryAddAsync("ci", "jti-old", InAnHour));
-        Assert.False(await Instance().TryAddAsync("ci", "jti-old", InAnHour));
-    }
-
-    [Fact]
-    public async Task The_sweep_deletes_expired_rows_only_and_stores_no_jti()
-    {
-        var cache = Instance();
-        await cache.TryAddAsync("ci", "short-lived-jti", _time.GetUtcNow().AddMinutes(5));
-        await cache.TryAddAsync("ci", "long-lived-jti", _time.GetUtcNow().AddHours(2));
-        _time.Advance(TimeSpan.FromMinutes(10));
-
-        await cache.SweepExpiredAsync();
-
         var rows = new List<TableEntity>();
         await foreach (var row in new TableClient(_azurite.ConnectionString, _tableName).QueryAsync<TableEntity>())
         {
             rows.Add(row);
         }
 
+        return rows;
+    }
+
+    private DateTimeOffset InAnHour => Time.GetUtcNow().AddHours(1);
+
+    [Fact]
+    public async Task Rows_are_keyed_by_integration_and_the_jti_hash_and_store_no_jti()
+    {
+        var cache = Instance();
+        await cache.TryAddAsync("ci", "short-lived-jti", Time.GetUtcNow().AddMinutes(5));
+        await cache.TryAddAsync("ci", "long-lived-jti", Time.GetUtcNow().AddHours(2));
+        Time.Advance(TimeSpan.FromMinutes(10));
+
+        await cache.SweepExpiredAsync();
+
+        var rows = await Rows();
         var left = Assert.Single(rows);
         Assert.Equal(("ci", TableReplayCache.RowKey("long-lived-jti")), (left.PartitionKey, left.RowKey));
         Assert.DoesNotContain(rows.SelectMany(r => r.Select(p => p.Value)), v => v is string text && text.Contains("jti", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task A_held_jti_is_refused_on_every_instance_until_released_or_committed()
-    {
-        var first = Instance();
-        var second = Instance();
-
-        var held = (await first.TryReserveAsync("ci", "jti-held", InAnHour))!;
-        Assert.Null(await second.TryReserveAsync("ci", "jti-held", InAnHour));
-        Assert.False(await second.TryAddAsync("ci", "jti-held", InAnHour));
-        await held.ReleaseAsync();
-        var retried = (await second.TryReserveAsync("ci", "jti-held", InAnHour))!; // the sender's retry, on the other instance
-        Assert.True(await retried.CommitAsync());
-
-        Assert.Null(await first.TryReserveAsync("ci", "jti-held", InAnHour));
-        _time.Advance(ReplayReservation.PendingHold + TimeSpan.FromMinutes(1));
-        Assert.Null(await first.TryReserveAsync("ci", "jti-held", InAnHour)); // committed: held until the token expires
-    }
-
-    [Fact]
-    public async Task A_hold_never_settled_frees_the_jti_after_the_pending_hold()
-    {
-        Assert.NotNull(await Instance().TryReserveAsync("ci", "jti-orphan", InAnHour)); // that instance dies here
-
-        _time.Advance(ReplayReservation.PendingHold - TimeSpan.FromSeconds(1));
-        Assert.Null(await Instance().TryReserveAsync("ci", "jti-orphan", InAnHour));
-        _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.NotNull(await Instance().TryReserveAsync("ci", "jti-orphan", InAnHour));
-    }
-
-    [Fact]
-    public async Task A_lapsed_hold_taken_by_another_instance_is_theirs_and_a_swept_one_is_taken_again()
-    {
-        var slow = (await Instance().TryReserveAsync("ci", "jti-slow", InAnHour))!;
-        var swept = (await Instance().TryReserveAsync("ci", "jti-swept", InAnHour))!;
-        _time.Advance(ReplayReservation.PendingHold + TimeSpan.FromSeconds(1));
-        var other = (await Instance().TryReserveAsync("ci", "jti-slow", InAnHour))!;
-        await Instance().SweepExpiredAsync();
-
-        Assert.False(await slow.RenewAsync());
-        Assert.False(await slow.CommitAsync());
-        await slow.ReleaseAsync(); // settled: a no-op, and the row is another's anyway
-        Assert.Null(await Instance().TryReserveAsync("ci", "jti-slow", InAnHour));
-        Assert.True(await other.CommitAsync());
-
-        Assert.True(await swept.RenewAsync()); // its row was swept: nobody holds it
-        Assert.Null(await Instance().TryReserveAsync("ci", "jti-swept", InAnHour));
-    }
-
-    [Fact]
-    public async Task Of_many_concurrent_reservations_on_two_instances_exactly_one_holds_the_jti()
-    {
-        var instances = new[] { Instance(), Instance() };
-        await instances[0].TryAddAsync("ci", "warm-up", InAnHour);
-
-        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => instances[i % 2].TryReserveAsync("ci", "raced-reservation", InAnHour).AsTask()));
-
-        Assert.Single(results, r => r is not null);
     }
 
     [Fact]
@@ -150,7 +92,7 @@ public sealed class TableReplayCacheTests : ReplayTableTestBase
     [Fact]
     public async Task A_missing_table_refuses_the_token_with_its_error_code()
     {
-        var cache = new TableReplayCache(new TableClient(_azurite.ConnectionString, "nosuchtable"), _time, _logs.CreateLogger(nameof(TableReplayCache)));
+        var cache = new TableReplayCache(new TableClient(_azurite.ConnectionString, "nosuchtable"), Time, _logs.CreateLogger(nameof(TableReplayCache)));
 
         await Assert.ThrowsAsync<ReplayStoreUnavailableException>(() => cache.TryAddAsync("ci", "jti-1", InAnHour).AsTask());
 
@@ -162,7 +104,7 @@ public sealed class TableReplayCacheTests : ReplayTableTestBase
     {
         var unreachable = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=AAAA;TableEndpoint=http://127.0.0.1:{Ports.Free()}/devstoreaccount1;";
         var options = QueueEventSink.WithRequestPathRetries(new TableClientOptions());
-        var cache = new TableReplayCache(new TableClient(unreachable, _tableName, options), _time, _logs.CreateLogger(nameof(TableReplayCache)));
+        var cache = new TableReplayCache(new TableClient(unreachable, _tableName, options), Time, _logs.CreateLogger(nameof(TableReplayCache)));
 
         var ex = await Assert.ThrowsAsync<ReplayStoreUnavailableException>(() => cache.TryAddAsync("ci", "jti-while-down", InAnHour).AsTask());
 
@@ -175,25 +117,25 @@ public sealed class TableReplayCacheTests : ReplayTableTestBase
     [Fact]
     public async Task Health_is_unhealthy_while_the_last_table_call_failed_and_ok_after_any_call_of_cache_or_delivery_log_succeeds()
     {
-        var health = new ReplayTableHealth(_time);
+        var health = new ReplayTableHealth(Time);
         var unreachable = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=AAAA;TableEndpoint=http://127.0.0.1:{Ports.Free()}/devstoreaccount1;";
-        var up = new TableReplayCache(new TableClient(_azurite.ConnectionString, _tableName), _time, _logs.CreateLogger(nameof(TableReplayCache)), health);
-        var down = new TableReplayCache(new TableClient(unreachable, _tableName, QueueEventSink.WithRequestPathRetries(new TableClientOptions())), _time, _logs.CreateLogger(nameof(TableReplayCache)), health);
-        var deliveries = new TableDeliveryLog(new TableClient(_azurite.ConnectionString, _tableName), _time, _logs.CreateLogger(nameof(TableDeliveryLog)), health);
+        var up = new TableReplayCache(new TableClient(_azurite.ConnectionString, _tableName), Time, _logs.CreateLogger(nameof(TableReplayCache)), health);
+        var down = new TableReplayCache(new TableClient(unreachable, _tableName, QueueEventSink.WithRequestPathRetries(new TableClientOptions())), Time, _logs.CreateLogger(nameof(TableReplayCache)), health);
+        var deliveries = new TableDeliveryLog(new TableClient(_azurite.ConnectionString, _tableName), Time, _logs.CreateLogger(nameof(TableDeliveryLog)), health);
         Assert.Equal(new JiraAuthFunctions.Health.DependencyState("replay_store", JiraAuthFunctions.Health.HealthStatus.Healthy, "not_used_yet"), await up.CheckAsync());
 
         Assert.True(await up.TryAddAsync("ci", "jti-up", InAnHour));
-        var succeededAt = _time.GetUtcNow();
+        var succeededAt = Time.GetUtcNow();
         Assert.False(await up.TryAddAsync("ci", "jti-up", InAnHour)); // a replay is an answer too
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromMinutes(1));
         await Assert.ThrowsAsync<ReplayStoreUnavailableException>(() => down.TryAddAsync("ci", "jti-while-down", InAnHour).AsTask());
 
         var failing = await up.CheckAsync();
         Assert.Equal(new JiraAuthFunctions.Health.DependencyState("replay_store", JiraAuthFunctions.Health.HealthStatus.Unhealthy, "unreachable", succeededAt), failing);
 
-        _time.Advance(TimeSpan.FromMinutes(1));
+        Time.Advance(TimeSpan.FromMinutes(1));
         await deliveries.RecordAsync("ci", "delivery-1", "event-1");
 
-        Assert.Equal(new JiraAuthFunctions.Health.DependencyState("replay_store", JiraAuthFunctions.Health.HealthStatus.Healthy, null, _time.GetUtcNow()), await up.CheckAsync());
+        Assert.Equal(new JiraAuthFunctions.Health.DependencyState("replay_store", JiraAuthFunctions.Health.HealthStatus.Healthy, null, Time.GetUtcNow()), await up.CheckAsync());
     }
 }
