@@ -30,15 +30,18 @@ public sealed class HandlerFactory : WebApplicationFactory<Program>
     /// <summary>The validator accepts every token as from this caller.</summary>
     public HandlerFactory AcceptingTokens()
     {
-        Validator.Setup(v => v.ValidateAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(TokenCheck.Accept(CallerInfo.FromToken("kid-1", "jira-rule", "rule-42", "jti-1", "HS256")));
+        var accepted = TokenCheck.Accept(CallerInfo.FromToken("kid-1", "jira-rule", "rule-42", "jti-1", "HS256"));
+        Validator.Setup(v => v.ValidateAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(accepted);
+        Validator.Setup(v => v.ValidateAsync(It.IsAny<Integration>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(accepted);
         return this;
     }
 
     public HandlerFactory Rejecting(ReasonCode reason)
     {
-        Validator.Setup(v => v.ValidateAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync(TokenCheck.Reject(reason, CallerInfo.FromToken("kid-1", "jira-rule", "rule-42", "jti-1", "HS256")));
+        // Both ways in: by name (an integration the test did not configure) and resolved (a configured one, through its scheme).
+        var rejected = TokenCheck.Reject(reason, CallerInfo.FromToken("kid-1", "jira-rule", "rule-42", "jti-1", "HS256"));
+        Validator.Setup(v => v.ValidateAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(rejected);
+        Validator.Setup(v => v.ValidateAsync(It.IsAny<Integration>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ReturnsAsync(rejected);
         return this;
     }
 

@@ -8,4 +8,8 @@ public interface ITokenValidator
     /// the caller commits or releases <see cref="TokenCheck.Reservation"/>.
     /// </summary>
     ValueTask<TokenCheck> ValidateAsync(string integrationName, string? token, CancellationToken cancellationToken = default);
+
+    /// <summary>The same decision for an integration already resolved (a scheme's call): no second lookup by name.</summary>
+    ValueTask<TokenCheck> ValidateAsync(Integration integration, string? token, CancellationToken cancellationToken = default) =>
+        ValidateAsync(integration.Name, token, cancellationToken);
 }

@@ -5,16 +5,18 @@ namespace JiraAuthFunctions.Inbound;
 /// <summary>One configured integration, ready to check tokens: built once at start, read-only after.</summary>
 public sealed class Integration
 {
-    public Integration(string name, IntegrationOptions options, ISigningKeySource keys, TimeSpan clockSkew, Connect.ConnectApp? connect = null)
+    /// <param name="profile">Issuers, audience and algorithms the integration's scheme fixes (<see cref="InboundSchemeOptions.Profile"/>); null: its settings'.</param>
+    public Integration(string name, IntegrationOptions options, ISigningKeySource keys, TimeSpan clockSkew, Connect.ConnectApp? connect = null, TokenProfile? profile = null)
     {
         Connect = connect;
         Name = name;
         Keys = keys;
+        HoldsKeys = !ReferenceEquals(keys, StaticKeySource.None);
         Verification = options.Verification!.Value;
 
         // Forge fixes issuer, audience (the app id) and algorithm; an OAuth app's webhooks default to
         // HS256; every other bearer scheme configures them.
-        var (issuers, audience, algorithms) = Verification switch
+        var (issuers, audience, algorithms) = profile is not null ? (profile.Issuers, profile.Audience, profile.Algorithms) : Verification switch
         {
             VerificationMethod.Forge => ForgeInvocationToken.Profile(options.AppId!),
             VerificationMethod.OAuthApp when options.Algorithms.Count == 0 => (options.Issuers, options.Audience, ["HS256"]),
@@ -41,6 +43,12 @@ public sealed class Integration
     public string Name { get; }
     public VerificationMethod Verification { get; }
     public ISigningKeySource Keys { get; }
+
+    /// <summary>
+    /// Whether <see cref="Keys"/> holds keys loaded ahead of requests (what /api/health reports); false for a
+    /// scheme that finds its keys per call (a Connect app's tenants) or verifies without keys of ours.
+    /// </summary>
+    public bool HoldsKeys { get; }
     public FrozenSet<string> Algorithms { get; }
     public string[] RequiredScopes { get; }
     public TimeSpan MaxTokenLifetime { get; }

@@ -33,19 +33,36 @@ public sealed class IntegrationRegistry
             : integration.Connect is { } connect ? connect.InstallKeys
             : integration.Keys as IDependencyHealth;
 
-    /// <summary>Builds every integration from validated options.</summary>
+    /// <summary>
+    /// Builds every integration from validated options: its keys and token profile come from its scheme's
+    /// options (<paramref name="schemes"/>) where the scheme sets them, else from the built-in key sources below.
+    /// </summary>
     public static IntegrationRegistry Create(
         InboundOptions options,
         ISecretStore secretStore,
         HttpClient jwksHttpClient,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
-        JiraAuthMetrics? metrics = null)
+        JiraAuthMetrics? metrics = null,
+        IEnumerable<InboundSchemeRegistration>? schemes = null,
+        IServiceProvider? services = null)
     {
+        var schemeOptions = InboundSchemes.Latest(schemes ?? []);
+        var context = new InboundSchemeContext
+        {
+            Inbound = options,
+            SecretStore = secretStore,
+            KeyFetchClient = jwksHttpClient,
+            TimeProvider = timeProvider,
+            LoggerFactory = loggerFactory,
+            Metrics = metrics,
+            Services = services,
+        };
         var integrations = new List<Integration>();
         foreach (var (name, settings) in options.Integrations)
         {
-            ISigningKeySource keys = settings.Verification switch
+            var scheme = schemeOptions.GetValueOrDefault(settings.Verification!.Value)?.Options;
+            ISigningKeySource keys = scheme?.CreateKeys(name, settings, context) ?? settings.Verification switch
             {
                 // The secret verifies the integration's one HS algorithm (a webhook secret: X-Hub-Signature's HMAC-SHA256).
                 VerificationMethod.SharedSecret or VerificationMethod.WebhookSecret => new SharedSecretKeySource(
@@ -80,8 +97,8 @@ public sealed class IntegrationRegistry
                     loggerFactory.CreateLogger<JwksKeySource>(),
                     metrics,
                     settings.Verification == VerificationMethod.Forge ? ForgeInvocationToken.Algorithm : settings.JwksRsaAlgorithm),
-                VerificationMethod.Connect => new StaticKeySource([]),
-                _ => throw new InvalidOperationException($"Integration '{name}' has no verification method; options validation should have caught this."),
+                // Connect finds a tenant's secret per call; a scheme without built-in keys brings its own or needs none.
+                _ => StaticKeySource.None,
             };
             var connect = settings.Verification == VerificationMethod.Connect
                 ? new ConnectApp(
@@ -90,7 +107,7 @@ public sealed class IntegrationRegistry
                     new ConnectTenants(secretStore, name, timeProvider, loggerFactory.CreateLogger<ConnectTenants>()),
                     new InstallKeys(jwksHttpClient, settings.InstallKeysBaseUrl, $"install-keys:{name}", options.KeyFetch.FailureBackoff, options.KeyFetch.MaxFailureBackoff, timeProvider, loggerFactory.CreateLogger<InstallKeys>(), metrics))
                 : null;
-            integrations.Add(new Integration(name, settings, keys, options.ClockSkew, connect));
+            integrations.Add(new Integration(name, settings, keys, options.ClockSkew, connect, scheme?.Profile(name, settings)));
         }
 
         return new IntegrationRegistry(integrations);

@@ -1,50 +1,47 @@
+using JiraAuthFunctions.Telemetry;
+
 namespace JiraAuthFunctions.Inbound;
 
 /// <summary>
-/// The one entry point that authenticates an inbound request: it picks the integration's scheme
-/// (<see cref="VerificationMethod"/>) and hands the request to it. Bearer-token schemes go to
-/// <see cref="ITokenValidator"/>; an unknown integration too, so its answer stays the same as a
-/// bad token's. Forge invocation tokens and an OAuth app's webhook tokens are bearer tokens too (TokenValidator with Forge's profile);
-/// a webhook secret signs the body (<see cref="WebhookSignatureVerifier"/>).
+/// The one entry point that authenticates an inbound request: it resolves the integration once,
+/// picks its scheme (<see cref="InboundSchemes"/>, by <see cref="Integration.Verification"/>),
+/// reads the body first when the scheme signs it, and hands both to the scheme. An unknown
+/// integration is answered as a bad bearer token would be, so names cannot be enumerated.
 /// </summary>
-public sealed class RequestAuthenticator(IntegrationRegistry integrations, ITokenValidator tokens, Connect.ConnectTokenValidator connect, WebhookSignatureVerifier webhooks) : IRequestAuthenticator
+public sealed class RequestAuthenticator(IntegrationRegistry integrations, InboundSchemes schemes, ITokenValidator tokens) : IRequestAuthenticator
 {
     /// <inheritdoc/>
-    public bool NeedsBodyFirst(string integrationName) =>
-        integrations.TryGet(integrationName, out var integration) && SignsBody(integration.Verification);
-
-    /// <inheritdoc/>
-    public ValueTask<TokenCheck> AuthenticateAsync(string integrationName, InboundRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<TokenCheck> AuthenticateAsync(string integrationName, string route, InboundRequest request, CancellationToken cancellationToken = default)
     {
         if (!integrations.TryGet(integrationName, out var integration))
         {
-            return tokens.ValidateAsync(integrationName, request.Credentials("Bearer"), cancellationToken);
+            // Missing or oversized bearer token first, then unknown_integration: as for a configured bearer integration.
+            return await tokens.ValidateAsync(integrationName, BearerScheme.TokenOf(request), cancellationToken).ConfigureAwait(false);
         }
 
-        return integration.Verification switch
+        // On another scheme's route the integration does not exist (a Connect app's events come only under its base URL).
+        if (!schemes.TryGet(integration.Verification, out var scheme) || !string.Equals(scheme.Options.EventsRoute, route, StringComparison.Ordinal))
         {
-            VerificationMethod.Connect => connect.ValidateRequestAsync(integration, request, cancellationToken),
-            VerificationMethod.WebhookSecret => webhooks.VerifyAsync(integration, request, cancellationToken),
+            return TokenCheck.Reject(ReasonCode.UnknownIntegration);
+        }
 
-            // SharedSecret, PublicKeys, Jwks, Forge, and an OAuth app's dynamic webhooks (HS256 with its
-            // client secret): bearer JWTs with the foundation's checks and the integration's claim policy.
-            _ => tokens.ValidateAsync(integrationName, request.Credentials("Bearer"), cancellationToken),
-        };
+        if (scheme.Handler.SignsBody && !await request.BufferBodyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return TokenCheck.Reject(ReasonCode.BodyTooLarge);
+        }
+
+        return await scheme.Handler.AuthenticateAsync(integration, request, cancellationToken).ConfigureAwait(false);
     }
-
-    private static bool SignsBody(VerificationMethod method) => method switch
-    {
-        VerificationMethod.WebhookSecret => true,
-        _ => false,
-    };
 }
 
 /// <summary>Authenticates an inbound request by its integration's scheme.</summary>
 public interface IRequestAuthenticator
 {
-    /// <summary>Whether the integration's scheme signs the body, so the body is read (and size-checked) before authentication.</summary>
-    bool NeedsBodyFirst(string integrationName);
-
-    /// <summary>The decision for one request; a rejection is a <see cref="TokenCheck"/> with a reason, never an exception.</summary>
-    ValueTask<TokenCheck> AuthenticateAsync(string integrationName, InboundRequest request, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The decision for one request that came by <paramref name="route"/> (a route template, e.g.
+    /// <see cref="InboundSchemeOptions.DefaultEventsRoute"/>). A scheme that signs the body has it
+    /// read first (<see cref="InboundRequest.BufferBodyAsync"/>; too large: <see cref="ReasonCode.BodyTooLarge"/>).
+    /// A rejection is a <see cref="TokenCheck"/> with a reason, never an exception.
+    /// </summary>
+    ValueTask<TokenCheck> AuthenticateAsync(string integrationName, string route, InboundRequest request, CancellationToken cancellationToken = default);
 }

@@ -35,25 +35,29 @@ public sealed class TokenValidator : ITokenValidator
         _maxTokenBytes = options.Value.MaxTokenBytes;
     }
 
-    public async ValueTask<TokenCheck> ValidateAsync(string integrationName, string? token, CancellationToken cancellationToken = default)
+    public ValueTask<TokenCheck> ValidateAsync(string integrationName, string? token, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(token))
+        var reason = CheckSize(token);
+        if (reason != ReasonCode.Accepted)
         {
-            return TokenCheck.Reject(ReasonCode.MissingToken);
-        }
-
-        if (token.Length > _maxTokenBytes)
-        {
-            return TokenCheck.Reject(ReasonCode.TokenTooLarge);
+            return ValueTask.FromResult(TokenCheck.Reject(reason));
         }
 
         // Same answer for an unknown integration as for a bad token, so names cannot be enumerated.
-        if (!_integrations.TryGet(integrationName, out var integration))
+        return _integrations.TryGet(integrationName, out var integration)
+            ? ValidateAsync(integration, token, cancellationToken)
+            : ValueTask.FromResult(TokenCheck.Reject(ReasonCode.UnknownIntegration));
+    }
+
+    public async ValueTask<TokenCheck> ValidateAsync(Integration integration, string? token, CancellationToken cancellationToken = default)
+    {
+        var reason = CheckSize(token);
+        if (reason != ReasonCode.Accepted)
         {
-            return TokenCheck.Reject(ReasonCode.UnknownIntegration);
+            return TokenCheck.Reject(reason);
         }
 
-        var reason = JwtContent.TryRead(token, out var jwt);
+        reason = JwtContent.TryRead(token!, out var jwt);
         if (reason != ReasonCode.Accepted)
         {
             return TokenCheck.Reject(reason);
@@ -84,7 +88,7 @@ public sealed class TokenValidator : ITokenValidator
             return TokenCheck.Reject(ReasonCode.KeyAlgorithmMismatch, caller);
         }
 
-        if (!VerifySignature(token, jwt.Algorithm!, lookup.Keys))
+        if (!VerifySignature(token!, jwt.Algorithm!, lookup.Keys))
         {
             return TokenCheck.Reject(ReasonCode.BadSignature, caller);
         }
@@ -156,6 +160,11 @@ public sealed class TokenValidator : ITokenValidator
             Context = integration.ForgeAppId is null ? integration.Context : ForgeContext(jwt),
         }, reservation);
     }
+
+    private ReasonCode CheckSize(string? token) =>
+        string.IsNullOrEmpty(token) ? ReasonCode.MissingToken
+        : token.Length > _maxTokenBytes ? ReasonCode.TokenTooLarge
+        : ReasonCode.Accepted;
 
     // Forge's own rule on top of aud: the token's app.id names our app too, and it is installed somewhere.
     private static ReasonCode CheckForgeApp(JwtContent jwt, string appId)

@@ -65,6 +65,9 @@ public interface ISigningKeySource
 /// <summary>Public keys fixed in configuration, each with its algorithm.</summary>
 public sealed class StaticKeySource(IEnumerable<VerificationKey> keys) : ISigningKeySource
 {
+    /// <summary>No keys: an integration whose scheme finds its keys per call, or needs none (<see cref="Integration.HoldsKeys"/> is false).</summary>
+    public static readonly StaticKeySource None = new([]);
+
     private readonly VerificationKey[] _keys = [.. keys];
 
     public ValueTask<KeyLookup> GetKeysAsync(string? kid, CancellationToken cancellationToken = default)

@@ -16,7 +16,7 @@ namespace JiraAuthFunctions.Inbound;
 /// delivery verifies for as long as the secret does; <see cref="IDeliveryLog"/> only recognises
 /// Jira's own retries of a delivery already accepted.
 /// </remarks>
-public sealed class WebhookSignatureVerifier
+public sealed class WebhookSignatureVerifier : IInboundScheme
 {
     public const string SignatureHeader = "X-Hub-Signature";
 
@@ -26,6 +26,16 @@ public sealed class WebhookSignatureVerifier
     private const string Prefix = "sha256=";
     private const int MacBytes = 32;
     private const int MaxDeliveryIdLength = 128;
+
+    /// <summary>The scheme's name: the header it is known by.</summary>
+    public string Name => SignatureHeader;
+
+    /// <summary>The MAC covers the exact body bytes: the body is read before the request is authenticated.</summary>
+    public bool SignsBody => true;
+
+    /// <inheritdoc/>
+    public ValueTask<TokenCheck> AuthenticateAsync(Integration integration, InboundRequest request, CancellationToken cancellationToken = default) =>
+        VerifyAsync(integration, request, cancellationToken);
 
     /// <summary>The decision for one webhook request of a <see cref="VerificationMethod.WebhookSecret"/> integration.</summary>
     public async ValueTask<TokenCheck> VerifyAsync(Integration integration, InboundRequest request, CancellationToken cancellationToken = default)

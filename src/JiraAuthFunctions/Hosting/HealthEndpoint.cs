@@ -32,8 +32,8 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
         var storeState = await ProbeStoreAsync(cancellationToken);
         var storeReachable = storeState == StoreReachable;
         var keys = new List<IntegrationHealth>();
-        // A Connect app's keys are its tenants' secrets, read when a tenant calls: nothing to load ahead.
-        foreach (var integration in integrations.All.Where(i => i.Verification != VerificationMethod.Connect).OrderBy(i => i.Name, StringComparer.Ordinal))
+        // Only keys loaded ahead: a Connect app's keys are its tenants' secrets, read when a tenant calls.
+        foreach (var integration in integrations.All.Where(i => i.HoldsKeys).OrderBy(i => i.Name, StringComparer.Ordinal))
         {
             var lookup = await integration.Keys.GetKeysAsync(null, cancellationToken);
             keys.Add(new IntegrationHealth(integration.Name, lookup.Unavailable ? "unavailable" : lookup.Keys.Count == 0 ? "no_keys" : "loaded"));

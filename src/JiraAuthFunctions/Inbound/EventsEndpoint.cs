@@ -12,7 +12,6 @@ namespace JiraAuthFunctions.Inbound;
 /// </summary>
 internal sealed class EventsEndpoint(
     IRequestAuthenticator authenticator,
-    IntegrationRegistry integrations,
     IEventSink sink,
     IDeliveryLog deliveries,
     IOptions<InboundOptions> options,
@@ -20,41 +19,29 @@ internal sealed class EventsEndpoint(
     JiraAuthMetrics metrics,
     ILogger<EventsEndpoint> logger)
 {
-    public const string Route = "/api/jira/events/{integration}";
-
-    /// <summary>Events from Jira to a Connect app: the descriptor's webhooks and post functions use relative URLs under <c>/events/</c>.</summary>
-    public const string ConnectRoute = "/api/connect/{integration}/events/{*rest}";
+    /// <summary>The events route of every scheme that does not name its own (a Connect app's: <see cref="Connect.ConnectScheme.EventsRoute"/>).</summary>
+    public const string Route = InboundSchemeOptions.DefaultEventsRoute;
 
     private readonly long _maxBodyBytes = options.Value.MaxBodyBytes;
 
-    /// <param name="connectRoute">The request came by <see cref="ConnectRoute"/>: only a Connect integration answers there, as if others did not exist.</param>
-    public async Task HandleAsync(HttpContext context, string integration, bool connectRoute = false)
+    /// <param name="route">The route template the request came by: an integration answers only on its scheme's (<see cref="InboundSchemeOptions.EventsRoute"/>).</param>
+    public async Task HandleAsync(HttpContext context, string integration, string route = Route)
     {
         var requestId = RequestIdOf(context);
-        if (integrations.TryGet(integration, out var known) && connectRoute != (known.Verification == VerificationMethod.Connect))
-        {
-            await RejectAsync(context, integration, ReasonCode.UnknownIntegration, CallerInfo.Unknown, requestId);
-            return;
-        }
 
-        // A scheme that signs the body (X-Hub-Signature) needs the exact bytes before it can
-        // decide; every other scheme decides first, so an unauthenticated caller costs no body read.
+        // The scheme decides whether it needs the exact bytes before it can decide (X-Hub-Signature
+        // does): it asks for them through the request. Every other scheme decides first, so an
+        // unauthenticated caller costs no body read.
         RentedBuffer? body = null;
         try
         {
-            var bodyFirst = authenticator.NeedsBodyFirst(integration);
-            if (bodyFirst)
+            var request = RequestOf(context, async cancellationToken =>
             {
-                body = await ReadBodyAsync(context.Request, _maxBodyBytes, context.RequestAborted);
-                if (body is null)
-                {
-                    await RejectAsync(context, integration, ReasonCode.BodyTooLarge, CallerInfo.Unknown, requestId);
-                    return;
-                }
-            }
-
+                body ??= await ReadBodyAsync(context.Request, _maxBodyBytes, cancellationToken);
+                return body?.Memory;
+            });
             var started = timeProvider.GetTimestamp();
-            var check = await authenticator.AuthenticateAsync(integration, RequestOf(context, body), context.RequestAborted);
+            var check = await authenticator.AuthenticateAsync(integration, route, request, context.RequestAborted);
             metrics.ValidationTime(CallerInfo.Clip(integration)!, timeProvider.GetElapsedTime(started));
             if (!check.Succeeded)
             {
@@ -223,7 +210,10 @@ internal sealed class EventsEndpoint(
         caller.Context.FirstOrDefault(c => c.Key == "deliveryId").Value;
 
     /// <summary>The request as the authentication schemes see it: path and query as received, headers, the body when read.</summary>
-    internal static InboundRequest RequestOf(HttpContext context, RentedBuffer? body)
+    internal static InboundRequest RequestOf(HttpContext context, RentedBuffer? body) => RequestOf(context, readBody: null, body);
+
+    /// <param name="readBody">Reads the body for a scheme that signs it (<see cref="InboundRequest.BufferBodyAsync"/>).</param>
+    private static InboundRequest RequestOf(HttpContext context, Func<CancellationToken, ValueTask<ReadOnlyMemory<byte>?>>? readBody, RentedBuffer? body = null)
     {
         var request = context.Request;
         var headers = request.Headers;
@@ -234,6 +224,7 @@ internal sealed class EventsEndpoint(
             Query = request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
             Header = name => headers.TryGetValue(name, out var values) && values.Count == 1 ? values[0] : null,
             Body = body?.Memory ?? default,
+            ReadBody = readBody,
         };
     }
 

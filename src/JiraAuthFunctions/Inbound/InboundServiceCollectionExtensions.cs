@@ -29,7 +29,9 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(JwksKeySource)),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<JiraAuthFunctions.Telemetry.JiraAuthMetrics>()));
+            sp.GetRequiredService<JiraAuthFunctions.Telemetry.JiraAuthMetrics>(),
+            sp.GetServices<InboundSchemeRegistration>(),
+            sp));
         AddKeyFetchHealth(services, configuration);
 
         // Memory or the shared table (Inbound:ReplayStore); the delivery log of webhook deliveries
@@ -45,10 +47,20 @@ public static class InboundServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyHealth, ReplayStoreHealth>());
         services.AddRevocationList();
         services.TryAddSingleton<ITokenValidator, TokenValidator>();
-        services.TryAddSingleton<WebhookSignatureVerifier>();
-        services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectTokenValidator>();
-        services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectLifecycle>();
-        services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectLifecycleEndpoint>();
+        services.TryAddSingleton<ConnectTokenValidator>();
+        services.TryAddSingleton<ConnectLifecycle>();
+        services.TryAddSingleton<ConnectLifecycleEndpoint>();
+
+        // The schemes, one line each (docs/adding-a-scheme.md): which handler serves integrations of each verification method.
+        services.AddInboundScheme<BearerScheme>(VerificationMethod.SharedSecret);
+        services.AddInboundScheme<BearerScheme>(VerificationMethod.PublicKeys);
+        services.AddInboundScheme<BearerScheme>(VerificationMethod.Jwks);
+        services.AddInboundScheme<BearerScheme>(VerificationMethod.OAuthApp);
+        services.AddInboundScheme<BearerScheme>(VerificationMethod.Forge);
+        services.AddInboundScheme<ConnectScheme>(VerificationMethod.Connect, new ConnectSchemeOptions());
+        services.AddInboundScheme<WebhookSignatureVerifier>(VerificationMethod.WebhookSecret);
+        services.TryAddSingleton<InboundSchemes>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InboundOptions>, InboundSchemesValidator>());
         services.TryAddSingleton<IRequestAuthenticator, RequestAuthenticator>();
         services.AddSettings<EventsOptions, EventsOptionsValidator>(configuration, EventsOptions.SectionName);
         services.TryAddSingleton<IEventSink>(sp => sp.GetRequiredService<IOptions<EventsOptions>>().Value.Sink switch
@@ -62,6 +74,20 @@ public static class InboundServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<JiraAuthFunctions.Health.IDependencyHealth, EventSinkHealth>());
         services.TryAddSingleton<EventsEndpoint>();
         services.TryAddSingleton<JiraAuthFunctions.Telemetry.JiraAuthMetrics>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers <typeparamref name="TScheme"/> as the scheme of every integration whose <c>Verification</c> is
+    /// <paramref name="verification"/>, with its options (default <see cref="InboundSchemeOptions"/>: the
+    /// events route <c>/api/jira/events/{integration}</c>, no checks or keys of its own). A later
+    /// registration for the same method replaces an earlier one. The handler is a singleton.
+    /// </summary>
+    public static IServiceCollection AddInboundScheme<TScheme>(this IServiceCollection services, VerificationMethod verification, InboundSchemeOptions? options = null)
+        where TScheme : class, IInboundScheme
+    {
+        services.TryAddSingleton<TScheme>();
+        services.AddSingleton(new InboundSchemeRegistration(verification, typeof(TScheme), options ?? new InboundSchemeOptions()));
         return services;
     }
 
@@ -111,10 +137,13 @@ public static class InboundServiceCollectionExtensions
 
     public static IEndpointRouteBuilder MapInbound(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(EventsEndpoint.Route, (HttpContext context, string integration, EventsEndpoint endpoint) => endpoint.HandleAsync(context, integration));
+        // Each scheme's events route (/api/jira/events/{integration}, a Connect app's beneath its base URL).
+        foreach (var route in InboundSchemes.EventsRoutes(endpoints.ServiceProvider.GetServices<InboundSchemeRegistration>()))
+        {
+            endpoints.MapPost(route, (HttpContext context, string integration, EventsEndpoint endpoint) => endpoint.HandleAsync(context, integration, route));
+        }
 
-        // Atlassian Connect: the app's base URL is /api/connect/{app}; lifecycle calls and events beneath it.
-        endpoints.MapPost(EventsEndpoint.ConnectRoute, (HttpContext context, string integration, EventsEndpoint endpoint) => endpoint.HandleAsync(context, integration, connectRoute: true));
+        // Atlassian Connect's lifecycle calls, beneath the app's base URL /api/connect/{app}.
         endpoints.MapPost(ConnectLifecycleEndpoint.InstalledRoute, (HttpContext context, string app, ConnectLifecycleEndpoint endpoint) => endpoint.HandleAsync(context, app, LifecycleEvent.Installed));
         endpoints.MapPost(ConnectLifecycleEndpoint.UninstalledRoute, (HttpContext context, string app, ConnectLifecycleEndpoint endpoint) => endpoint.HandleAsync(context, app, LifecycleEvent.Uninstalled));
         return endpoints;
