@@ -185,17 +185,39 @@ public sealed class ConnectTenantsTests : IDisposable
         Assert.Null((await _tenants.FindAsync("client-1")).Tenant);
     }
 
+    [Fact]
+    public async Task Twenty_concurrent_requests_of_a_tenant_not_yet_held_read_the_store_once_and_all_find_it()
+    {
+        // A tenant installed on another instance: this one holds nothing yet, and its first burst arrives at once.
+        await new ConnectTenants(_store, "app", _time, _log).SaveAsync(Tenant());
+        var reads = _store.ListCalls;
+        _store.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var lookups = Enumerable.Range(0, 20).Select(_ => _tenants.FindAsync("client-1").AsTask()).ToList();
+        _store.Gate.SetResult();
+        await Task.WhenAll(lookups);
+
+        Assert.Equal(reads + 1, _store.ListCalls);
+        Assert.All(lookups, l => Assert.Equal("client-1", l.Result.Tenant?.ClientKey));
+    }
+
     private sealed class CountingStore(ISecretStore inner) : ISecretStore
     {
         private int _listCalls;
 
         public int ListCalls => Volatile.Read(ref _listCalls);
         public Exception? Failure { get; set; }
+        public TaskCompletionSource? Gate { get; set; }
 
-        public Task<IReadOnlyList<SecretProperties>> GetPropertiesOfSecretVersionsAsync(string name, CancellationToken cancellationToken = default)
+        public async Task<IReadOnlyList<SecretProperties>> GetPropertiesOfSecretVersionsAsync(string name, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _listCalls);
-            return Failure is { } failure ? throw failure : inner.GetPropertiesOfSecretVersionsAsync(name, cancellationToken);
+            if (Gate is { } gate)
+            {
+                await gate.Task;
+            }
+
+            return Failure is { } failure ? throw failure : await inner.GetPropertiesOfSecretVersionsAsync(name, cancellationToken);
         }
 
         public Task<SecretValue?> GetSecretAsync(string name, string? version = null, CancellationToken cancellationToken = default) =>
