@@ -201,6 +201,44 @@ public sealed class ConnectTenantsTests : IDisposable
         Assert.All(lookups, l => Assert.Equal("client-1", l.Result.Tenant?.ClientKey));
     }
 
+    [Fact]
+    public async Task The_intervals_come_from_the_settings()
+    {
+        var settings = ConnectTenants.DefaultCache with { RefreshInterval = TimeSpan.FromMinutes(20), MinRefetchInterval = TimeSpan.FromSeconds(5) };
+        var tenants = new ConnectTenants(_store, "app", _time, _log, settings);
+        await new ConnectTenants(_store, "app", _time, _log).SaveAsync(Tenant());
+        Assert.NotNull((await tenants.FindAsync("client-1")).Tenant);
+        var reads = _store.ListCalls;
+
+        _time.Advance(ConnectTenants.RefreshInterval);
+        Assert.NotNull((await tenants.FindAsync("client-1")).Tenant);
+        Assert.Equal(reads, _store.ListCalls); // 5 minutes is no longer due
+        _time.Advance(TimeSpan.FromMinutes(15));
+        Assert.NotNull((await tenants.FindAsync("client-1")).Tenant);
+        Assert.Equal(reads + 1, _store.ListCalls);
+
+        Assert.Null((await tenants.FindAsync("made-up-1")).Tenant);
+        Assert.Null((await tenants.FindAsync("made-up-2")).Tenant); // throttled
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Null((await tenants.FindAsync("made-up-3")).Tenant);
+        Assert.Equal(reads + 3, _store.ListCalls);
+    }
+
+    [Fact]
+    public async Task Tenants_report_their_health_by_integration()
+    {
+        await _tenants.SaveAsync(Tenant());
+        _store.Failure = new SecretStoreUnavailableException("down");
+        _time.Advance(ConnectTenants.RefreshInterval);
+        await _tenants.FindAsync("client-1");
+
+        var health = await _tenants.CheckAsync();
+
+        Assert.Equal("connect-tenants:app", health.Name);
+        Assert.Equal(JiraAuthFunctions.Health.HealthStatus.Degraded, health.Status);
+        Assert.Contains(nameof(SecretStoreUnavailableException), health.Detail, StringComparison.Ordinal);
+    }
+
     private sealed class CountingStore(ISecretStore inner) : ISecretStore
     {
         private int _listCalls;
