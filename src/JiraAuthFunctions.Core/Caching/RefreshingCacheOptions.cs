@@ -54,6 +54,13 @@ public sealed record RefreshingCacheOptions
     /// </summary>
     public bool WaitForRefresh { get; init; }
 
+    /// <summary>
+    /// The health reported while fetches fail and nothing usable is held (requests get 503). Unhealthy for a URL-backed
+    /// source; Degraded for the secret-store caches, whose outage is the store's: <c>/api/health</c> reports it once as
+    /// <c>secretStore</c> and answers <c>degraded</c> for it, not once per cache.
+    /// </summary>
+    public Health.HealthStatus UnavailableHealth { get; init; } = Health.HealthStatus.Unhealthy;
+
     /// <summary>Keyed caches: at most this many keys are held (keys that hold no value are dropped first).</summary>
     public int MaxEntries { get; init; } = 1;
 

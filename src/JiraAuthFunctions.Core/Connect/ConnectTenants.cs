@@ -76,6 +76,7 @@ public sealed partial class ConnectTenants : IDependencyHealth
             WaitForRefresh = true,
             MaxEntries = int.MaxValue, // every installed tenant is held; unknown clientKeys leave nothing behind
             MaxColdFetchesPerInterval = 1,
+            UnavailableHealth = HealthStatus.Degraded,
         };
         _tenants = new RefreshingCache<string, ConnectTenant>($"connect-tenants:{app}", options, ReadAsync, timeProvider, logger, metrics, StringComparer.Ordinal);
     }
@@ -141,7 +142,7 @@ public sealed partial class ConnectTenants : IDependencyHealth
         _tenants.Remove(clientKey);
     }
 
-    /// <summary>Healthy while the store answers; Degraded while reads fail and held tenants serve (until when); Unhealthy after.</summary>
+    /// <summary>Healthy while the store answers; Degraded while reads fail, with until when held tenants serve or <c>keys_unavailable</c>.</summary>
     public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => _tenants.CheckAsync(cancellationToken);
 
     private async Task<Fetched<ConnectTenant>> ReadAsync(string clientKey, CancellationToken cancellationToken)

@@ -59,7 +59,7 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource, IDependen
 
         // The held keys verify through the last instant of their staleness (read at t: up to and including
         // t + refresh + staleness), where the cache's bound is exclusive: one tick keeps that.
-        var options = settings.ToOptions() with { MaxStaleness = settings.MaxStaleness + TimeSpan.FromTicks(1), WaitForRefresh = true };
+        var options = settings.ToOptions() with { MaxStaleness = settings.MaxStaleness + TimeSpan.FromTicks(1), WaitForRefresh = true, UnavailableHealth = HealthStatus.Degraded };
         _keys = new RefreshingCache<string, Snapshot>(name, options, (_, cancellationToken) => LoadAsync(cancellationToken), timeProvider, logger, metrics, StringComparer.Ordinal, SecretKinds.SharedSecret);
     }
 
@@ -94,7 +94,7 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource, IDependen
         return held.Value is { } snapshot ? snapshot.Lookup(null, _timeProvider.GetUtcNow()) : KeyLookup.SourceUnavailable;
     }
 
-    /// <summary>Healthy while the store answers; Degraded while reads fail and held keys serve (until when); Unhealthy after.</summary>
+    /// <summary>Healthy while the store answers; Degraded while reads fail, with until when held keys serve or <c>keys_unavailable</c> (the store's outage is reported as <c>secretStore</c>).</summary>
     public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => _keys.CheckAsync(cancellationToken);
 
     private async Task<Fetched<Snapshot>> LoadAsync(CancellationToken cancellationToken)

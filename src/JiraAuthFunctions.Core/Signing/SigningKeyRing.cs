@@ -32,7 +32,7 @@ public sealed partial class SigningKeyRing : IDependencyHealth
         _store = store;
         _options = options;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        var cache = options.Value.Cache.ToOptions() with { WaitForRefresh = true };
+        var cache = options.Value.Cache.ToOptions() with { WaitForRefresh = true, UnavailableHealth = HealthStatus.Degraded };
         _published = new RefreshingCache<string, IReadOnlyList<SigningKey>>("signing-keys", cache, (_, cancellationToken) => ReadPublishedAsync(cancellationToken), timeProvider, _logger, metrics, StringComparer.Ordinal, SecretKinds.SigningKey);
     }
 
@@ -90,7 +90,7 @@ public sealed partial class SigningKeyRing : IDependencyHealth
     /// <summary>Forget the held set (after a rotation step in this process).</summary>
     public void Invalidate() => _published.Remove(Published);
 
-    /// <summary>Healthy while the store answers; Unhealthy while reads fail and nothing usable is held.</summary>
+    /// <summary>Healthy while the store answers; Degraded while reads fail (the store's outage is reported as <c>secretStore</c>).</summary>
     public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => _published.CheckAsync(cancellationToken);
 
     private async Task<Fetched<IReadOnlyList<SigningKey>>> ReadPublishedAsync(CancellationToken cancellationToken)
