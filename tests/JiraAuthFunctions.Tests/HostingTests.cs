@@ -236,4 +236,18 @@ public sealed class HostingTests
         Assert.Contains("Storage:TableServiceUri must be an absolute URL", error.Message, StringComparison.Ordinal);
         Assert.Contains("Events:QueueName", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Inbound:SharedSecretCache:MaxStaleness", "8.00:00:00", "Inbound:SharedSecretCache:MaxStaleness must be between 00:00:00 and 7.00:00:00")]
+    [InlineData("Inbound:ConnectTenantCache:RefreshInterval", "2.00:00:00", "Inbound:ConnectTenantCache:RefreshInterval must be between 00:00:01 and 1.00:00:00")]
+    [InlineData("Signing:Cache:FetchTimeout", "00:00:00", "Signing:Cache:FetchTimeout must be between 00:00:01 and 00:05:00")]
+    [InlineData("Signing:Cache:RefreshInterval", "soon", "Signing:Cache:RefreshInterval")]
+    public async Task Cache_settings_are_checked_at_start_naming_the_key(string key, string value, string expected)
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings[key] = value;
+
+        var error = await StartFailsAsync(factory.Settings);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
 }

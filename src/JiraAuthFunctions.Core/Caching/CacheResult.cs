@@ -14,6 +14,12 @@ public enum CacheStatus
 
     /// <summary>Nothing usable is held and no answer can be had now (source failing, backing off, or a fetch already under way).</summary>
     Unavailable,
+
+    /// <summary>
+    /// Nothing is held for this key and it was not fetched: keys not held were fetched as often as allowed
+    /// (<see cref="RefreshingCacheOptions.MaxColdFetchesPerInterval"/>) this interval. The source is not known to fail.
+    /// </summary>
+    Throttled,
 }
 
 /// <summary>A cache lookup's answer.</summary>

@@ -6,7 +6,8 @@ public sealed partial class RefreshingCache<TKey, TValue>
 {
     /// <summary>
     /// Healthy while the last fetch worked (or none was needed yet); Degraded while fetches fail but held values
-    /// still serve (the detail says until when); Unhealthy when they fail and nothing usable is held. Reads state only.
+    /// still serve (the detail says until when); Unhealthy (or <see cref="RefreshingCacheOptions.UnavailableHealth"/>) when they
+    /// fail and nothing usable is held. Reads state only.
     /// </summary>
     public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default)
     {
@@ -41,6 +42,6 @@ public sealed partial class RefreshingCache<TKey, TValue>
         var failing = $"fetch failing ({lastFailure}) since {failingSince:O}, {failures} tries";
         return new(servesUntil is { } heldUntil
             ? new DependencyState(_name, HealthStatus.Degraded, heldUntil == DateTimeOffset.MaxValue ? $"{failing}; held keys keep serving" : $"{failing}; held keys stop verifying at {heldUntil:O}", lastSuccess)
-            : new DependencyState(_name, HealthStatus.Unhealthy, $"keys_unavailable: {failing}", lastSuccess));
+            : new DependencyState(_name, _options.UnavailableHealth, $"keys_unavailable: {failing}", lastSuccess));
     }
 }

@@ -7,29 +7,34 @@ using Log = JiraAuthFunctions.Caching.RefreshingCacheLog;
 namespace JiraAuthFunctions.Caching;
 
 /// <summary>
-/// Values fetched from somewhere that can be slow or down (a JWKS URL, Atlassian's install-keys service;
-/// later the secret store), held in memory, with the same rules for every user:
+/// Values read from somewhere that can be slow or down (a JWKS URL, Atlassian's install-keys service, the secret
+/// store: shared secrets, Connect tenants, the signing-key ring), held in memory, with the same rules for every user:
 /// <list type="bullet">
-/// <item>Single flight: at most one fetch per key in flight. Nobody queues behind it: other callers get the
-/// held value, or <see cref="CacheStatus.Unavailable"/> at once when nothing usable is held. Only the caller
-/// that started a fetch for a key with nothing usable (or asking for an early refresh) waits for it, and its
-/// cancellation stops its wait, not the fetch.</item>
+/// <item>Single flight: at most one fetch per key in flight. With <see cref="RefreshingCacheOptions.WaitForRefresh"/>
+/// (store-backed sources) every caller that needs it waits for that one fetch; without (URL-backed keys) nobody
+/// queues behind it: other callers get the held value, or <see cref="CacheStatus.Unavailable"/> at once when nothing
+/// usable is held. A caller's cancellation stops its wait, not the fetch.</item>
 /// <item>Back-off: after a failed fetch no key is fetched again before the back-off has passed (exponential,
 /// capped); failures are the source's, not one key's, so a dead host is asked once per back-off whatever the load.</item>
-/// <item>Early refresh (something the held value lacks, e.g. an unknown kid) at most once per minimum refetch interval.</item>
+/// <item>Early refresh (something the held value lacks, e.g. an unknown kid) at most once per minimum refetch interval;
+/// keys with nothing held fetched at most <see cref="RefreshingCacheOptions.MaxColdFetchesPerInterval"/> times per
+/// interval across all keys (<see cref="CacheStatus.Throttled"/> beyond), so made-up keys cannot become traffic.</item>
 /// <item>Stale on error for a bounded time: a held value keeps serving for the maximum staleness past its refresh
 /// interval while refreshes fail (a warning on each failure, health <see cref="HealthStatus.Degraded"/>), then stops
 /// (an error once, health <see cref="HealthStatus.Unhealthy"/>).</item>
+/// <item>Every lookup counted (<c>jiraauth.keys.cache</c>, tags <c>cache</c> and <c>result</c>); health per source.</item>
 /// </list>
-/// Why not a library: FusionCache 2.9 has fail-safe and soft timeouts, but on a cold key concurrent callers wait for
-/// the factory (no "answer unavailable at once"), its fail-safe throttle is a fixed duration rather than an exponential
-/// back-off, and its expirations do not run on our <see cref="TimeProvider"/>; HybridCache has no stale-on-error at all.
-/// Each would need wrapping state of our own around it, which is this class.
+/// Why our own and not a library (evaluated 2026-12, docs/caching.md): FusionCache 2.9 has fail-safe (stale on error
+/// up to FailSafeMaxDuration), stampede protection and factory timeouts, but it reads the system clock (no
+/// <see cref="TimeProvider"/>, so no FakeTimeProvider tests of staleness), cannot answer "unavailable at once" to a
+/// caller while a cold key is being fetched, throttles after a failure for a fixed duration rather than an exponential
+/// back-off, has no limit on fetches of unknown keys across keys, and keeps no per-source health (last success, failing
+/// since); its log lines carry its own event ids. HybridCache 10 has stampede protection only (no stale on error).
+/// Each would need wrapping state of our own for the rest, which is most of this class.
 /// </summary>
 /// <remarks>
-/// Holds no ASP.NET Core or Azure types: the fetch is a delegate. A store-backed cache (shared secrets, Connect
-/// tenants, the signing-key ring) fits the same shape: the fetch reads the store and maps its outage to
-/// <see cref="Fetched{TValue}.Failed"/>, and <see cref="Fetched{TValue}.Missing"/> to a name it does not have.
+/// Holds no ASP.NET Core or Azure types: the fetch is a delegate. A store-backed fetch reads the store and maps its
+/// outage to <see cref="Fetched{TValue}.Failed"/> (or throws), and a name it does not have to <see cref="Fetched{TValue}.Missing"/>.
 /// </remarks>
 public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
     where TKey : notnull
@@ -42,6 +47,7 @@ public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly JiraAuthMetrics? _metrics;
+    private readonly string? _secretKind;
     private readonly ConcurrentDictionary<TKey, Entry> _entries;
 
     // Source-wide state (failures are the host's, not one key's), under _lock.
@@ -55,7 +61,8 @@ public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
     private int _coldFetchesInWindow;
 
     /// <param name="name">The health and metrics name, e.g. <c>jwks:forge</c> or <c>install-keys:acme</c>: stable, never a secret.</param>
-    /// <param name="fetch">Fetches one key's value. Returns failures rather than throwing; the token carries the fetch timeout.</param>
+    /// <param name="fetch">Fetches one key's value. Returns failures rather than throwing (a throw counts as a failure named by its type); the token carries the fetch timeout.</param>
+    /// <param name="secretKind">For a cache of secret-store values: its <see cref="Secrets.SecretKinds"/> value, so lookups are counted in <c>jiraauth.secrets.cache</c> too.</param>
     public RefreshingCache(
         string name,
         RefreshingCacheOptions options,
@@ -63,7 +70,8 @@ public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
         TimeProvider timeProvider,
         ILogger logger,
         JiraAuthMetrics? metrics = null,
-        IEqualityComparer<TKey>? comparer = null)
+        IEqualityComparer<TKey>? comparer = null,
+        string? secretKind = null)
     {
         options.Validate();
         _name = name;
@@ -73,73 +81,119 @@ public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
         _timeProvider = timeProvider;
         _logger = logger;
         _metrics = metrics;
+        _secretKind = secretKind;
         _entries = new ConcurrentDictionary<TKey, Entry>(comparer);
     }
+
+    /// <summary>The health and metrics name.</summary>
+    public string Name => _name;
+
+    /// <summary>How often a value lacking something, or a key not held, may be fetched.</summary>
+    public TimeSpan MinRefetchInterval => _options.MinRefetchInterval;
 
     /// <summary>
     /// The value for <paramref name="key"/>. Served from memory while fresh; otherwise see the class rules.
     /// With <paramref name="refreshEarly"/> (the held value lacks what the caller needs), a fresh value is
     /// refetched too, at most once per minimum refetch interval, and this caller waits for that fetch.
     /// </summary>
-    public ValueTask<CacheResult<TValue>> GetAsync(TKey key, bool refreshEarly = false, CancellationToken cancellationToken = default)
+    public ValueTask<CacheResult<TValue>> GetAsync(TKey key, bool refreshEarly = false, CancellationToken cancellationToken = default) =>
+        GetAsync(key, static (_, early) => early, refreshEarly, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="GetAsync(TKey, bool, CancellationToken)"/>, refreshing early when <paramref name="refreshIf"/> says
+    /// the held value lacks what the caller needs (e.g. a kid it does not hold): one lookup, counted once, and
+    /// no allocation on the hot path (the state, e.g. the kid, is passed rather than captured).
+    /// </summary>
+    public ValueTask<CacheResult<TValue>> GetAsync<TState>(TKey key, Func<TValue, TState, bool> refreshIf, TState state, CancellationToken cancellationToken = default)
     {
         var now = _timeProvider.GetUtcNow();
         var entry = GetEntry(key);
         var held = entry.Held;
-        if (held is not null && !refreshEarly && now - held.At < FreshFor(held))
+        if (held is not null && now - held.At < FreshFor(held) && !NeedsEarlyRefresh(held, refreshIf, state))
         {
-            _metrics?.KeyCache(_name, "hit");
-            return new(Answer(entry, held, now, pending: false));
+            Count("hit");
+            return new(Answer(entry, held, now, pending: false, throttled: false));
         }
 
-        return GetSlowAsync(entry, key, refreshEarly, now, cancellationToken);
+        return GetSlowAsync(key, entry, refreshIf, state, now, cancellationToken);
     }
 
-    private async ValueTask<CacheResult<TValue>> GetSlowAsync(Entry entry, TKey key, bool refreshEarly, DateTimeOffset now, CancellationToken cancellationToken)
+    private async ValueTask<CacheResult<TValue>> GetSlowAsync<TState>(TKey key, Entry entry, Func<TValue, TState, bool> refreshIf, TState state, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        Held? held;
-        Task? fetch;
+        Held? held = null;
+        Task? fetch = null;
         TaskCompletionSource? started = null;
-        lock (entry.Lock)
+        var refusal = Refusal.None;
+        var early = false;
+        while (true)
         {
-            held = entry.Held;
-            fetch = entry.InFlight;
-            if (fetch is null && MayFetch(entry, held, refreshEarly, now))
+            lock (entry.Lock)
             {
-                started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                fetch = entry.InFlight = started.Task;
+                if (!entry.Removed)
+                {
+                    held = entry.Held;
+                    early = NeedsEarlyRefresh(held, refreshIf, state);
+                    fetch = entry.InFlight;
+                    if (fetch is null)
+                    {
+                        refusal = MayFetch(entry, held, early, now);
+                        if (refusal == Refusal.None)
+                        {
+                            started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                            fetch = entry.InFlight = started.Task;
+                        }
+                        else if (CarriesNothing(held, now))
+                        {
+                            // Nothing to remember for this key: a flood of made-up keys leaves no entries behind.
+                            entry.Removed = true;
+                            _entries.TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
+                        }
+                    }
+
+                    break;
+                }
             }
+
+            entry = GetEntry(key);
         }
 
-        var usable = held is not null && now - held.At < UsableFor(held);
-        if (started is null)
+        var usable = held is { Value: not null } && now - held.At < _usableFor;
+        if (started is not null)
         {
-            var answer = Answer(entry, held, now, pending: fetch is not null);
-            _metrics?.KeyCache(_name, answer.Status switch { CacheStatus.Stale => "stale", CacheStatus.Unavailable => "unavailable", _ => "hit" });
+            if (held?.Value is null)
+            {
+                DropExpiredMisses(now);
+            }
+
+            // Started outside the lock: the fetch's synchronous part must not run under it.
+            _ = RunFetchAsync(entry, key, started);
+        }
+
+        var wait = started is not null ? _options.WaitForRefresh || !usable || early : fetch is not null && _options.WaitForRefresh;
+        if (!wait)
+        {
+            var answer = Answer(entry, held, now, pending: fetch is not null, throttled: refusal == Refusal.Throttled);
+
+            // Started and not waited for: the held value serves while the refresh runs beside the request.
+            Count(started is not null ? "stale" : answer.Status switch { CacheStatus.Stale => "stale", CacheStatus.Unavailable or CacheStatus.Throttled => "unavailable", _ => "hit" });
             return answer;
         }
 
-        // Started outside the lock: the fetch's synchronous part must not run under it.
-        _ = RunFetchAsync(entry, key, started);
-        if (usable && !refreshEarly)
-        {
-            // The held value serves; the refresh runs beside the request, not in front of it.
-            _metrics?.KeyCache(_name, "stale");
-            return Answer(entry, held, now, pending: true);
-        }
-
-        _metrics?.KeyCache(_name, "miss");
-        await started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return Answer(entry, entry.Held, _timeProvider.GetUtcNow(), pending: false);
+        Count("miss");
+        await fetch!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Answer(entry, entry.Held, _timeProvider.GetUtcNow(), pending: false, throttled: false);
     }
 
-    // Under entry.Lock: whether this caller may start a fetch now (and if so, counts it).
-    private bool MayFetch(Entry entry, Held? held, bool refreshEarly, DateTimeOffset now)
+    private static bool NeedsEarlyRefresh<TState>(Held? held, Func<TValue, TState, bool> refreshIf, TState state) =>
+        held?.Value is { } value && refreshIf(value, state);
+
+    // Under entry.Lock: whether this caller may start a fetch now (and if so, counts it), or why not.
+    private Refusal MayFetch(Entry entry, Held? held, bool early, DateTimeOffset now)
     {
         var fresh = held is not null && now - held.At < FreshFor(held);
-        if (fresh && (!refreshEarly || held!.Value is null || now - entry.LastAttempt < _options.MinRefetchInterval))
+        if (fresh && (!early || now - entry.LastAttempt < _options.MinRefetchInterval))
         {
-            return false;
+            return Refusal.NotDue;
         }
 
         var cold = held?.Value is null;
@@ -147,7 +201,7 @@ public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
         {
             if (now < _retryAt)
             {
-                return false;
+                return Refusal.BackingOff;
             }
 
             if (cold && _options.MaxColdFetchesPerInterval != int.MaxValue)
@@ -160,7 +214,7 @@ public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
 
                 if (_coldFetchesInWindow >= _options.MaxColdFetchesPerInterval)
                 {
-                    return false;
+                    return Refusal.Throttled;
                 }
 
                 _coldFetchesInWindow++;
@@ -168,8 +222,12 @@ public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
         }
 
         entry.LastAttempt = now;
-        return true;
+        return Refusal.None;
     }
+
+    // Nothing held, or a "not found" no longer believed: the entry tells nothing.
+    private bool CarriesNothing(Held? held, DateTimeOffset now) =>
+        held is null || (held.Value is null && now - held.At >= _options.MinRefetchInterval);
 
     private async Task RunFetchAsync(Entry entry, TKey key, TaskCompletionSource done)
     {
@@ -252,18 +310,18 @@ public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
     }
 
     // What a caller gets for what is held; logs once when a held value runs out of staleness.
-    private CacheResult<TValue> Answer(Entry entry, Held? held, DateTimeOffset now, bool pending)
+    private CacheResult<TValue> Answer(Entry entry, Held? held, DateTimeOffset now, bool pending, bool throttled)
     {
-        if (held is null)
+        if (CarriesNothing(held, now))
         {
-            return new(null, CacheStatus.Unavailable, pending);
+            // A "not found" is believed for the minimum refetch interval; after it, unknown until fetched again.
+            return new(null, throttled ? CacheStatus.Throttled : CacheStatus.Unavailable, pending);
         }
 
-        var age = now - held.At;
+        var age = now - held!.At;
         if (held.Value is null)
         {
-            // A "not found" is believed for the minimum refetch interval; after it, unknown until asked again.
-            return new(null, age < _options.MinRefetchInterval ? CacheStatus.Missing : CacheStatus.Unavailable, pending);
+            return new(null, CacheStatus.Missing, pending);
         }
 
         if (age < _options.RefreshInterval)
@@ -289,54 +347,20 @@ public sealed partial class RefreshingCache<TKey, TValue> : IDependencyHealth
 
     private TimeSpan UsableFor(Held held) => held.Value is null ? _options.MinRefetchInterval : _usableFor;
 
-    private Entry GetEntry(TKey key)
+    private void Count(string result)
     {
-        if (_entries.TryGetValue(key, out var entry))
+        _metrics?.KeyCache(_name, result);
+        if (_secretKind is not null)
         {
-            return entry;
-        }
-
-        if (_entries.Count >= _options.MaxEntries)
-        {
-            Trim();
-        }
-
-        return _entries.GetOrAdd(key, static _ => new Entry());
-    }
-
-    // Keys holding no value (a "not found", a failure) go first; if that is not enough, every key not in flight.
-    private void Trim()
-    {
-        foreach (var (key, entry) in _entries)
-        {
-            if (entry.Held?.Value is null && entry.InFlight is null)
-            {
-                _entries.TryRemove(key, out _);
-            }
-        }
-
-        if (_entries.Count >= _options.MaxEntries)
-        {
-            foreach (var (key, entry) in _entries)
-            {
-                if (entry.InFlight is null)
-                {
-                    _entries.TryRemove(key, out _);
-                }
-            }
+            _metrics?.SecretCache(_secretKind, hit: result == "hit");
         }
     }
 
-    /// <param name="Value">The value, or null for the source's "not found".</param>
-    /// <param name="At">When the source gave this answer.</param>
-    private sealed record Held(TValue? Value, DateTimeOffset At);
-
-    private sealed class Entry
+    private enum Refusal
     {
-        public readonly Lock Lock = new();
-        public volatile Held? Held;
-        public Task? InFlight;
-        public DateTimeOffset LastAttempt = DateTimeOffset.MinValue;
-        public bool ExpiryLogged;
+        None,
+        NotDue,
+        BackingOff,
+        Throttled,
     }
 }

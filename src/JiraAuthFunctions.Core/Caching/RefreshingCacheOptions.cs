@@ -44,6 +44,23 @@ public sealed record RefreshingCacheOptions
     /// <summary>A fetch that takes longer is abandoned and counts as failed.</summary>
     public TimeSpan FetchTimeout { get; init; } = DefaultFetchTimeout;
 
+    /// <summary>
+    /// Callers wait for the source rather than being answered at once: a caller whose held value is due waits
+    /// for its refresh (the held value serves only if that refresh fails, within <see cref="MaxStaleness"/>), and
+    /// callers arriving while a fetch for their key runs wait for that fetch (single flight). For values read from
+    /// the secret store, whose withdrawal (a disabled version, an uninstalled tenant) must take effect at the first
+    /// read after the refresh interval. False (URL-backed keys): the held value serves while the refresh runs beside
+    /// the request, and only the caller that started a fetch for a key with nothing usable waits for it.
+    /// </summary>
+    public bool WaitForRefresh { get; init; }
+
+    /// <summary>
+    /// The health reported while fetches fail and nothing usable is held (requests get 503). Unhealthy for a URL-backed
+    /// source; Degraded for the secret-store caches, whose outage is the store's: <c>/api/health</c> reports it once as
+    /// <c>secretStore</c> and answers <c>degraded</c> for it, not once per cache.
+    /// </summary>
+    public Health.HealthStatus UnavailableHealth { get; init; } = Health.HealthStatus.Unhealthy;
+
     /// <summary>Keyed caches: at most this many keys are held (keys that hold no value are dropped first).</summary>
     public int MaxEntries { get; init; } = 1;
 

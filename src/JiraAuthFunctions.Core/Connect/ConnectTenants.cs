@@ -1,8 +1,9 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using JiraAuthFunctions.Caching;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
@@ -32,39 +33,64 @@ public readonly record struct TenantLookup(ConnectTenant? Tenant, bool Unavailab
 
 /// <summary>
 /// The tenants of one Connect app, one secret per tenant in the secret store (name
-/// <see cref="SecretNameFor"/>, value JSON <c>{clientKey, baseUrl, sharedSecret, installation}</c>), held in memory.
+/// <see cref="SecretNameFor"/>, value JSON <c>{clientKey, baseUrl, sharedSecret, installation}</c>), held in a
+/// <see cref="RefreshingCache{TKey, TValue}"/>. Reports its health as <c>connect-tenants:&lt;integration&gt;</c>.
 /// </summary>
 /// <remarks>
 /// One JSON value rather than the secret alone with tags: the facts change together (a
 /// reinstall may move the site), one version holds them atomically, and Key Vault tags are
 /// limited to 256 characters while a clientKey is any string. <c>installation</c> (the rest of
 /// the install payload) is absent in values stored before it was kept; both forms are read. A held tenant is re-read after
-/// <see cref="RefreshInterval"/>, so an uninstall on another instance takes effect here within it;
-/// if the re-read fails the held tenant keeps serving for <see cref="MaxStaleness"/>. A clientKey
-/// that is not held costs a store read at most once per <see cref="MissInterval"/> across all
-/// unknown keys together, so a flood of made-up <c>iss</c> values cannot become store traffic.
+/// the refresh interval (<see cref="RefreshInterval"/> unless configured, <c>Inbound:ConnectTenantCache</c>), the caller
+/// waiting for the read, so an uninstall on another instance takes effect here within it; if the re-read fails the held
+/// tenant keeps serving for the maximum staleness. A clientKey that is not held costs a store read at most once per
+/// minimum refetch interval (<see cref="MissInterval"/>) across all unknown keys together, so a flood of made-up
+/// <c>iss</c> values cannot become store traffic; concurrent requests for one clientKey share one read.
 /// </remarks>
-public sealed partial class ConnectTenants
+public sealed partial class ConnectTenants : IDependencyHealth
 {
+    /// <summary>The default <c>Inbound:ConnectTenantCache:RefreshInterval</c>.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>The default <c>Inbound:ConnectTenantCache:MinRefetchInterval</c>: unknown clientKeys read at most once per this (and the failure back-off).</summary>
     public static readonly TimeSpan MissInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>The default <c>Inbound:ConnectTenantCache:MaxStaleness</c>.</summary>
     public static readonly TimeSpan MaxStaleness = TimeSpan.FromHours(1);
 
     private readonly ISecretStore _store;
     private readonly string _app;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, Held> _held = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _readLock = new(1, 1);
-    private DateTimeOffset _lastMissRead = DateTimeOffset.MinValue;
+    private readonly RefreshingCache<string, ConnectTenant> _tenants;
 
-    public ConnectTenants(ISecretStore store, string app, TimeProvider timeProvider, ILogger logger)
+    /// <param name="cache">The cache's intervals (<c>Inbound:ConnectTenantCache</c>); null: <see cref="DefaultCache"/>.</param>
+    public ConnectTenants(ISecretStore store, string app, TimeProvider timeProvider, ILogger logger, CacheSettings? cache = null, JiraAuthMetrics? metrics = null)
     {
         _store = store;
         _app = app;
         _timeProvider = timeProvider;
         _logger = logger;
+        var options = (cache ?? DefaultCache).ToOptions() with
+        {
+            WaitForRefresh = true,
+            MaxEntries = int.MaxValue, // every installed tenant is held; unknown clientKeys leave nothing behind
+            MaxColdFetchesPerInterval = 1,
+            UnavailableHealth = HealthStatus.Degraded,
+        };
+        _tenants = new RefreshingCache<string, ConnectTenant>($"connect-tenants:{app}", options, ReadAsync, timeProvider, logger, metrics, StringComparer.Ordinal);
     }
+
+    /// <summary>Today's intervals: refresh 5 minutes, unknown clientKeys and back-off 30 s, staleness 1 hour, read timeout 30 s.</summary>
+    public static CacheSettings DefaultCache => new()
+    {
+        RefreshInterval = RefreshInterval,
+        MinRefetchInterval = MissInterval,
+        MaxStaleness = MaxStaleness,
+        FailureBackoff = MissInterval,
+        MaxFailureBackoff = MissInterval,
+        FetchTimeout = TimeSpan.FromSeconds(30),
+    };
 
     /// <summary>
     /// <c>connect-{app}-{first 32 hex of sha256(clientKey)}</c>: a clientKey may be any string, a
@@ -77,40 +103,18 @@ public sealed partial class ConnectTenants
     /// <summary>The installed tenant with this clientKey, from memory when held.</summary>
     public async ValueTask<TenantLookup> FindAsync(string clientKey, CancellationToken cancellationToken = default)
     {
-        var now = _timeProvider.GetUtcNow();
-        if (_held.TryGetValue(clientKey, out var held) && now - held.LoadedAt < RefreshInterval)
+        var held = await _tenants.GetAsync(clientKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        switch (held.Status)
         {
-            return new TenantLookup(held.Tenant);
-        }
-
-        if (held is null)
-        {
-            lock (_held)
-            {
-                if (now - _lastMissRead < MissInterval)
-                {
-                    Log.LookupThrottled(_logger, _app);
-                    return TenantLookup.NotFound;
-                }
-
-                _lastMissRead = now;
-            }
-        }
-
-        await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // Another caller may have read it while this one waited.
-            if (_held.TryGetValue(clientKey, out var again) && !ReferenceEquals(again, held) && now - again.LoadedAt < RefreshInterval)
-            {
-                return new TenantLookup(again.Tenant);
-            }
-
-            return await ReadAsync(clientKey, held, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _readLock.Release();
+            case CacheStatus.Fresh or CacheStatus.Stale:
+                return new TenantLookup(held.Value);
+            case CacheStatus.Missing:
+                return TenantLookup.NotFound;
+            case CacheStatus.Throttled:
+                Log.LookupThrottled(_logger, _app, _tenants.MinRefetchInterval);
+                return TenantLookup.NotFound;
+            default:
+                return TenantLookup.StoreUnavailable;
         }
     }
 
@@ -120,7 +124,7 @@ public sealed partial class ConnectTenants
         var installation = tenant.Installation is null ? null : new Dictionary<string, string>(tenant.Installation.Members, StringComparer.Ordinal);
         var value = JsonSerializer.Serialize(new StoredTenant(tenant.ClientKey, tenant.BaseUrl, tenant.SharedSecret, installation), ConnectJsonContext.Default.StoredTenant);
         await _store.SetSecretAsync(SecretNameFor(_app, tenant.ClientKey), value, new SecretAttributes { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
-        _held[tenant.ClientKey] = new Held(tenant, _timeProvider.GetUtcNow());
+        _tenants.Set(tenant.ClientKey, tenant);
     }
 
     /// <summary>Disables every enabled version of the tenant's secret (uninstall), so its tokens stop verifying.</summary>
@@ -135,10 +139,13 @@ public sealed partial class ConnectTenants
             }
         }
 
-        _held.TryRemove(clientKey, out _);
+        _tenants.Remove(clientKey);
     }
 
-    private async Task<TenantLookup> ReadAsync(string clientKey, Held? held, CancellationToken cancellationToken)
+    /// <summary>Healthy while the store answers; Degraded while reads fail, with until when held tenants serve or <c>keys_unavailable</c>.</summary>
+    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => _tenants.CheckAsync(cancellationToken);
+
+    private async Task<Fetched<ConnectTenant>> ReadAsync(string clientKey, CancellationToken cancellationToken)
     {
         var now = _timeProvider.GetUtcNow();
         var name = SecretNameFor(_app, clientKey);
@@ -148,27 +155,15 @@ public sealed partial class ConnectTenants
             var current = versions.Where(v => v.IsUsableAt(now)).OrderByDescending(v => v.CreatedOn).FirstOrDefault();
             var secret = current is null ? null : await _store.GetSecretAsync(name, current.Version, cancellationToken).ConfigureAwait(false);
             var tenant = secret is null ? null : Parse(secret.Value);
-            if (tenant is null || tenant.ClientKey != clientKey)
-            {
-                _held.TryRemove(clientKey, out _);
-                return TenantLookup.NotFound;
-            }
-
-            _held[clientKey] = new Held(tenant, now, now);
-            return new TenantLookup(tenant);
+            return tenant is null || tenant.ClientKey != clientKey ? Fetched<ConnectTenant>.Missing : Fetched<ConnectTenant>.Found(tenant);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning disable CA1031 // Any store failure (or the read timeout) leaves a held tenant serving; the cache counts it.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             // The exception type only: a store's message is not ours to vouch for.
             Log.TenantReadFailed(_logger, _app, name, ex.GetType().Name);
-            if (held is not null && now - held.SucceededAt < RefreshInterval + MaxStaleness)
-            {
-                // Keep serving; try the store again after MissInterval.
-                _held[clientKey] = held with { LoadedAt = now - RefreshInterval + MissInterval };
-                return new TenantLookup(held.Tenant);
-            }
-
-            return TenantLookup.StoreUnavailable;
+            return Fetched<ConnectTenant>.Failed(ex.GetType().Name);
         }
     }
 
@@ -187,15 +182,6 @@ public sealed partial class ConnectTenants
         }
     }
 
-    /// <param name="LoadedAt">When the store was last tried for this tenant.</param>
-    /// <param name="SucceededAt">When it was last read (or written) successfully.</param>
-    private sealed record Held(ConnectTenant Tenant, DateTimeOffset LoadedAt, DateTimeOffset SucceededAt)
-    {
-        public Held(ConnectTenant tenant, DateTimeOffset at) : this(tenant, at, at)
-        {
-        }
-    }
-
     private static partial class Log
     {
         [LoggerMessage(EventIds.ConnectTenantReadFailed, LogLevel.Error,
@@ -204,9 +190,9 @@ public sealed partial class ConnectTenants
         public static partial void TenantReadFailed(ILogger logger, string integration, string secretName, string errorType);
 
         [LoggerMessage(EventIds.ConnectTenantLookupThrottled, LogLevel.Debug,
-            "Unknown Connect tenant for {Integration} not looked up: the store was read for an unknown clientKey less than 30 s ago.",
+            "Unknown Connect tenant for {Integration} not looked up: the store was read for an unknown clientKey less than {Interval} ago.",
             EventName = "ConnectTenantLookupThrottled")]
-        public static partial void LookupThrottled(ILogger logger, string integration);
+        public static partial void LookupThrottled(ILogger logger, string integration, TimeSpan interval);
     }
 }
 

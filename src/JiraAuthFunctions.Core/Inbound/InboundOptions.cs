@@ -20,6 +20,12 @@ public sealed class InboundOptions
     /// <summary>How every key source that fetches (JWKS, Forge, Connect install keys) backs off while its host fails.</summary>
     public KeyFetchOptions KeyFetch { get; set; } = new();
 
+    /// <summary>How shared secrets (and OAuth apps' client secrets) are held in memory (docs/caching.md). Default <see cref="SharedSecretKeySource.DefaultCache"/>.</summary>
+    public Caching.CacheSettings SharedSecretCache { get; set; } = SharedSecretKeySource.DefaultCache;
+
+    /// <summary>How Connect tenants are held in memory (docs/caching.md). Default <see cref="Connect.ConnectTenants.DefaultCache"/>.</summary>
+    public Caching.CacheSettings ConnectTenantCache { get; set; } = Connect.ConnectTenants.DefaultCache;
+
     /// <summary>
     /// Where accepted <c>jti</c>s are remembered. <see cref="ReplayStoreKind.Memory"/>, the default, is right
     /// for one instance; <see cref="ReplayStoreKind.Table"/> (an Azure Storage table shared by every instance)

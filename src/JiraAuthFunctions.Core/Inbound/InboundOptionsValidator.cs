@@ -41,6 +41,8 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         }
 
         ValidateKeyFetch($"{root}:KeyFetch", options.KeyFetch, errors);
+        options.SharedSecretCache.Check($"{root}:SharedSecretCache", errors);
+        options.ConnectTenantCache.Check($"{root}:ConnectTenantCache", errors);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -25,8 +25,9 @@ public sealed class IntegrationRegistry
         _integrations.TryGetValue(name, out integration);
 
     /// <summary>
-    /// The health of the integration's key source that fetches over HTTP (<c>jwks:&lt;name&gt;</c> for Jwks and
-    /// Forge, <c>install-keys:&lt;name&gt;</c> for Connect); null when its keys are not fetched.
+    /// The health of the integration's cached key source (<c>jwks:&lt;name&gt;</c> for Jwks and Forge,
+    /// <c>install-keys:&lt;name&gt;</c> for Connect, <c>shared-secret:&lt;name&gt;</c> for keys read from the
+    /// secret store); null when its keys are not cached (configured public keys).
     /// </summary>
     public IDependencyHealth? KeyFetchHealth(string name) =>
         !TryGet(name, out var integration) ? null
@@ -37,6 +38,11 @@ public sealed class IntegrationRegistry
     /// Builds every integration from validated options: its keys and token profile come from its scheme's
     /// options (<paramref name="schemes"/>) where the scheme sets them, else from the built-in key sources below.
     /// </summary>
+    /// <summary>The health of a Connect integration's tenants (<c>connect-tenants:&lt;name&gt;</c>); null for other integrations.</summary>
+    public IDependencyHealth? TenantHealth(string name) =>
+        TryGet(name, out var integration) ? integration.Connect?.Tenants : null;
+
+    /// <summary>Builds every integration from validated options.</summary>
     public static IntegrationRegistry Create(
         InboundOptions options,
         ISecretStore secretStore,
@@ -71,7 +77,9 @@ public sealed class IntegrationRegistry
                     timeProvider,
                     loggerFactory.CreateLogger<SharedSecretKeySource>(),
                     metrics,
-                    settings.Verification == VerificationMethod.SharedSecret ? settings.Algorithms[0] : "HS256"),
+                    settings.Verification == VerificationMethod.SharedSecret ? settings.Algorithms[0] : "HS256",
+                    options.SharedSecretCache,
+                    $"shared-secret:{name}"),
                 // The OAuth app's client secret is the HMAC key: the same secret-store reading (versions,
                 // current and previous during a rotation, outage bounds) as a shared secret.
                 VerificationMethod.OAuthApp => new SharedSecretKeySource(
@@ -79,7 +87,9 @@ public sealed class IntegrationRegistry
                     JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(settings.JiraConnection!),
                     timeProvider,
                     loggerFactory.CreateLogger<SharedSecretKeySource>(),
-                    metrics),
+                    metrics,
+                    cache: options.SharedSecretCache,
+                    name: $"shared-secret:{name}"),
                 VerificationMethod.PublicKeys => new StaticKeySource(settings.PublicKeys.Select(PublicKeyParser.Parse)),
                 VerificationMethod.Jwks or VerificationMethod.Forge => new JwksKeySource(
                     jwksHttpClient,
@@ -104,7 +114,7 @@ public sealed class IntegrationRegistry
                 ? new ConnectApp(
                     name,
                     settings,
-                    new ConnectTenants(secretStore, name, timeProvider, loggerFactory.CreateLogger<ConnectTenants>()),
+                    new ConnectTenants(secretStore, name, timeProvider, loggerFactory.CreateLogger<ConnectTenants>(), options.ConnectTenantCache, metrics),
                     new InstallKeys(jwksHttpClient, settings.InstallKeysBaseUrl, $"install-keys:{name}", options.KeyFetch.FailureBackoff, options.KeyFetch.MaxFailureBackoff, timeProvider, loggerFactory.CreateLogger<InstallKeys>(), metrics))
                 : null;
             integrations.Add(new Integration(name, settings, keys, options.ClockSkew, connect, scheme?.Profile(name, settings)));

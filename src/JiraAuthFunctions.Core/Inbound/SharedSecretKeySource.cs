@@ -1,4 +1,6 @@
 using System.Text;
+using JiraAuthFunctions.Caching;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -9,18 +11,24 @@ namespace JiraAuthFunctions.Inbound;
 /// <summary>
 /// The HMAC keys of one integration, read from the secret store: the current version and, during a
 /// rotation, the previous one, so both verify. Each key's <c>kid</c> is the secret's version id.
-/// Held in memory and refreshed at most once per <see cref="RefreshInterval"/>, so request load never
-/// becomes secret-store traffic; a token naming an unknown version triggers an early refresh, at most
-/// once per <see cref="MinRefetchInterval"/>. If a refresh fails, the keys already held keep serving.
+/// Held in a <see cref="RefreshingCache{TKey, TValue}"/> and re-read once older than the refresh interval
+/// (<see cref="RefreshInterval"/> unless configured, <c>Inbound:SharedSecretCache</c>), so request load never
+/// becomes secret-store traffic; a token naming an unknown version triggers an early read, at most once per
+/// minimum refetch interval. Callers wait for a due read (a disabled version stops verifying at the first read
+/// after it), one read in flight at most. If a read fails, the keys already held keep serving for the maximum
+/// staleness, then requests get 503. Reports its health as <c>shared-secret:&lt;integration&gt;</c>.
 /// </summary>
-public sealed partial class SharedSecretKeySource : ISigningKeySource
+public sealed partial class SharedSecretKeySource : ISigningKeySource, IDependencyHealth
 {
+    /// <summary>The default <c>Inbound:SharedSecretCache:RefreshInterval</c>.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>The default <c>Inbound:SharedSecretCache:MinRefetchInterval</c> (and failure back-off).</summary>
     public static readonly TimeSpan MinRefetchInterval = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long past the refresh interval keys read before a store outage keep verifying. Beyond
-    /// it, requests get 503 (keys_unavailable): a version disabled during the outage must not verify forever.
+    /// The default <c>Inbound:SharedSecretCache:MaxStaleness</c>: how long past the refresh interval keys read before a store
+    /// outage keep verifying. Beyond it, requests get 503 (keys_unavailable): a version disabled during the outage must not verify forever.
     /// </summary>
     public static readonly TimeSpan MaxStaleness = TimeSpan.FromHours(1);
 
@@ -28,14 +36,14 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
     private readonly string _secretName;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly JiraAuthMetrics? _metrics;
     private readonly string _algorithm;
-    private readonly SemaphoreSlim _refreshLock = new(1, 1);
-    private volatile Snapshot? _snapshot;
+    private readonly RefreshingCache<string, Snapshot> _keys;
 
     /// <param name="metrics">Counts lookups served from memory (hit) against those that read the store (miss).</param>
     /// <param name="algorithm">The one HS algorithm every version verifies: the integration's (a key verifies one algorithm, RFC 8725 3.1).</param>
-    public SharedSecretKeySource(ISecretStore store, string secretName, TimeProvider timeProvider, ILogger logger, JiraAuthMetrics? metrics = null, string algorithm = "HS256")
+    /// <param name="cache">The cache's intervals (<c>Inbound:SharedSecretCache</c>); null: <see cref="DefaultCache"/>.</param>
+    /// <param name="name">The health and metrics name, <c>shared-secret:&lt;integration&gt;</c> (never the secret's name).</param>
+    public SharedSecretKeySource(ISecretStore store, string secretName, TimeProvider timeProvider, ILogger logger, JiraAuthMetrics? metrics = null, string algorithm = "HS256", CacheSettings? cache = null, string name = "shared-secret")
     {
         if (!KeyAlgorithms.Hmac.Contains(algorithm))
         {
@@ -47,71 +55,49 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
         _secretName = secretName;
         _timeProvider = timeProvider;
         _logger = logger;
-        _metrics = metrics;
+        var settings = cache ?? DefaultCache;
+
+        // The held keys verify through the last instant of their staleness (read at t: up to and including
+        // t + refresh + staleness), where the cache's bound is exclusive: one tick keeps that.
+        var options = settings.ToOptions() with { MaxStaleness = settings.MaxStaleness + TimeSpan.FromTicks(1), WaitForRefresh = true, UnavailableHealth = HealthStatus.Degraded };
+        _keys = new RefreshingCache<string, Snapshot>(name, options, (_, cancellationToken) => LoadAsync(cancellationToken), timeProvider, logger, metrics, StringComparer.Ordinal, SecretKinds.SharedSecret);
     }
+
+    /// <summary>Today's intervals: refresh 5 minutes, early read and back-off 30 s, staleness 1 hour, read timeout 30 s.</summary>
+    public static CacheSettings DefaultCache => new()
+    {
+        RefreshInterval = RefreshInterval,
+        MinRefetchInterval = MinRefetchInterval,
+        MaxStaleness = MaxStaleness,
+        FailureBackoff = MinRefetchInterval,
+        MaxFailureBackoff = MinRefetchInterval,
+        FetchTimeout = TimeSpan.FromSeconds(30),
+    };
 
     public string SecretName => _secretName;
 
     public async ValueTask<KeyLookup> GetKeysAsync(string? kid, CancellationToken cancellationToken = default)
     {
-        var now = _timeProvider.GetUtcNow();
-        var snapshot = _snapshot;
-        var due = snapshot is null || now - snapshot.LoadedAt >= RefreshInterval ||
-            (kid is not null && !snapshot.HasKid(kid) && now - snapshot.LoadedAt >= MinRefetchInterval);
-        _metrics?.SecretCache(SecretKinds.SharedSecret, hit: !due);
-        if (due)
-        {
-            snapshot = await RefreshAsync(snapshot, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (snapshot is null || now - snapshot.SucceededAt > RefreshInterval + MaxStaleness)
-        {
-            return KeyLookup.SourceUnavailable;
-        }
-
-        return snapshot.Lookup(kid, now);
+        var held = await _keys.GetAsync(_secretName, static (snapshot, kid) => kid is not null && !snapshot.HasKid(kid), kid, cancellationToken).ConfigureAwait(false);
+        return held.Value is { } snapshot ? snapshot.Lookup(kid, _timeProvider.GetUtcNow()) : KeyLookup.SourceUnavailable;
     }
 
     /// <summary>
-    /// All usable keys, re-read from the store first when the last read is at least
-    /// <see cref="MinRefetchInterval"/> old: for a signature that names no version (X-Hub-Signature)
-    /// and matched none held, since it may be made with a version added since. The same bound as
-    /// an unknown kid, so failing signatures cannot turn into store traffic.
+    /// All usable keys, re-read from the store first when the last read is at least the minimum refetch
+    /// interval old: for a signature that names no version (X-Hub-Signature) and matched none held, since
+    /// it may be made with a version added since. The same bound as an unknown kid, so failing signatures
+    /// cannot turn into store traffic.
     /// </summary>
     public async ValueTask<KeyLookup> GetKeysAfterMismatchAsync(CancellationToken cancellationToken = default)
     {
-        var snapshot = _snapshot;
-        if (snapshot is not null && _timeProvider.GetUtcNow() - snapshot.LoadedAt >= MinRefetchInterval)
-        {
-            await RefreshAsync(snapshot, cancellationToken).ConfigureAwait(false);
-        }
-
-        return await GetKeysAsync(null, cancellationToken).ConfigureAwait(false);
+        var held = await _keys.GetAsync(_secretName, refreshEarly: true, cancellationToken).ConfigureAwait(false);
+        return held.Value is { } snapshot ? snapshot.Lookup(null, _timeProvider.GetUtcNow()) : KeyLookup.SourceUnavailable;
     }
 
-    // Single flight: concurrent callers wait for one store read instead of each making their own.
-    private async ValueTask<Snapshot?> RefreshAsync(Snapshot? seen, CancellationToken cancellationToken)
-    {
-        await _refreshLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!ReferenceEquals(_snapshot, seen))
-            {
-                return _snapshot;
-            }
+    /// <summary>Healthy while the store answers; Degraded while reads fail, with until when held keys serve or <c>keys_unavailable</c> (the store's outage is reported as <c>secretStore</c>).</summary>
+    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => _keys.CheckAsync(cancellationToken);
 
-            var loaded = await LoadAsync(cancellationToken).ConfigureAwait(false);
-            // On failure the held keys keep serving, and the next read is tried after MinRefetchInterval.
-            _snapshot = loaded ?? (seen is null ? null : seen with { LoadedAt = _timeProvider.GetUtcNow() - RefreshInterval + MinRefetchInterval });
-            return _snapshot;
-        }
-        finally
-        {
-            _refreshLock.Release();
-        }
-    }
-
-    private async Task<Snapshot?> LoadAsync(CancellationToken cancellationToken)
+    private async Task<Fetched<Snapshot>> LoadAsync(CancellationToken cancellationToken)
     {
         var now = _timeProvider.GetUtcNow();
         try
@@ -130,21 +116,21 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
             }
 
             Log.SharedSecretKeysRefreshed(_logger, _secretName, keys.Count);
-            return new Snapshot(keys, now, now);
+            return Fetched<Snapshot>.Found(new Snapshot(keys));
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning disable CA1031 // Any store failure (or the read timeout) leaves the held keys serving; the cache counts it.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             // The exception type only: a store's message is not ours to vouch for.
             Log.SecretReadFailed(_logger, _secretName, ex.GetType().Name);
-            return null;
+            return Fetched<Snapshot>.Failed(ex.GetType().Name);
         }
     }
 
     private sealed record TimedKey(VerificationKey Key, DateTimeOffset? ExpiresOn);
 
-    /// <param name="LoadedAt">When the store was last tried (a failed try moves it too).</param>
-    /// <param name="SucceededAt">When the store was last read successfully.</param>
-    private sealed record Snapshot(IReadOnlyList<TimedKey> Keys, DateTimeOffset LoadedAt, DateTimeOffset SucceededAt)
+    private sealed record Snapshot(IReadOnlyList<TimedKey> Keys)
     {
         // Built once per load: the common lookup (no key expired since) allocates nothing.
         private readonly KeyLookup _all = new([.. Keys.Select(k => k.Key)]);

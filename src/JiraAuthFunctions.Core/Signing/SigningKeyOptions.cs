@@ -22,4 +22,7 @@ public sealed class SigningKeyOptions
 
     /// <summary>Clock skew verifiers may allow. Default 5 minutes.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How the published keys are held in memory (<c>Signing:Cache</c>, docs/caching.md). Default <see cref="SigningKeyRing.DefaultCache"/>.</summary>
+    public Caching.CacheSettings Cache { get; set; } = SigningKeyRing.DefaultCache;
 }

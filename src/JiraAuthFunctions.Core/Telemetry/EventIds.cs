@@ -19,6 +19,7 @@ public static class EventIds
     public const int KeysServedStale = 215;
     public const int KeysExpired = 216;
     public const int KeyFetchRecovered = 217;
+    public const int SigningKeysReadFailed = 218;
     public const int RevocationsReloaded = 220;
     public const int RevocationsReloadFailed = 221;
     public const int RevocationStoreUnavailable = 225;

@@ -91,26 +91,30 @@ public static class InboundServiceCollectionExtensions
         return services;
     }
 
-    // One health entry per key source that fetches (jwks:<name> for Jwks and Forge, install-keys:<name> for
-    // Connect). Health is a list of registrations and the integrations come from configuration, so the
-    // configured names are read here; the Verification value parses as the options binder parses it.
+    // One health entry per cached key source (jwks:<name> for Jwks and Forge, install-keys:<name> and
+    // connect-tenants:<name> for Connect, shared-secret:<name> for keys read from the secret store). Health is a
+    // list of registrations and the integrations come from configuration, so the configured names are read here;
+    // the Verification value parses as the options binder parses it.
     private static void AddKeyFetchHealth(IServiceCollection services, IConfiguration configuration)
     {
         foreach (var integration in configuration.GetSection($"{InboundOptions.SectionName}:Integrations").GetChildren())
         {
-            if (Enum.TryParse<VerificationMethod>(integration["Verification"], ignoreCase: true, out var method) &&
-                method is VerificationMethod.Jwks or VerificationMethod.Forge or VerificationMethod.Connect)
+            if (Enum.TryParse<VerificationMethod>(integration["Verification"], ignoreCase: true, out var method) && method != VerificationMethod.PublicKeys)
             {
                 var name = integration.Key;
-                services.AddSingleton<IDependencyHealth>(sp => new KeyFetchHealth(sp.GetRequiredService<IntegrationRegistry>(), name));
+                services.AddSingleton<IDependencyHealth>(sp => new KeyFetchHealth(sp.GetRequiredService<IntegrationRegistry>(), name, static (registry, name) => registry.KeyFetchHealth(name)));
+                if (method == VerificationMethod.Connect)
+                {
+                    services.AddSingleton<IDependencyHealth>(sp => new KeyFetchHealth(sp.GetRequiredService<IntegrationRegistry>(), name, static (registry, name) => registry.TenantHealth(name)));
+                }
             }
         }
     }
 
-    private sealed class KeyFetchHealth(IntegrationRegistry integrations, string integration) : IDependencyHealth
+    private sealed class KeyFetchHealth(IntegrationRegistry integrations, string integration, Func<IntegrationRegistry, string, IDependencyHealth?> select) : IDependencyHealth
     {
         public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) =>
-            integrations.KeyFetchHealth(integration)?.CheckAsync(cancellationToken) ??
+            select(integrations, integration)?.CheckAsync(cancellationToken) ??
             ValueTask.FromResult(new DependencyState($"keys:{integration}", HealthStatus.Healthy, "not_fetched"));
     }
 

@@ -1,6 +1,7 @@
 using JiraAuthFunctions.Hosting;
 using System.Text.Json;
 using JiraAuthFunctions.Signing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace JiraAuthFunctions.Signing;
@@ -13,10 +14,23 @@ public static class SigningServiceCollectionExtensions
     public static IServiceCollection AddSigning(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSettings<SigningKeyOptions, SigningKeyOptionsValidator>(configuration, SigningKeyOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SigningKeyOptions>, SigningCacheValidator>());
         services.AddSingleton<SigningKeyRing>();
+        services.AddSingleton<JiraAuthFunctions.Health.IDependencyHealth>(sp => sp.GetRequiredService<SigningKeyRing>());
         services.AddSingleton<SigningKeyRotator>();
         services.AddSingleton<OwnTokenIssuer>();
         return services;
+    }
+
+    // Signing:Cache:* named by full key, every error at once.
+    private sealed class SigningCacheValidator : IValidateOptions<SigningKeyOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, SigningKeyOptions options)
+        {
+            var errors = new List<string>();
+            options.Cache.Check($"{SigningKeyOptions.SectionName}:Cache", errors);
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
     }
 
     public static IEndpointRouteBuilder MapSigning(this IEndpointRouteBuilder endpoints)

@@ -185,17 +185,77 @@ public sealed class ConnectTenantsTests : IDisposable
         Assert.Null((await _tenants.FindAsync("client-1")).Tenant);
     }
 
+    [Fact]
+    public async Task Twenty_concurrent_requests_of_a_tenant_not_yet_held_read_the_store_once_and_all_find_it()
+    {
+        // A tenant installed on another instance: this one holds nothing yet, and its first burst arrives at once.
+        await new ConnectTenants(_store, "app", _time, _log).SaveAsync(Tenant());
+        var reads = _store.ListCalls;
+        _store.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var lookups = Enumerable.Range(0, 20).Select(_ => _tenants.FindAsync("client-1").AsTask()).ToList();
+        _store.Gate.SetResult();
+        await Task.WhenAll(lookups);
+
+        Assert.Equal(reads + 1, _store.ListCalls);
+        Assert.All(lookups, l => Assert.Equal("client-1", l.Result.Tenant?.ClientKey));
+    }
+
+    [Fact]
+    public async Task The_intervals_come_from_the_settings()
+    {
+        var settings = ConnectTenants.DefaultCache with { RefreshInterval = TimeSpan.FromMinutes(20), MinRefetchInterval = TimeSpan.FromSeconds(5) };
+        var tenants = new ConnectTenants(_store, "app", _time, _log, settings);
+        await new ConnectTenants(_store, "app", _time, _log).SaveAsync(Tenant());
+        Assert.NotNull((await tenants.FindAsync("client-1")).Tenant);
+        var reads = _store.ListCalls;
+
+        _time.Advance(ConnectTenants.RefreshInterval);
+        Assert.NotNull((await tenants.FindAsync("client-1")).Tenant);
+        Assert.Equal(reads, _store.ListCalls); // 5 minutes is no longer due
+        _time.Advance(TimeSpan.FromMinutes(15));
+        Assert.NotNull((await tenants.FindAsync("client-1")).Tenant);
+        Assert.Equal(reads + 1, _store.ListCalls);
+
+        Assert.Null((await tenants.FindAsync("made-up-1")).Tenant);
+        Assert.Null((await tenants.FindAsync("made-up-2")).Tenant); // throttled
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Null((await tenants.FindAsync("made-up-3")).Tenant);
+        Assert.Equal(reads + 3, _store.ListCalls);
+    }
+
+    [Fact]
+    public async Task Tenants_report_their_health_by_integration()
+    {
+        await _tenants.SaveAsync(Tenant());
+        _store.Failure = new SecretStoreUnavailableException("down");
+        _time.Advance(ConnectTenants.RefreshInterval);
+        await _tenants.FindAsync("client-1");
+
+        var health = await _tenants.CheckAsync();
+
+        Assert.Equal("connect-tenants:app", health.Name);
+        Assert.Equal(JiraAuthFunctions.Health.HealthStatus.Degraded, health.Status);
+        Assert.Contains(nameof(SecretStoreUnavailableException), health.Detail, StringComparison.Ordinal);
+    }
+
     private sealed class CountingStore(ISecretStore inner) : ISecretStore
     {
         private int _listCalls;
 
         public int ListCalls => Volatile.Read(ref _listCalls);
         public Exception? Failure { get; set; }
+        public TaskCompletionSource? Gate { get; set; }
 
-        public Task<IReadOnlyList<SecretProperties>> GetPropertiesOfSecretVersionsAsync(string name, CancellationToken cancellationToken = default)
+        public async Task<IReadOnlyList<SecretProperties>> GetPropertiesOfSecretVersionsAsync(string name, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _listCalls);
-            return Failure is { } failure ? throw failure : inner.GetPropertiesOfSecretVersionsAsync(name, cancellationToken);
+            if (Gate is { } gate)
+            {
+                await gate.Task;
+            }
+
+            return Failure is { } failure ? throw failure : await inner.GetPropertiesOfSecretVersionsAsync(name, cancellationToken);
         }
 
         public Task<SecretValue?> GetSecretAsync(string name, string? version = null, CancellationToken cancellationToken = default) =>

@@ -445,6 +445,25 @@ public class InboundOptionsValidatorTests
         Assert.Equal(TimeSpan.FromHours(6), new IntegrationOptions().JwksMaxStaleness);
     }
 
+    [Fact]
+    public void Cache_settings_are_checked_naming_each_key_and_default_to_the_former_values()
+    {
+        var options = With("ci", SharedSecret());
+        options.SharedSecretCache.MaxStaleness = TimeSpan.FromDays(30);
+        options.ConnectTenantCache.MinRefetchInterval = TimeSpan.FromHours(1);
+
+        Assert.Equal(
+            [
+                "Inbound:SharedSecretCache:MaxStaleness must be between 00:00:00 and 7.00:00:00; it is 30.00:00:00.",
+                "Inbound:ConnectTenantCache:MinRefetchInterval must be at least 00:00:01 and at most Inbound:ConnectTenantCache:RefreshInterval; it is 01:00:00.",
+            ],
+            Errors(options));
+        var defaults = new InboundOptions();
+        Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), TimeSpan.FromHours(1)), (defaults.SharedSecretCache.RefreshInterval, defaults.SharedSecretCache.MinRefetchInterval, defaults.SharedSecretCache.MaxStaleness));
+        Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30), TimeSpan.FromHours(1)), (defaults.ConnectTenantCache.RefreshInterval, defaults.ConnectTenantCache.MinRefetchInterval, defaults.ConnectTenantCache.MaxStaleness));
+        Assert.NotSame(defaults.SharedSecretCache, new InboundOptions().SharedSecretCache); // binding one options instance never changes another's defaults
+    }
+
     [Theory]
     [InlineData(0, false)]
     [InlineData(-1, false)]

@@ -168,6 +168,46 @@ public sealed class SharedSecretKeySourceTests : IDisposable
         Assert.Empty(lookup.Keys);
     }
 
+    [Fact]
+    public async Task The_intervals_come_from_the_settings()
+    {
+        var settings = SharedSecretKeySource.DefaultCache with { RefreshInterval = TimeSpan.FromMinutes(20), MaxStaleness = TimeSpan.FromMinutes(10) };
+        var source = new SharedSecretKeySource(_store, Name, _time, _log, cache: settings);
+        var v1 = await AddVersionAsync("one");
+        await source.GetKeysAsync(v1);
+        var reads = _store.ListCalls;
+
+        _time.Advance(SharedSecretKeySource.RefreshInterval);
+        await source.GetKeysAsync(v1);
+        Assert.Equal(reads, _store.ListCalls);
+
+        _store.Failure = new IOException("store down");
+        _time.Advance(TimeSpan.FromMinutes(25));
+        Assert.Single((await source.GetKeysAsync(v1)).Keys); // 30 minutes: within 20 + 10
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True((await source.GetKeysAsync(v1)).Unavailable);
+    }
+
+    [Fact]
+    public async Task Health_says_when_held_keys_stop_verifying_while_the_store_fails()
+    {
+        var source = new SharedSecretKeySource(_store, Name, _time, _log, name: "shared-secret:ci");
+        var v1 = await AddVersionAsync("one");
+        await source.GetKeysAsync(v1);
+        var loadedAt = _time.GetUtcNow();
+        Assert.Equal(JiraAuthFunctions.Health.HealthStatus.Healthy, (await source.CheckAsync()).Status);
+        _store.Failure = new IOException("store down");
+        _time.Advance(SharedSecretKeySource.RefreshInterval);
+
+        await source.GetKeysAsync(v1);
+        var health = await source.CheckAsync();
+
+        Assert.Equal("shared-secret:ci", health.Name);
+        Assert.Equal(JiraAuthFunctions.Health.HealthStatus.Degraded, health.Status);
+        Assert.Equal(loadedAt, health.LastSuccess);
+        Assert.DoesNotContain(Name, health.Detail, StringComparison.Ordinal);
+    }
+
     /// <summary>Counts version listings (one per load), can hold them at a gate, and can fail.</summary>
     private sealed class CountingStore(ISecretStore inner) : ISecretStore
     {

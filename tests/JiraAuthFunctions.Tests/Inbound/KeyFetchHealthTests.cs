@@ -4,7 +4,7 @@ using JiraAuthFunctions.Tests.Common;
 
 namespace JiraAuthFunctions.Tests.Inbound;
 
-/// <summary>Each key source that fetches over HTTP is one entry of <c>/api/health</c>'s dependencies, by name.</summary>
+/// <summary>Each cached key source (fetched over HTTP or read from the secret store) is one entry of <c>/api/health</c>'s dependencies, by name.</summary>
 public sealed class KeyFetchHealthTests
 {
     [Fact]
@@ -35,5 +35,25 @@ public sealed class KeyFetchHealthTests
         Assert.Equal("not_fetched_yet", dependencies["install-keys:conn"].GetProperty("detail").GetString());
         Assert.Equal("unhealthy", health.RootElement.GetProperty("status").GetString());
         Assert.Equal(1, jwks.Hits);
+    }
+
+    [Fact]
+    public async Task Shared_secrets_connect_tenants_and_the_signing_keys_are_listed_by_name()
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings["Inbound:Integrations:ci:Verification"] = "SharedSecret";
+        factory.Settings["Inbound:Integrations:ci:Issuers:0"] = "issuer";
+        factory.Settings["Inbound:Integrations:ci:Audience"] = "jira-auth-functions";
+        factory.Settings["Inbound:Integrations:ci:Algorithms:0"] = "HS256";
+        factory.Settings["Inbound:Integrations:conn:Verification"] = "Connect";
+        factory.Settings["Inbound:Integrations:conn:BaseUrl"] = "https://connect.example.test/api/connect/conn";
+        var client = factory.CreateClient();
+
+        using var health = JsonDocument.Parse(await client.GetStringAsync("/api/health"));
+
+        var dependencies = health.RootElement.GetProperty("dependencies").EnumerateArray().ToDictionary(d => d.GetProperty("name").GetString()!);
+        Assert.Equal(("ok", "ok"), (dependencies["shared-secret:ci"].GetProperty("state").GetString(), dependencies["shared-secret:ci"].GetProperty("detail").GetString())); // health itself read the keys
+        Assert.Equal(("ok", "not_fetched_yet"), (dependencies["connect-tenants:conn"].GetProperty("state").GetString(), dependencies["connect-tenants:conn"].GetProperty("detail").GetString()));
+        Assert.Equal("ok", dependencies["signing-keys"].GetProperty("state").GetString());
     }
 }
