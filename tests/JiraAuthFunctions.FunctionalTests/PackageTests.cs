@@ -41,7 +41,7 @@ public sealed class PackageTests
             Assert.True(((entry.ExternalAttributes >> 16) & 0b001_001_001) != 0, "the handler is not executable in the zip");
             Assert.Null(archive.GetEntry("appsettings.Local.json"));
             var functions = archive.Entries.Where(e => e.FullName.EndsWith("/function.json", StringComparison.Ordinal)).Select(e => e.FullName.Split('/')[0]).ToHashSet();
-            Assert.Equal(["ConnectEvents", "ConnectInstalled", "ConnectUninstalled", "CredentialsTimer", "Health", "JiraEvents", "Jwks"], functions.Order());
+            Assert.Equal(["ConnectEvents", "ConnectInstalled", "ConnectUninstalled", "CredentialsTimer", "Health", "JiraEvents", "Jwks", "OAuthToken"], functions.Order());
 
             var site = Path.Combine(work, "site");
             (code, output) = await RunAsync("unzip", ["-q", zip, "-d", site], work, TimeSpan.FromMinutes(1));

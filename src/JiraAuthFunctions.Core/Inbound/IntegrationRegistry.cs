@@ -40,7 +40,8 @@ public sealed class IntegrationRegistry
         HttpClient jwksHttpClient,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
-        JiraAuthMetrics? metrics = null)
+        JiraAuthMetrics? metrics = null,
+        Signing.SigningKeyRing? ownKeys = null)
     {
         var integrations = new List<Integration>();
         foreach (var (name, settings) in options.Integrations)
@@ -78,6 +79,7 @@ public sealed class IntegrationRegistry
                     loggerFactory.CreateLogger<JwksKeySource>(),
                     metrics),
                 VerificationMethod.Connect => new StaticKeySource([]),
+                VerificationMethod.ClientCredentials => new OAuth.OwnKeySource(ownKeys ?? throw new InvalidOperationException($"Integration '{name}' verifies the app's own access tokens: pass the signing key ring.")),
                 _ => throw new InvalidOperationException($"Integration '{name}' has no verification method; options validation should have caught this."),
             };
             var connect = settings.Verification == VerificationMethod.Connect

@@ -1,6 +1,7 @@
 using JiraAuthFunctions.Credentials;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Jira;
+using JiraAuthFunctions.OAuth;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Signing;
 using JiraAuthFunctions.Telemetry;
@@ -56,6 +57,7 @@ public static class HandlerApp
         builder.Services.AddSecrets(builder.Configuration);
         builder.Services.AddInbound(builder.Configuration);
         builder.Services.AddSigning(builder.Configuration);
+        builder.Services.AddOAuth();
         builder.Services.AddJira(builder.Configuration);
         builder.Services.AddCredentialsJob();
         builder.Services.AddHostedService<QuickStart>();
@@ -69,6 +71,7 @@ public static class HandlerApp
         app.MapGet(HealthEndpoint.Route, (HealthEndpoint health, CancellationToken cancellationToken) => health.HandleAsync(cancellationToken));
         app.MapInbound();
         app.MapSigning();
+        app.MapOAuth();
         app.MapCredentialsJob();
         return app;
     }

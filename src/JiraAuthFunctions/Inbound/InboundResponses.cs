@@ -21,6 +21,11 @@ internal static class InboundResponses
         ReasonCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ReasonCode.BodyTooLarge => StatusCodes.Status413PayloadTooLarge,
         ReasonCode.NotAJiraEvent or ReasonCode.InvalidLifecyclePayload => StatusCodes.Status400BadRequest,
+
+        // The token endpoint's refusals (RFC 6749 5.2: invalid_client 401, the others 400; 429 while locked out).
+        ReasonCode.UnknownClient or ReasonCode.BadClientSecret => StatusCodes.Status401Unauthorized,
+        ReasonCode.ClientRateLimited => StatusCodes.Status429TooManyRequests,
+        ReasonCode.InvalidScope or ReasonCode.UnsupportedGrantType or ReasonCode.InvalidTokenRequest => StatusCodes.Status400BadRequest,
         ReasonCode.MissingToken or ReasonCode.TokenTooLarge or ReasonCode.MalformedToken or ReasonCode.DuplicateMember
             or ReasonCode.EncryptedToken or ReasonCode.AlgorithmNotAllowed or ReasonCode.ForbiddenHeader
             or ReasonCode.UnknownCriticalHeader or ReasonCode.UnknownIntegration or ReasonCode.UnknownKid

@@ -27,7 +27,8 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(JwksKeySource)),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<JiraAuthFunctions.Telemetry.JiraAuthMetrics>()));
+            sp.GetRequiredService<JiraAuthFunctions.Telemetry.JiraAuthMetrics>(),
+            sp.GetService<JiraAuthFunctions.Signing.SigningKeyRing>()));
         AddKeyFetchHealth(services, configuration);
         services.AddOptions<ReplayStoreOptions>().BindStrict(configuration.GetSection(InboundOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplayStoreOptions>>(new ReplayStoreOptionsValidator(configuration)));

@@ -30,6 +30,10 @@ public sealed class AttackApp : IAsyncLifetime
     public const string Hooks = "hooks";
     public const string Forge = "forge";
 
+    /// <summary>ClientCredentials integrations: access tokens of the app's token endpoint, ES256 with its own signing key.</summary>
+    public const string Cc = "cc";
+    public const string OtherCc = "cc-other";
+
     /// <summary>The LongLivedToken integration of appsettings.Local.json; the CLI knows it too.</summary>
     public const string Rule = "demo-rule";
     public const string RuleIssuer = "jira-auth-cli";
@@ -85,14 +89,26 @@ public sealed class AttackApp : IAsyncLifetime
         Integrations.OAuthApp(OAuthApp, OAuthConnection),
         Integrations.WebhookSecret(Hooks),
         Integrations.Forge(Forge, ForgeTokens.AppId, forgeJwks),
+        Integrations.ClientCredentials(Cc),
+        Integrations.ClientCredentials(OtherCc),
         ConnectCalls.Settings(installKeys));
+
+    /// <summary>The settings the app was started with (beyond the embedded ones), for the CLI's --settings.</summary>
+    public Dictionary<string, string?> AppSettings { get; private set; } = [];
+
+    /// <summary>The app's current signing key: what its token endpoint signs access tokens with.</summary>
+    public JiraAuthFunctions.Signing.SigningKey OwnKey { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         _forgeJwks = await JwksServer.StartAsync(TestTokens.Jwks(TestTokens.PublicJwk(ForgeRsa, ForgeKid)));
         InstallKeys = await FakeInstallKeys.StartAsync();
         InstallKey = InstallKeys.Publish(InstallKid);
-        App = await TestApp.StartAsync(Settings(_forgeJwks.Uri, InstallKeys.BaseUrl), services => services.AddSingleton<TimeProvider>(Time));
+        AppSettings = Settings(_forgeJwks.Uri, InstallKeys.BaseUrl);
+        App = await TestApp.StartAsync(AppSettings, services => services.AddSingleton<TimeProvider>(Time));
+        await App.Services.GetRequiredService<JiraAuthFunctions.Signing.SigningKeyRotator>().RunAsync();
+        OwnKey = await App.Services.GetRequiredService<JiraAuthFunctions.Signing.SigningKeyRing>().GetCurrentAsync()
+            ?? throw new InvalidOperationException("No current signing key after the rotator ran.");
         var store = App.Services.GetRequiredService<ISecretStore>();
         Kid = (await store.SetSecretAsync(SecretNames.ForIntegration("hs"), Secret)).Version;
         await store.SetSecretAsync(JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(OAuthConnection), ClientSecret);
@@ -202,6 +218,28 @@ public sealed class AttackApp : IAsyncLifetime
     /// <summary>X-Hub-Signature of the body as Jira computes it: sha256= and the lower-case hex HMAC-SHA256.</summary>
     public static string HubSignature(string body, string secret = HookSecret) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes(body)));
+
+    /// <summary>Claims of an access token the token endpoint issues for <paramref name="integration"/> (5 minutes), with one change.</summary>
+    public Dictionary<string, object?> AccessClaims(string integration = Cc, Action<Dictionary<string, object?>>? change = null)
+    {
+        var claims = new Dictionary<string, object?>
+        {
+            ["iss"] = JiraAuthFunctions.OAuth.ClientCredentialsToken.Issuer,
+            ["aud"] = JiraAuthFunctions.OAuth.ClientCredentialsToken.AudienceFor(integration),
+            ["sub"] = integration + ".0123456789abcdef01234567",
+            ["jti"] = Guid.NewGuid().ToString("N"),
+            ["scope"] = "events:write events:read",
+            ["iat"] = Now.ToUnixTimeSeconds(),
+            ["nbf"] = Now.ToUnixTimeSeconds(),
+            ["exp"] = (Now + TimeSpan.FromMinutes(5)).ToUnixTimeSeconds(),
+        };
+        change?.Invoke(claims);
+        return claims;
+    }
+
+    /// <summary>An access token signed as the token endpoint signs it (ES256, the app's current key and kid), or with another key under that kid.</summary>
+    public string AccessToken(Dictionary<string, object?>? claims = null, ECDsa? key = null) =>
+        TestTokens.Create(TestTokens.Header("ES256", OwnKey.Kid), claims ?? AccessClaims(), TestTokens.Ecdsa(key ?? OwnKey.Key));
 
     /// <summary>A demo-rule token as the CLI would mint it: 30 days, issuer jira-auth-cli.</summary>
     public string RuleToken(string jti)

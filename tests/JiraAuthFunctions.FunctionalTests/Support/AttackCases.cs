@@ -137,6 +137,17 @@ public static class AttackCases
         ("Forge token replayed", 401, "replayed_jti"),
         ("Forge token at the webhook integration", 401, "missing_signature"),
 
+        // Access tokens of the app's token endpoint (ClientCredentials integrations cc and cc-other).
+        ("client credentials: good access token", 202, Accepted),
+        ("client credentials: access token replayed", 401, "replayed_jti"),
+        ("client credentials: access token of another integration", 401, "invalid_audience"),
+        ("client credentials: expired access token", 401, "token_expired"),
+        ("client credentials: access token without the required scope", 403, "insufficient_scope"),
+        ("client credentials: access token signed with another key", 401, "bad_signature"),
+        ("client credentials: access token from another issuer", 401, "invalid_issuer"),
+        ("client credentials: HS256 token", 401, "alg_not_allowed"),
+        ("client credentials: shared-secret token at the access-token integration", 401, "alg_not_allowed"),
+
         // Atlassian Connect: requests from a tenant's Jira (POST /api/connect/conn/events/...).
         ("connect: good event", 202, Accepted),
         ("connect: good event, jwt in the query", 202, Accepted),
@@ -226,6 +237,19 @@ public static class AttackCases
             "RS256 claimed, HMAC signature keyed with the RSA PEM" => new Attempt("rsa", Http.Bearer(TestTokens.Create(TestTokens.Header("RS256", AttackApp.RsaKid), f.Claims(),
                 input => HMACSHA256.HashData(Encoding.UTF8.GetBytes(pem), input)))),
             "ES256 token on the RSA integration" => new Attempt("rsa", Http.Bearer(f.Es())),
+            "client credentials: good access token" => Cc(f.AccessToken()),
+            "client credentials: access token replayed" => Cc(f.AccessToken()) with { SendTwice = true },
+            "client credentials: access token of another integration" => Cc(f.AccessToken(f.AccessClaims(AttackApp.OtherCc))),
+            "client credentials: expired access token" => Cc(f.AccessToken(f.AccessClaims(change: c =>
+            {
+                c["iat"] = c["nbf"] = (now - TimeSpan.FromMinutes(10)).ToUnixTimeSeconds();
+                c["exp"] = (now - TimeSpan.FromMinutes(2)).ToUnixTimeSeconds();
+            }))),
+            "client credentials: access token without the required scope" => Cc(f.AccessToken(f.AccessClaims(change: c => c["scope"] = "events:read"))),
+            "client credentials: access token signed with another key" => Cc(f.AccessToken(key: AttackApp.OtherEc)),
+            "client credentials: access token from another issuer" => Cc(f.AccessToken(f.AccessClaims(change: c => c["iss"] = TestTokens.Issuer))),
+            "client credentials: HS256 token" => Cc(TestTokens.Create(TestTokens.Header("HS256", f.OwnKey.Kid), f.AccessClaims(), TestTokens.Hmac(AttackApp.Secret))),
+            "client credentials: shared-secret token at the access-token integration" => Cc(f.Hs()),
             "wrong iss" => Hs(f.Hs(f.Claims(c => c["iss"] = "someone-else"))),
             "wrong aud" => Hs(f.Hs(f.Claims(c => c["aud"] = "another-api"))),
             "expired" => Hs(f.Hs(f.ExpiredClaims())),
@@ -537,6 +561,8 @@ public static class AttackCases
     }
 
     private static Attempt Hs(string token) => new("hs", Http.Bearer(token));
+
+    private static Attempt Cc(string token) => new(AttackApp.Cc, Http.Bearer(token));
 
     private static Attempt App(string token) => new(AttackApp.OAuthApp, Http.Bearer(token));
 
