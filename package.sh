@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the zip the Functions host runs: host.json at the root, one folder per function with its
-# function.json, and the handler published self-contained for linux-x64 with Native AOT
-# (its executable bit kept: the host starts it directly).
+# Builds the zip the Functions host runs the isolated worker from: the app published for linux-x64
+# with ReadyToRun (precompiled code: a shorter cold start without Native AOT, which the isolated
+# worker does not support), framework-dependent (the platform's DOTNET-ISOLATED|10.0 runtime runs it).
+# At the root: host.json, functions.metadata, worker.config.json, extensions.json and
+# JiraAuthFunctions.dll; the host's extension assemblies under .azurefunctions/.
 # Usage: ./package.sh [output folder]   (default: artifacts) -> <output>/jiraauthfunctions.zip
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,15 +14,8 @@ stage="$out/package"
 rm -rf "$stage" "$out/jiraauthfunctions.zip"
 mkdir -p "$stage"
 
-dotnet publish src/JiraAuthFunctions -c Release -r linux-x64 -p:PublishAot=true -o "$stage" --nologo -v q
-rm -f "$stage"/*.dbg "$stage"/*.pdb "$stage"/appsettings.Local.json   # no symbols, no demo integrations
-chmod +x "$stage/JiraAuthFunctions"
-
-cp host.json "$stage/"
-for function in */function.json; do
-  mkdir -p "$stage/$(dirname "$function")"
-  cp "$function" "$stage/$function"
-done
+dotnet publish src/JiraAuthFunctions -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$stage" --nologo -v q
+rm -f "$stage"/*.pdb "$stage"/appsettings.Local.json   # no symbols, no demo integrations
 
 (cd "$stage" && zip -qr -X "$out/jiraauthfunctions.zip" .)
 echo "$out/jiraauthfunctions.zip"

@@ -6,5 +6,6 @@ param tags = {
   environment: 'dev'
   app: 'JiraAuthFunctions'
 }
-param keyVaultPublicNetworkAccess = 'Enabled'
+// Who the alerts notify; empty (ALERT_EMAIL unset) means nobody, and the deployment's output alertNotifications says NONE.
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')
 param maximumInstanceCount = 40

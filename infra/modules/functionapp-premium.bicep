@@ -1,8 +1,10 @@
-// The Function App on an Elastic Premium plan (Linux, EP1..EP3) running the custom handler
-// (FUNCTIONS_WORKER_RUNTIME=custom). The Flex Consumption variant is functionapp.bicep.
+// The Function App on an Elastic Premium plan (Linux, EP1..EP3) running the .NET isolated worker
+// (FUNCTIONS_WORKER_RUNTIME=dotnet-isolated, DOTNET-ISOLATED|10.0). The Flex Consumption variant is functionapp.bicep.
 // The package runs from its blob in the deployment container, fetched with the identity
 // (WEBSITE_RUN_FROM_PACKAGE + WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID). No Azure Files content
 // share: its settings need an account key, and the storage account allows none.
+import { appSettingType } from 'types.bicep'
+
 @description('Function App name (also the host name prefix).')
 param name string
 
@@ -45,6 +47,12 @@ param keyVaultUri string
 @description('Application Insights connection string.')
 param appInsightsConnectionString string
 
+@description('Optional. The app\'s configuration rendered by main.bicep (Inbound__Integrations__*, Jira__Connections__*), added to the settings below.')
+param configurationSettings appSettingType[] = []
+
+@description('Optional. Resource id of the subnet the app integrates into (private networking); empty: none.')
+param virtualNetworkSubnetId string = ''
+
 @description('Elastic Premium size.')
 @allowed([
   'EP1'
@@ -58,7 +66,7 @@ param sku string = 'EP1'
 @maxValue(100)
 param maximumElasticWorkerCount int = 20
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: '${name}-plan'
   location: location
   tags: tags
@@ -73,7 +81,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: tags
@@ -87,10 +95,13 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Private addresses (the vault's and the storage account's private endpoints) go through the VNet; the rest does not.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      linuxFxVersion: 'DOTNET-ISOLATED|10.0'
       // One warm instance at least, so the first Jira request after a quiet night is not a cold start.
       minimumElasticInstanceCount: 1
       // The settings shared with functionapp.bicep, then the Premium ones (the infra tests check both).
@@ -99,7 +110,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
-        // Telemetry of the host and the handler's console, ingested with the identity (local auth is off).
+        // Telemetry of the host and the worker (OpenTelemetry, Azure Monitor exporter), ingested with the identity (local auth is off).
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
         // The app: Key Vault secret store, blob leases, the events queue (AddSecrets, AddJira, AddInbound).
@@ -113,18 +124,22 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Storage__TableServiceUri', value: tableEndpoint }
         { name: 'Inbound__ReplayStore', value: 'Table' }
         { name: 'Inbound__ReplayTableName', value: replayTableName }
+        // Revocations in the same table, read by every instance every 30 s (the CLI's table target; never the read-only package's file).
+        { name: 'Inbound__RevocationStore', value: 'Table' }
         // Premium only: the runtime by setting, and the package from its blob with the identity.
         { name: 'FUNCTIONS_EXTENSION_VERSION', value: '~4' }
-        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'custom' }
+        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '${deploymentContainerUrl}/${packageBlobName}' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID', value: identityId }
+        // Integrations and Jira connections from main.bicep's parameters: a deployment replaces all settings, so they come with it.
+        ...configurationSettings
       ]
     }
   }
 }
 
 // No FTP and no basic-auth publishing: deployments use Entra identities.
-resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -132,7 +147,7 @@ resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01'
   }
 }
 
-resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {

@@ -1,5 +1,7 @@
-// The Function App on the Flex Consumption plan running the custom handler (runtime "custom").
+// The Function App on the Flex Consumption plan running the .NET isolated worker (runtime dotnet-isolated 10.0).
 // The Elastic Premium variant is functionapp-premium.bicep; main.bicep deploys one of them (hostingPlan).
+import { appSettingType } from 'types.bicep'
+
 @description('Function App name (also the host name prefix).')
 param name string
 
@@ -39,6 +41,12 @@ param keyVaultUri string
 @description('Application Insights connection string.')
 param appInsightsConnectionString string
 
+@description('Optional. The app\'s configuration rendered by main.bicep (Inbound__Integrations__*, Jira__Connections__*), added to the settings below.')
+param configurationSettings appSettingType[] = []
+
+@description('Optional. Resource id of the subnet the app integrates into (private networking); empty: none.')
+param virtualNetworkSubnetId string = ''
+
 @description('Maximum number of instances the plan scales out to.')
 @minValue(40)
 @maxValue(1000)
@@ -52,7 +60,12 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+@description('Optional. Instances kept warm for the HTTP functions (always-ready group "http"); billed while idle. 0: scale to zero.')
+@minValue(0)
+@maxValue(10)
+param alwaysReadyHttpInstances int = 0
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: '${name}-plan'
   location: location
   tags: tags
@@ -66,7 +79,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: tags
@@ -80,6 +93,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Private addresses (the vault's and the storage account's private endpoints) go through the VNet; the rest does not.
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -94,10 +109,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReadyHttpInstances > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttpInstances }] : []
       }
+      // The version is the string "10.0": "10" is accepted by the deployment and fails when the host starts.
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
     }
     siteConfig: {
@@ -111,7 +128,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
-        // Telemetry of the host and the handler's console, ingested with the identity (local auth is off).
+        // Telemetry of the host and the worker (OpenTelemetry, Azure Monitor exporter), ingested with the identity (local auth is off).
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
         // The app: Key Vault secret store, blob leases, the events queue (AddSecrets, AddJira, AddInbound).
@@ -125,13 +142,17 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'Storage__TableServiceUri', value: tableEndpoint }
         { name: 'Inbound__ReplayStore', value: 'Table' }
         { name: 'Inbound__ReplayTableName', value: replayTableName }
+        // Revocations in the same table, read by every instance every 30 s (the CLI's table target; never the read-only package's file).
+        { name: 'Inbound__RevocationStore', value: 'Table' }
+        // Integrations and Jira connections from main.bicep's parameters: a deployment replaces all settings, so they come with it.
+        ...configurationSettings
       ]
     }
   }
 }
 
 // No FTP and no basic-auth publishing: deployments use Entra identities.
-resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -139,7 +160,7 @@ resource ftp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01'
   }
 }
 
-resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {

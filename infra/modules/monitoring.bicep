@@ -13,7 +13,7 @@ param tags object = {}
 @maxValue(730)
 param retentionInDays int = 30
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-07-01' = {
   name: '${name}-logs'
   location: location
   tags: tags

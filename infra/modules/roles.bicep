@@ -5,6 +5,9 @@ param principalId string
 @description('Name of the storage account.')
 param storageAccountName string
 
+@description('Name of the accepted-events queue (the queue role is scoped to it alone).')
+param queueName string
+
 @description('Name of the Key Vault.')
 param keyVaultName string
 
@@ -19,11 +22,21 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
 }
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-01-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource queue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' existing = {
+  parent: queueService
+  name: queueName
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: keyVaultName
 }
 
@@ -31,7 +44,8 @@ resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
-// The Functions host keeps its keys, timer locks and the deployment package in blobs (it needs
+// Broad on purpose, on the account: the Functions host creates its own containers (azure-webjobs-hosts,
+// azure-webjobs-secrets) and keeps its keys, timer locks and the deployment package in blobs (it needs
 // ownership-level data access for leases); the app takes blob leases and writes oversized events.
 resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: storage
@@ -43,10 +57,13 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// The app sends accepted events to the accepted-events queue.
+// The app sends accepted events to the one accepted-events queue, and nothing else: the role is
+// scoped to that queue, not the account. Contributor, not Message Sender: the app's queue sink calls
+// CreateIfNotExists on its first send (src/JiraAuthFunctions/Inbound/QueueEventSink.cs), which needs
+// the queue write permission Message Sender lacks (an existing queue answers 403, not 409, without it).
 resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: storage
-  name: guid(storage.id, principalId, roles.storageQueueDataContributor)
+  scope: queue
+  name: guid(queue.id, principalId, roles.storageQueueDataContributor)
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
     principalId: principalId
@@ -54,7 +71,8 @@ resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// The Functions host writes diagnostic events to tables; the app keeps the replay table (one row per accepted jti).
+// Broad on purpose, on the account: the Functions host creates and writes its own diagnostic-events
+// tables; the app keeps the replay table (one row per accepted jti, the delivery log, revocations).
 resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: storage
   name: guid(storage.id, principalId, roles.storageTableDataContributor)
@@ -65,9 +83,10 @@ resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// The app reads shared secrets and writes the secrets it rotates itself (signing keys, Jira
-// tokens). Secrets Officer is the narrowest built-in role that can write; it covers secrets only,
-// not keys or certificates, and this vault holds nothing but the app's secrets.
+// Broad on purpose: the app reads shared secrets and writes the secrets it keeps itself (signing keys,
+// Jira refresh and access tokens, Connect tenants' shared secrets). Secrets Officer is the narrowest
+// built-in role that can write; it covers secrets only, not keys or certificates, and this vault holds
+// nothing but the app's secrets. Secrets User would stop every rotation and renewal.
 resource secretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: vault
   name: guid(vault.id, principalId, roles.keyVaultSecretsOfficer)

@@ -73,11 +73,11 @@ public static class CliApp
         var signing = new JiraAuthFunctions.Signing.SigningKeyOptions();
         configuration.GetSection(JiraAuthFunctions.Signing.SigningKeyOptions.SectionName).Bind(signing);
         var data = Path.GetFullPath(dataOverride ?? (configuration["DataPath"] is { Length: > 0 } p ? p : "data"));
-        return new CliSettings(inbound, data) { Signing = signing };
+        return new CliSettings(inbound, data, configuration) { Signing = signing };
     }
 }
 
-internal sealed record CliSettings(InboundOptions Inbound, string DataPath)
+internal sealed record CliSettings(InboundOptions Inbound, string DataPath, IConfiguration Configuration)
 {
     /// <summary>The app's signing-key settings (the token endpoint's access tokens verify against those keys).</summary>
     public JiraAuthFunctions.Signing.SigningKeyOptions Signing { get; init; } = new();

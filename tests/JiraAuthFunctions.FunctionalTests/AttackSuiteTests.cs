@@ -29,7 +29,8 @@ public sealed class AttackSuiteTests(AttackApp f) : IClassFixture<AttackApp>
     {
         // The same invocation id makes the request ids, and so the bodies, comparable byte for byte.
         var unknown = await f.App.PostEventAsync("no-such-integration", Http.Bearer(f.Hs()), invocationId: "compare-unknown-integration");
-        var badSignature = await f.App.PostEventAsync("hs", Http.Bearer(f.Hs()[..^3] + "aaa"), invocationId: "compare-unknown-integration");
+        // "aaA": another signature, still spelled canonically (a last character with unused bits set is malformed_token).
+        var badSignature = await f.App.PostEventAsync("hs", Http.Bearer(f.Hs()[..^3] + "aaA"), invocationId: "compare-unknown-integration");
         var expired = await f.App.PostEventAsync("rsa", Http.Bearer(f.Rs(f.ExpiredClaims())), invocationId: "compare-unknown-integration");
 
         foreach (var bad in new[] { badSignature, expired })
@@ -106,6 +107,37 @@ public sealed class AttackSuiteTests(AttackApp f) : IClassFixture<AttackApp>
 
         Outcome.AssertRejected(f.App, refused, "hs", 403, "insufficient_scope");
         Outcome.AssertAccepted(f.App, accepted, "hs");
+    }
+
+    [Theory]
+    [InlineData("text/plain", 415, "unsupported_media_type")]
+    [InlineData("application/xml", 415, "unsupported_media_type")]
+    public async Task Token_refused_for_its_content_type_is_accepted_on_the_corrected_retry(string mediaType, int status, string reason)
+    {
+        var token = Http.Bearer(f.Hs());
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/api/jira/events/hs") { Content = new StringContent(Http.WebhookEvent, System.Text.Encoding.UTF8, mediaType) };
+        wrong.Headers.TryAddWithoutValidation("Authorization", token);
+        using var refused = await f.App.Client.SendAsync(wrong);
+        var requestId = System.Text.Json.JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("requestId").GetString();
+
+        var corrected = await f.App.PostEventAsync("hs", token);
+        var replayed = await f.App.PostEventAsync("hs", token);
+
+        Assert.Equal(status, (int)refused.StatusCode);
+        Assert.Equal(reason, Assert.Single(f.App.Logs.WithEventId(EventIds.RequestRejected), e => e["RequestId"] == requestId)["Reason"]);
+        Outcome.AssertAccepted(f.App, corrected, "hs");
+        Outcome.AssertRejected(f.App, replayed, "hs", 401, "replayed_jti");
+    }
+
+    [Fact]
+    public async Task Concurrent_uses_of_one_token_get_exactly_one_202()
+    {
+        var token = Http.Bearer(f.Rs());
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => f.App.PostEventAsync("rsa", token)));
+
+        Outcome.AssertAccepted(f.App, Assert.Single(replies, r => r.Status == 202), "rsa");
+        Assert.All(replies.Where(r => r.Status != 202), r => Outcome.AssertRejected(f.App, r, "rsa", 401, "replayed_jti"));
     }
 
     private const string TestIssuer = JiraAuthFunctions.Tests.Common.TestTokens.Issuer;

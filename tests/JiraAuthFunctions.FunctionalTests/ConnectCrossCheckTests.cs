@@ -156,7 +156,7 @@ public sealed class ConnectCrossCheckTests(AttackApp f) : IClassFixture<AttackAp
             .Append("Host: ").Append(f.App.BaseAddress.Authority).Append("\r\n")
             .Append("Content-Type: application/json\r\n")
             .Append("Content-Length: ").Append(body.Length).Append("\r\n")
-            .Append("X-Azure-Functions-InvocationId: ").Append(invocationId).Append("\r\n")
+            .Append(TestRequestIds.Header).Append(": ").Append(invocationId).Append("\r\n")
             .Append("Connection: close\r\n");
         if (authorization is not null)
         {

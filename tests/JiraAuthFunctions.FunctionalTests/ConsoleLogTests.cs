@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using JiraAuthFunctions.FunctionalTests.Support;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
@@ -9,12 +8,12 @@ using JiraAuthFunctions.Tests.Common;
 namespace JiraAuthFunctions.FunctionalTests;
 
 /// <summary>
-/// Logs reach Application Insights through the Functions host's console capture, one JSON object
-/// per line. Started as the host starts it, the handler writes each decision with its event id and
-/// the fields on-call queries by (reason, integration, kid, request id) as separate JSON members,
-/// exactly the <c>log.State.X</c> names the KQL queries parse, and no token or secret.
+/// The standalone host on a server (environment Production) writes one JSON object per line: each
+/// decision with its event id and the fields on-call reads (reason, integration, kid, request id)
+/// as separate members, and no token or secret. (In Azure, logs go through OpenTelemetry instead:
+/// OpenTelemetryExportTests checks what the KQL queries read.)
 /// </summary>
-public sealed partial class ConsoleLogTests
+public sealed class ConsoleLogTests
 {
     private const string Integration = "ci";
     private const string Secret = "console-log-secret-never-logged-0123456789";
@@ -35,8 +34,8 @@ public sealed partial class ConsoleLogTests
             var now = TimeProvider.System.GetUtcNow();
             var good = TestTokens.Create(TestTokens.Header("HS256", version), TestTokens.Claims(now), TestTokens.Hmac(Secret));
             var forged = TestTokens.Create(TestTokens.Header("HS256", version), TestTokens.Claims(now), TestTokens.Hmac("not-the-secret-at-all-0123456789"));
-            var accepted = await Http.PostEventAsync(client, Integration, Http.Bearer(good), invocationId: "invocation-accepted-1");
-            var rejected = await Http.PostEventAsync(client, Integration, Http.Bearer(forged), invocationId: "invocation-rejected-1");
+            var accepted = await Http.PostEventAsync(client, Integration, Http.Bearer(good));
+            var rejected = await Http.PostEventAsync(client, Integration, Http.Bearer(forged));
             Assert.Equal((202, 401), (accepted.Status, rejected.Status));
 
             var lines = await WaitForLinesAsync(output, EventIds.RequestRejected);
@@ -47,21 +46,13 @@ public sealed partial class ConsoleLogTests
             Assert.Equal("bad_signature", rejection.GetProperty("Reason").GetString());
             Assert.Equal(Integration, rejection.GetProperty("Integration").GetString());
             Assert.Equal(version, rejection.GetProperty("Kid").GetString());
-            Assert.Equal("invocation-rejected-1", rejection.GetProperty("RequestId").GetString());
+            Assert.Equal(rejected.RequestId, rejection.GetProperty("RequestId").GetString());
             Assert.Equal("401", rejection.GetProperty("StatusCode").ToString());
 
             var acceptance = Assert.Single(lines, l => l.GetProperty("EventId").GetInt32() == EventIds.EventAccepted).GetProperty("State");
             Assert.Equal(Integration, acceptance.GetProperty("Integration").GetString());
             Assert.Equal(version, acceptance.GetProperty("Kid").GetString());
-            Assert.Equal("invocation-accepted-1", acceptance.GetProperty("RequestId").GetString());
-
-            // Every field the queries read from a decision line is a member of the rejection line.
-            var queried = Directory.GetFiles(Path.Combine(Repository.Root, "infra", "queries"), "*.kql")
-                .Where(f => File.ReadAllText(f).Contains("201", StringComparison.Ordinal))
-                .SelectMany(f => StateField().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
-                .Distinct().ToList();
-            Assert.NotEmpty(queried);
-            Assert.All(queried, field => Assert.True(rejection.TryGetProperty(field, out _), $"a query reads log.State.{field}, which the rejection line lacks"));
+            Assert.Equal(accepted.RequestId, acceptance.GetProperty("RequestId").GetString());
             Assert.All(lines, l => Assert.True(l.TryGetProperty("Message", out _) && l.TryGetProperty("Category", out _)));
 
             var scanner = new LeakScanner();
@@ -112,7 +103,4 @@ public sealed partial class ConsoleLogTests
 
         return [];
     }
-
-    [GeneratedRegex(@"log\.State\.([A-Za-z]+)")]
-    private static partial Regex StateField();
 }

@@ -156,6 +156,136 @@ public sealed class EventSinkTests
         }
     }
 
+    [Fact]
+    public async Task The_payload_is_stored_as_the_bytes_received_with_only_the_whitespace_between_tokens_dropped()
+    {
+        await using var app = await StartAppAsync();
+        var body = "{\r\n  \"webhookEvent\" : \"jira:issue_updated\",\n\t\"issue\": {\"key\": \"A B\\u0041\\/\", \"n\": [ 1.0 , -0 ]}\r\n}\n";
+        const string Stored = """{"webhookEvent":"jira:issue_updated","issue":{"key":"A B\u0041\/","n":[1.0,-0]}}""";
+
+        var reply = await PostBytesAsync(app, Encoding.UTF8.GetBytes(body));
+
+        Outcome.AssertAccepted(app, reply, Integration);
+        var line = Assert.Single(ReadLines(app.DataPath));
+        Assert.Equal(Stored, line.Root.GetProperty("event").GetRawText());
+    }
+
+    [Fact]
+    public async Task An_escaped_lone_surrogate_is_json_text_and_is_stored_byte_for_byte()
+    {
+        await using var app = await StartAppAsync();
+        const string Body = """{"\udc00":1,"issue":{"key":"\ud800","fields":{"summary":"a \udc00 b \ud83d"}}}""";
+
+        var reply = await PostBytesAsync(app, Encoding.UTF8.GetBytes(Body));
+
+        Outcome.AssertAccepted(app, reply, Integration);
+        var line = Assert.Single(ReadLines(app.DataPath));
+        Assert.Contains("\"event\":" + Body + "}", line.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(app.Logs.Entries, e => e.Exception is not null);
+    }
+
+    [Theory]
+    [InlineData("80")] // a continuation byte alone
+    [InlineData("FF")] // never in UTF-8
+    [InlineData("C0AF")] // overlong "/"
+    [InlineData("EDA080")] // U+D800 encoded: a surrogate is not UTF-8
+    [InlineData("E282")] // a sequence cut short
+    public async Task A_body_that_is_not_utf8_is_not_json_and_gets_400_with_nothing_stored(string badBytes)
+    {
+        await using var app = await StartAppAsync();
+        var body = Encoding.UTF8.GetBytes("""{"webhookEvent":"jira:issue_updated","issue":{"key":"OPS-1","fields":{"summary":"x""")
+            .Concat(Convert.FromHexString(badBytes))
+            .Concat(Encoding.UTF8.GetBytes("\"}}}"))
+            .ToArray();
+
+        var reply = await PostBytesAsync(app, body);
+
+        Assert.Equal(400, reply.Status);
+        Assert.Equal("not_a_jira_event", Outcome.DecisionsFor(app, reply.RequestId).Single()["Reason"]);
+        Assert.False(Directory.Exists(Path.Combine(app.DataPath, "events")) && ReadLines(app.DataPath).Count > 0, "An event was stored.");
+    }
+
+    [Fact]
+    public async Task Events_after_the_data_folder_was_deleted_are_on_disk_under_the_data_folder()
+    {
+        await using var app = await StartAppAsync();
+        var first = await app.PostEventAsync(Integration, Http.Bearer(Sign()));
+        Outcome.AssertAccepted(app, first, Integration);
+
+        Directory.Delete(app.DataPath, recursive: true);
+        var second = await app.PostEventAsync(Integration, Http.Bearer(Sign()));
+
+        Outcome.AssertAccepted(app, second, Integration);
+        Assert.Equal([second.EventId], ReadLines(app.DataPath).Select(l => l.EventId));
+        Assert.Single(app.Logs.WithEventId(JiraAuthFunctions.Telemetry.EventIds.EventFileVanished));
+    }
+
+    [TmpfsFact]
+    public async Task A_full_disk_gets_503_with_retry_after_for_every_waiting_request_and_202_again_once_space_returns()
+    {
+        var app = await StartAppAsync();
+        var events = Path.Combine(app.DataPath, "events");
+        Directory.CreateDirectory(events);
+        var disk = Tmpfs.Mount(events, 256 * 1024);
+        try
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var before = await Http.PostEventAsync(app.Client, Integration, Http.Bearer(Sign()), cancellationToken: patience.Token);
+            Outcome.AssertAccepted(app, before, Integration);
+
+            disk.Fill("filler");
+            var whileFull = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+                Http.PostEventAsync(app.Client, Integration, Http.Bearer(Sign()), LargeEvent($"FULL-{i}"), cancellationToken: patience.Token)));
+
+            Assert.All(whileFull, r =>
+            {
+                Assert.Equal(503, r.Status);
+                Assert.Equal("30", r.Header("Retry-After"));
+                Assert.Equal("sink_unavailable", Outcome.DecisionsFor(app, r.RequestId).Single()["Reason"]);
+            });
+            var unhealthy = await app.HealthOfAsync("sink");
+            Assert.Equal("unhealthy", unhealthy.GetProperty("state").GetString());
+            Assert.Equal("write_failed", unhealthy.GetProperty("detail").GetString());
+
+            File.Delete(Path.Combine(events, "filler"));
+            var after = await Http.PostEventAsync(app.Client, Integration, Http.Bearer(Sign()), LargeEvent("AFTER"), cancellationToken: patience.Token);
+
+            Outcome.AssertAccepted(app, after, Integration);
+            Assert.Equal([before.EventId, after.EventId], ReadLines(app.DataPath).Select(l => l.EventId));
+            Assert.Equal("ok", (await app.HealthOfAsync("sink")).GetProperty("state").GetString());
+        }
+        finally
+        {
+            // The app first (it holds the file), then the mount, whatever either throws.
+            try
+            {
+                await app.DisposeAsync();
+            }
+            finally
+            {
+                disk.Dispose();
+                if (Directory.Exists(app.DataPath))
+                {
+                    Directory.Delete(app.DataPath, recursive: true);
+                }
+            }
+        }
+    }
+
+    /// <summary>An event of about 16 KB: on a full tmpfs it needs pages the disk no longer has.</summary>
+    private static string LargeEvent(string key) =>
+        "{\"webhookEvent\":\"jira:issue_updated\",\"issue\":{\"key\":\"" + key + "\",\"fields\":{\"description\":\"" + new string('d', 16 * 1024) + "\"}}}";
+
+    private static async Task<Reply> PostBytesAsync(TestApp app, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/jira/events/{Integration}") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Sign());
+        using var response = await app.Client.SendAsync(request);
+        var headers = response.Headers.Concat(response.Content.Headers).SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v))).ToList();
+        return new Reply((int)response.StatusCode, headers, await response.Content.ReadAsStringAsync());
+    }
+
     private static async Task<TestApp> StartAppAsync()
     {
         var app = await TestApp.StartAsync(TestApp.SharedSecretIntegration(Integration));

@@ -24,10 +24,10 @@ public sealed class JiraRenewalEndToEndTests
         return (app, data);
     }
 
-    /// <summary>Invokes the timer as the host does, then reads health once the connection has a state (the app's own first run may hold the lease meanwhile).</summary>
+    /// <summary>Runs the credentials job now (as a timer tick does), then reads health once the connection has a state (the app's own first run may hold the lease meanwhile).</summary>
     private static async Task<JsonElement> HealthAsync(TestApp app)
     {
-        using var response = await app.Client.PostAsync("/CredentialsTimer", new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", System.Text.Encoding.UTF8, "application/json"));
+        using var response = await app.Client.PostAsync(JiraAuthFunctions.Credentials.CredentialsServiceCollectionExtensions.RunNowRoute, null);
         var deadline = TimeProvider.System.GetUtcNow().AddSeconds(20);
         while (true)
         {

@@ -60,7 +60,7 @@ public sealed class JiraWebhooksEndToEndTests
         listener.RecordObservableInstruments();
         Assert.InRange(gauge[Connection], TimeSpan.FromDays(9).TotalSeconds - 60, TimeSpan.FromDays(9).TotalSeconds + 60);
 
-        using var timer = await app.Client.PostAsync("/CredentialsTimer", new StringContent("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""", System.Text.Encoding.UTF8, "application/json"));
+        using var timer = await app.Client.PostAsync(JiraAuthFunctions.Credentials.CredentialsServiceCollectionExtensions.RunNowRoute, null);
 
         Assert.Equal(System.Net.HttpStatusCode.OK, timer.StatusCode);
         Assert.Equal(time.GetUtcNow() + TimeSpan.FromDays(30), jira.WebhookExpiry(id));

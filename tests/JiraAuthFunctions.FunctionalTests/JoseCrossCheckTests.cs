@@ -31,6 +31,10 @@ public sealed class JoseCrossCheckTests(JoseCrossCheckTests.JoseTokens f) : ICla
     [InlineData("PS256 wrong key", 401, "bad_signature")]
     [InlineData("ES256 wrong key", 401, "bad_signature")]
     [InlineData("HS256 without jti", 401, "missing_jti")]
+    [InlineData("PS256 made with the RS256 key", 401, "key_alg_mismatch")]
+    [InlineData("RS256 made with the PS256 key", 401, "key_alg_mismatch")]
+    [InlineData("PS256 without kid, made with the RS256 key", 401, "bad_signature")]
+    [InlineData("RS256 aud with a trailing slash", 401, "invalid_audience")]
     public async Task Jose_token_gets_the_outcome_its_claims_and_key_call_for(string name, int status, string reason)
     {
         var (integration, token) = f.Tokens[name];
@@ -50,7 +54,7 @@ public sealed class JoseCrossCheckTests(JoseCrossCheckTests.JoseTokens f) : ICla
     [Fact]
     public void Every_jose_token_is_a_compact_jws_with_the_requested_algorithm()
     {
-        Assert.Equal(17, f.Tokens.Count);
+        Assert.Equal(21, f.Tokens.Count);
         foreach (var (name, (_, token)) in f.Tokens)
         {
             var segments = token.Split('.');
@@ -60,12 +64,16 @@ public sealed class JoseCrossCheckTests(JoseCrossCheckTests.JoseTokens f) : ICla
         }
     }
 
-    /// <summary>The app (hs: HS256; rs: RS256+PS256, key as JWK; es: ES256, key as PEM) and every jose token, made by one node run.</summary>
+    /// <summary>
+    /// The app (hs: HS256; rs: RS256 and PS256, one key each as a JWK with its alg; es: ES256, key as PEM,
+    /// the curve fixing the algorithm) and every jose token, made by one node run.
+    /// </summary>
     public sealed class JoseTokens : IAsyncLifetime
     {
         private const string Secret = "jose-cross-check-shared-secret-0123456789abcdef";
         private static readonly RSA Rsa = RSA.Create(2048);
         private static readonly RSA OtherRsa = RSA.Create(2048);
+        private static readonly RSA PsRsa = RSA.Create(2048);
         private static readonly ECDsa Ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         private static readonly ECDsa OtherEc = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
@@ -77,7 +85,7 @@ public sealed class JoseCrossCheckTests(JoseCrossCheckTests.JoseTokens f) : ICla
         {
             App = await TestApp.StartAsync(Integrations.Merge(
                 TestApp.SharedSecretIntegration("hs"),
-                Integrations.PublicKey("rs", "RS256,PS256", kid: null, jwk: TestTokens.PublicJwk(Rsa, "rs-1")),
+                Integrations.PublicKeys("rs", "RS256,PS256", (null, null, null, TestTokens.PublicJwk(Rsa, "rs-1", "RS256")), (null, null, null, TestTokens.PublicJwk(PsRsa, "ps-1", "PS256"))),
                 Integrations.PublicKey("es", "ES256", "es-1", pem: Ec.ExportSubjectPublicKeyInfoPem())));
             var kid = (await App.Services.GetRequiredService<ISecretStore>().SetSecretAsync(SecretNames.ForIntegration("hs"), Secret)).Version;
 
@@ -88,19 +96,23 @@ public sealed class JoseCrossCheckTests(JoseCrossCheckTests.JoseTokens f) : ICla
                 ("HS256 without kid", "hs", "HS256", Secret, Claims(now), null),
                 ("HS256 with aud array", "hs", "HS256", Secret, Claims(now, c => c["aud"] = new[] { "another-api", TestTokens.Audience }), kid),
                 ("RS256", "rs", "RS256", PrivateJwk(Rsa), Claims(now), "rs-1"),
-                ("PS256", "rs", "PS256", PrivateJwk(Rsa), Claims(now), "rs-1"),
+                ("PS256", "rs", "PS256", PrivateJwk(PsRsa), Claims(now), "ps-1"),
                 ("ES256", "es", "ES256", PrivateJwk(Ec), Claims(now), "es-1"),
                 ("HS256 expired", "hs", "HS256", Secret, Expired(now), kid),
-                ("PS256 expired", "rs", "PS256", PrivateJwk(Rsa), Expired(now), "rs-1"),
+                ("PS256 expired", "rs", "PS256", PrivateJwk(PsRsa), Expired(now), "ps-1"),
                 ("ES256 expired", "es", "ES256", PrivateJwk(Ec), Expired(now), "es-1"),
                 ("HS256 wrong aud", "hs", "HS256", Secret, Claims(now, c => c["aud"] = "another-api"), kid),
                 ("RS256 wrong aud", "rs", "RS256", PrivateJwk(Rsa), Claims(now, c => c["aud"] = "another-api"), "rs-1"),
                 ("ES256 wrong aud", "es", "ES256", PrivateJwk(Ec), Claims(now, c => c["aud"] = "another-api"), "es-1"),
                 ("HS256 wrong key", "hs", "HS256", "another-shared-secret-of-the-same-sort-0123456", Claims(now), kid),
                 ("RS256 wrong key", "rs", "RS256", PrivateJwk(OtherRsa), Claims(now), "rs-1"),
-                ("PS256 wrong key", "rs", "PS256", PrivateJwk(OtherRsa), Claims(now), "rs-1"),
+                ("PS256 wrong key", "rs", "PS256", PrivateJwk(OtherRsa), Claims(now), "ps-1"),
                 ("ES256 wrong key", "es", "ES256", PrivateJwk(OtherEc), Claims(now), "es-1"),
                 ("HS256 without jti", "hs", "HS256", Secret, Claims(now, c => c.Remove("jti")), kid),
+                ("PS256 made with the RS256 key", "rs", "PS256", PrivateJwk(Rsa), Claims(now), "rs-1"),
+                ("RS256 made with the PS256 key", "rs", "RS256", PrivateJwk(PsRsa), Claims(now), "ps-1"),
+                ("PS256 without kid, made with the RS256 key", "rs", "PS256", PrivateJwk(Rsa), Claims(now), null),
+                ("RS256 aud with a trailing slash", "rs", "RS256", PrivateJwk(Rsa), Claims(now, c => c["aud"] = TestTokens.Audience + "/"), "rs-1"),
             };
 
             var instructions = cases.Select(c => new Dictionary<string, object?>

@@ -48,6 +48,9 @@ public sealed class QueueSinkTests : IAsyncLifetime
         Assert.Equal(reply.EventId, record.RootElement.GetProperty("eventId").GetString());
         Assert.Equal("OPS-1", record.RootElement.GetProperty("event").GetProperty("issue").GetProperty("key").GetString());
         Assert.DoesNotContain(Secret, message.Body.ToString(), StringComparison.Ordinal);
+        var health = await _app.HealthOfAsync("sink");
+        Assert.Equal("ok", health.GetProperty("state").GetString());
+        Assert.True(health.GetProperty("lastSuccess").TryGetDateTimeOffset(out _));
     }
 
     [Fact]
@@ -84,5 +87,8 @@ public sealed class QueueSinkTests : IAsyncLifetime
         Assert.Equal(503, reply.Status);
         Assert.Equal("30", reply.Header("Retry-After"));
         Assert.Equal("sink_unavailable", Outcome.DecisionsFor(_app, reply.RequestId).Single()["Reason"]);
+        var health = await _app.HealthOfAsync("sink");
+        Assert.Equal("unhealthy", health.GetProperty("state").GetString());
+        Assert.Equal("write_failed", health.GetProperty("detail").GetString());
     }
 }

@@ -62,6 +62,29 @@ public sealed class ReplayTableTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_refused_for_its_content_type_on_one_instance_is_accepted_on_the_other_and_concurrent_uses_get_one_202()
+    {
+        var (first, version) = await StartAsync(_azurite.ConnectionString);
+        await using var firstApp = first;
+        var settings = Settings(_azurite.ConnectionString);
+        settings["DataPath"] = first.DataPath;
+        await using var second = await TestApp.StartAsync(settings);
+        var token = Token(version);
+
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/api/jira/events/ci") { Content = new StringContent(Http.WebhookEvent, System.Text.Encoding.UTF8, "text/plain") };
+        wrong.Headers.TryAddWithoutValidation("Authorization", Http.Bearer(token));
+        using var refused = await first.Client.SendAsync(wrong);
+        var retried = await second.PostEventAsync("ci", Http.Bearer(token));
+        var raced = Token(version);
+        var racing = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => (i % 2 == 0 ? first : second).PostEventAsync("ci", Http.Bearer(raced))));
+
+        Assert.Equal(415, (int)refused.StatusCode);
+        Assert.Equal(202, retried.Status);
+        Assert.Single(racing, r => r.Status == 202);
+        Assert.All(racing, r => Assert.Contains(r.Status, new[] { 202, 401 }));
+    }
+
+    [Fact]
     public async Task A_webhook_retry_reaching_the_other_instance_is_answered_with_the_first_event_id_and_stored_once()
     {
         const string hookSecret = "replay-table-webhook-secret-0123456789abcdef";

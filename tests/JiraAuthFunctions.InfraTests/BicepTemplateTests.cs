@@ -14,7 +14,7 @@ public sealed class BicepTemplateTests
 {
     private static readonly Lazy<(JsonNode Template, string Output)> Built = new(Build);
 
-    private static JsonNode Template => Built.Value.Template;
+    internal static JsonNode Template => Built.Value.Template;
 
     private static readonly string[] ForbiddenRoles =
     [
@@ -76,8 +76,10 @@ public sealed class BicepTemplateTests
 
         Assert.Contains("replayTableName", table["name"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal("Table", settings["Inbound__ReplayStore"]);
-        Assert.Equal("[parameters('tableEndpoint')]", settings["Storage__TableServiceUri"]);
-        Assert.Equal("[parameters('replayTableName')]", settings["Inbound__ReplayTableName"]);
+        Assert.Contains(".primaryEndpoints.table", settings["Storage__TableServiceUri"], StringComparison.Ordinal);
+        Assert.Equal("replay", settings["Inbound__ReplayTableName"]);
+        Assert.Equal("Table", settings["Inbound__RevocationStore"]); // revocations every instance shares, in the same table
+        Assert.NotNull(Template["outputs"]!["tableServiceUri"]); // where on-call's CLI revokes (--table-uri)
         Assert.DoesNotContain("Storage__ConnectionString", settings.Keys);
     }
 
@@ -122,14 +124,18 @@ public sealed class BicepTemplateTests
     }
 
     [Fact]
-    public void Flex_consumption_runs_the_custom_runtime_and_deploys_from_the_container_by_identity()
+    public void Flex_consumption_runs_the_dotnet_isolated_10_runtime_and_deploys_from_the_container_by_identity()
     {
         var flex = Variant(FlexModule);
         var plan = Single(flex, "Microsoft.Web/serverfarms");
         var config = Single(flex, "Microsoft.Web/sites")["properties"]!["functionAppConfig"]!;
 
         Assert.Equal(("FC1", "FlexConsumption"), (plan["sku"]!["name"]!.GetValue<string>(), plan["sku"]!["tier"]!.GetValue<string>()));
-        Assert.Equal(("custom", "1.0"), (config["runtime"]!["name"]!.GetValue<string>(), config["runtime"]!["version"]!.GetValue<string>()));
+        // "10.0" as a string: "10" deploys and then fails when the host starts (Azure/Azure-Functions#2666).
+        Assert.Equal(("dotnet-isolated", "10.0"), (config["runtime"]!["name"]!.GetValue<string>(), config["runtime"]!["version"]!.GetValue<string>()));
+        Assert.Equal(0, flex["parameters"]!["alwaysReadyHttpInstances"]!["defaultValue"]!.GetValue<int>());
+        Assert.Equal("[if(greater(parameters('alwaysReadyHttpInstances'), 0), createArray(createObject('name', 'http', 'instanceCount', parameters('alwaysReadyHttpInstances'))), createArray())]",
+            config["scaleAndConcurrency"]!["alwaysReady"]!.GetValue<string>());
         Assert.Equal("blobContainer", config["deployment"]!["storage"]!["type"]!.GetValue<string>());
         Assert.Equal("UserAssignedIdentity", config["deployment"]!["storage"]!["authentication"]!["type"]!.GetValue<string>());
     }
@@ -145,10 +151,11 @@ public sealed class BicepTemplateTests
         Assert.Equal("elastic", plan["kind"]!.GetValue<string>());
         Assert.True(plan["properties"]!["reserved"]!.GetValue<bool>()); // Linux
         Assert.Equal(["EP1", "EP2", "EP3"], premium["parameters"]!["sku"]!["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>()));
-        Assert.Equal("custom", settings["FUNCTIONS_WORKER_RUNTIME"]);
+        Assert.Equal("dotnet-isolated", settings["FUNCTIONS_WORKER_RUNTIME"]);
+        Assert.Equal("DOTNET-ISOLATED|10.0", Single(premium, "Microsoft.Web/sites")["properties"]!["siteConfig"]!["linuxFxVersion"]!.GetValue<string>());
         Assert.Equal("~4", settings["FUNCTIONS_EXTENSION_VERSION"]);
-        Assert.Equal("[format('{0}/{1}', parameters('deploymentContainerUrl'), parameters('packageBlobName'))]", settings["WEBSITE_RUN_FROM_PACKAGE"]);
-        Assert.Equal("[parameters('identityId')]", settings["WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID"]);
+        Assert.Matches(@"primaryEndpoints\.blob, 'deployment-package'\), 'jiraauthfunctions\.zip'\)\]$", settings["WEBSITE_RUN_FROM_PACKAGE"]);
+        Assert.Equal($"/subscriptions/{Deployment.SubscriptionId}/resourceGroups/{Deployment.ResourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/jiraauthdev-id", settings["WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID"]);
         Assert.Null(Single(premium, "Microsoft.Web/sites")["properties"]!["functionAppConfig"]);
     }
 
@@ -159,8 +166,8 @@ public sealed class BicepTemplateTests
         var settings = Settings(variant);
 
         Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
-        Assert.Equal("[parameters('identityClientId')]", settings["AzureWebJobsStorage__clientId"]);
-        Assert.Equal("[format('Authorization=AAD;ClientId={0}', parameters('identityClientId'))]", settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+        Assert.EndsWith("userAssignedIdentities/jiraauthdev-id', '2024-11-30').clientId]", settings["AzureWebJobsStorage__clientId"], StringComparison.Ordinal);
+        Assert.StartsWith("[format('Authorization=AAD;ClientId={0}', reference(", settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"], StringComparison.Ordinal);
         // A connection string to storage (host storage or the Azure Files content share) would need an account key.
         Assert.DoesNotContain("AzureWebJobsStorage", settings.Keys);
         Assert.DoesNotContain("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", settings.Keys);
@@ -178,7 +185,7 @@ public sealed class BicepTemplateTests
         var expected = new[]
         {
             ("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "Microsoft.Storage/storageAccounts"), // Storage Blob Data Owner
-            ("974c5e8b-45b9-4653-ba55-5f855dd0fb88", "Microsoft.Storage/storageAccounts"), // Storage Queue Data Contributor
+            ("974c5e8b-45b9-4653-ba55-5f855dd0fb88", "Microsoft.Storage/storageAccounts/queueServices/queues"), // Storage Queue Data Contributor, on the one queue
             ("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Microsoft.Storage/storageAccounts"), // Storage Table Data Contributor
             ("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "Microsoft.KeyVault/vaults"), // Key Vault Secrets Officer
             ("3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components"), // Monitoring Metrics Publisher
@@ -192,7 +199,7 @@ public sealed class BicepTemplateTests
     {
         var settings = Settings(variant).Keys.Order().ToList();
 
-        string[] readByTheApp = ["KeyVault__VaultUri", "KeyVault__ManagedIdentityClientId", "AZURE_CLIENT_ID", "Storage__BlobServiceUri", "Storage__QueueServiceUri", "Events__Sink", "Storage__TableServiceUri", "Inbound__ReplayStore", "Inbound__ReplayTableName"];
+        string[] readByTheApp = ["KeyVault__VaultUri", "KeyVault__ManagedIdentityClientId", "AZURE_CLIENT_ID", "Storage__BlobServiceUri", "Storage__QueueServiceUri", "Events__Sink", "Storage__TableServiceUri", "Inbound__ReplayStore", "Inbound__ReplayTableName", "Inbound__RevocationStore"];
         string[] readByTheHost = ["AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId", "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"];
         // Flex takes the runtime and the package from functionAppConfig; Premium from these settings.
         string[] readByThePremiumPlatform = ["FUNCTIONS_EXTENSION_VERSION", "FUNCTIONS_WORKER_RUNTIME", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID"];
@@ -209,10 +216,14 @@ public sealed class BicepTemplateTests
         var rules = module["variables"]!["rules"]!.AsArray();
 
         Assert.NotNull(rule["copy"]);
-        Assert.Equal(11, rules.Count);
-        Assert.Contains("Host.Function.Console", module["variables"]!["console"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(13, rules.Count);
+        // The worker's log records (OpenTelemetry): fields are customDimensions, no console text to parse.
+        var logs = module["variables"]!["logs"]!.GetValue<string>();
+        Assert.Contains("customDimensions.EventId", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("Host.Function.Console", module.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("parse_json", module.ToJsonString(), StringComparison.Ordinal);
         Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r!["description"]!.GetValue<string>())));
-        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
+        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
     }
 
     [Fact]
@@ -247,7 +258,7 @@ public sealed class BicepTemplateTests
 
     private static IEnumerable<(JsonNode Resource, JsonNode Template)> WithTemplate(JsonNode template)
     {
-        foreach (var resource in template["resources"]?.AsArray() ?? [])
+        foreach (var resource in Declared(template))
         {
             yield return (resource!, template);
             if (resource!["properties"]?["template"] is JsonNode nested)
@@ -272,17 +283,19 @@ public sealed class BicepTemplateTests
     /// <summary>A hosting variant's compiled module template.</summary>
     private static JsonNode Variant(string module) => Module(module)["properties"]!["template"]!;
 
-    /// <summary>A variant's app settings, name to value (the value as the ARM JSON has it, an expression or a literal).</summary>
+    /// <summary>
+    /// A variant's app settings, name to value, as a deployment of its parameters file evaluates them
+    /// (main.bicepparam, premium.bicepparam); values that need a deployed resource stay ARM expressions.
+    /// </summary>
     private static Dictionary<string, string> Settings(string variant) =>
-        Single(Variant(variant), "Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
-            .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"]!.GetValue<string>());
+        Deployment.OfFile(variant == PremiumModule ? "premium.bicepparam" : "main.bicepparam").AppSettings;
 
     /// <summary>Every resource of a type, modules (nested deployments) included.</summary>
     private static IEnumerable<JsonNode> Resources(string type) => All(Template).Where(r => r["type"]?.GetValue<string>() == type);
 
     private static IEnumerable<JsonNode> All(JsonNode template)
     {
-        foreach (var resource in template["resources"]?.AsArray() ?? [])
+        foreach (var resource in Declared(template))
         {
             yield return resource!;
             if (resource!["properties"]?["template"] is JsonNode nested)
@@ -295,6 +308,17 @@ public sealed class BicepTemplateTests
         }
     }
 
+    /// <summary>
+    /// The resources a template deploys: an array, or with user-defined types (languageVersion 2.0) an
+    /// object keyed by symbolic name that also lists the <c>existing</c> resources it only refers to.
+    /// </summary>
+    internal static IEnumerable<JsonNode> Declared(JsonNode template) => template["resources"] switch
+    {
+        JsonArray array => array.Select(r => r!),
+        JsonObject byName => byName.Select(r => r.Value!).Where(r => r["existing"]?.GetValue<bool>() != true),
+        _ => [],
+    };
+
     private static (JsonNode, string) Build()
     {
         var (code, output) = Bicep("build", Path.Combine(Root, "infra", "main.bicep"), "--stdout");
@@ -304,7 +328,10 @@ public sealed class BicepTemplateTests
         return (JsonNode.Parse(json)!, warnings);
     }
 
-    private static (int Code, string Output) Bicep(params string[] args)
+    internal static (int Code, string Output) Bicep(params string[] args) => Bicep(args, null);
+
+    /// <summary>The compiler with these arguments and, when given, this text on its standard input.</summary>
+    internal static (int Code, string Output) Bicep(string[] args, string? input)
     {
         var path = typeof(BicepTemplateTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BicepPath").Value!.Replace('\\', '/');
         // NuGet does not keep the executable bit of the files it extracts.
@@ -312,7 +339,7 @@ public sealed class BicepTemplateTests
         {
             File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         }
-        var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null };
         start.Environment["BICEP_TRACING_ENABLED"] = "false";
         foreach (var arg in args)
         {
@@ -320,13 +347,19 @@ public sealed class BicepTemplateTests
         }
 
         using var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, stderr.Result + stdout);
     }
 
-    private static string Root
+    internal static string Root
     {
         get
         {

@@ -53,7 +53,7 @@ public sealed class Azurite : IAsyncDisposable
             await ChildProcesses.StopAsync(process);
             lock (output)
             {
-                failures.Add($"attempt {attempt} (ports {blobPort}, {queuePort}, {tablePort}): {(process.HasExited ? $"exited {process.ExitCode}" : "not listening after 30 s")}: {output.ToString().Trim()}");
+                failures.Add($"attempt {attempt} (ports {blobPort}, {queuePort}, {tablePort}): {(process.HasExited ? $"exited {process.ExitCode}" : "not listening after 120 s")}: {output.ToString().Trim()}");
             }
 
             process.Dispose();
@@ -77,10 +77,11 @@ public sealed class Azurite : IAsyncDisposable
         static string Text(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    // Ready when all three services accept connections; false when the process exits first or 30 s pass.
+    // Ready when all three services accept connections; false when the process exits first or 120 s pass
+    // (node takes over 30 s to start it when several test classes start one at once on a busy 2-core machine).
     private static async Task<bool> WaitUntilListeningAsync(Process process, params int[] ports)
     {
-        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(120);
         while (!process.HasExited && TimeProvider.System.GetUtcNow() < deadline)
         {
             try

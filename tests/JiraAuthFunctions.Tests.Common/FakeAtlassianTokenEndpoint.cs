@@ -135,7 +135,29 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
     }
 
     private bool IsCurrentAccessToken(HttpContext context) =>
-        _generation > 0 && _generation > _expiredGeneration && context.Request.Headers.Authorization.ToString() == $"Bearer at-{_generation}";
+        !_familyRevoked && _generation > 0 && _generation > _expiredGeneration && context.Request.Headers.Authorization.ToString() == $"Bearer at-{_generation}";
+
+    /// <summary>The user or an admin revokes the app's access: every token of the family is refused from now on (invalid_grant, 401).</summary>
+    public void RevokeConsent()
+    {
+        lock (_lock)
+        {
+            _familyRevoked = true;
+        }
+    }
+
+    /// <summary>An admin authorizes the app again: a new token family. Returns its refresh token, the one the admin stores.</summary>
+    public string Consent()
+    {
+        lock (_lock)
+        {
+            _familyRevoked = false;
+            _previous = null;
+            _expiredGeneration = ++_generation; // no access token of the new family exists yet
+            CurrentRefreshToken = $"rt-{_generation}";
+            return CurrentRefreshToken;
+        }
+    }
 
     private async Task HandleListWebhooksAsync(HttpContext context, string cloudId)
     {

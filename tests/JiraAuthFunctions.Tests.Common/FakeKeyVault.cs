@@ -110,7 +110,7 @@ public sealed class FakeKeyVault : IAsyncDisposable
             }
 
             context.Response.ContentType = "application/json; charset=utf-8";
-            await context.Response.WriteAsync(Error(status == 429 ? "Throttled" : "InternalServerError", "The fake vault is failing on purpose.").ToJsonString());
+            await context.Response.WriteAsync(Error(status switch { 429 => "Throttled", 403 => "Forbidden", _ => "InternalServerError" }, "The fake vault is failing on purpose.").ToJsonString());
             return;
         }
 

@@ -46,6 +46,7 @@ public sealed class TestApp : IAsyncDisposable
         var app = HandlerApp.Build(args.ToArray(), services =>
         {
             services.AddSingleton<ILoggerProvider>(logs);
+            TestRequestIds.AddTo(services);
             configureServices?.Invoke(services);
         });
         await app.StartAsync();

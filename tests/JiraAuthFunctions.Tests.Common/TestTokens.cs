@@ -73,20 +73,37 @@ public static class TestTokens
         _ => throw new ArgumentOutOfRangeException(nameof(alg)),
     };
 
-    /// <summary>ES256: IEEE P1363 (r||s), the JWS form.</summary>
-    public static Func<byte[], byte[]> Ecdsa(ECDsa ecdsa) => input => ecdsa.SignData(input, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    /// <summary>ES256 (or ES384/ES512 by the hash named): IEEE P1363 (r||s), the JWS form.</summary>
+    public static Func<byte[], byte[]> Ecdsa(ECDsa ecdsa, string alg = "ES256") => input => ecdsa.SignData(input, alg switch
+    {
+        "ES256" => HashAlgorithmName.SHA256,
+        "ES384" => HashAlgorithmName.SHA384,
+        "ES512" => HashAlgorithmName.SHA512,
+        _ => throw new ArgumentOutOfRangeException(nameof(alg)),
+    }, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
 
-    /// <summary>The public part of a key as a JWK JSON string.</summary>
-    public static string PublicJwk(RSA rsa, string kid)
+    /// <summary>The public part of a key as a JWK JSON string, with <c>alg</c> when given.</summary>
+    public static string PublicJwk(RSA rsa, string kid, string? alg = null)
     {
         var p = rsa.ExportParameters(false);
-        return JsonSerializer.Serialize(new Dictionary<string, string> { ["kty"] = "RSA", ["kid"] = kid, ["use"] = "sig", ["n"] = Encode(p.Modulus!), ["e"] = Encode(p.Exponent!) });
+        return Jwk(new() { ["kty"] = "RSA", ["kid"] = kid, ["use"] = "sig", ["n"] = Encode(p.Modulus!), ["e"] = Encode(p.Exponent!) }, alg);
     }
 
-    public static string PublicJwk(ECDsa ecdsa, string kid)
+    public static string PublicJwk(ECDsa ecdsa, string kid, string? alg = null)
     {
         var p = ecdsa.ExportParameters(false);
-        return JsonSerializer.Serialize(new Dictionary<string, string> { ["kty"] = "EC", ["kid"] = kid, ["use"] = "sig", ["crv"] = "P-256", ["x"] = Encode(p.Q.X!), ["y"] = Encode(p.Q.Y!) });
+        var crv = p.Q.X!.Length switch { 32 => "P-256", 48 => "P-384", _ => "P-521" };
+        return Jwk(new() { ["kty"] = "EC", ["kid"] = kid, ["use"] = "sig", ["crv"] = crv, ["x"] = Encode(p.Q.X!), ["y"] = Encode(p.Q.Y!) }, alg);
+    }
+
+    private static string Jwk(Dictionary<string, string> members, string? alg)
+    {
+        if (alg is not null)
+        {
+            members["alg"] = alg;
+        }
+
+        return JsonSerializer.Serialize(members);
     }
 
     public static string Jwks(params string[] jwks) => "{\"keys\":[" + string.Join(",", jwks) + "]}";

@@ -63,7 +63,7 @@ public sealed class DuplicateDeliveryTests : IAsyncLifetime
         Assert.Equal(first.EventId, written.EventId);
         Assert.Equal([new("deliveryId", "d-1")], written.Caller.Context);
         var duplicate = Assert.Single(_factory.Logs.WithEventId(EventIds.DuplicateDeliveryAnswered));
-        Assert.Equal(first.EventId, duplicate["EventId"]);
+        Assert.Equal(first.EventId, duplicate["AcceptedEventId"]);
         Assert.Equal("d-1", duplicate["DeliveryId"]);
         Assert.Single(_factory.Logs.WithEventId(EventIds.EventAccepted));
     }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Tests.Common;
 using Moq;
 
 namespace JiraAuthFunctions.Tests;
@@ -138,11 +139,11 @@ public sealed class EventsEndpointTests : IAsyncLifetime
         AcceptedEvent? written = null;
         string? payload = null; // the payload is valid only during AppendAsync, as for any sink
         _factory.Sink.Setup(s => s.AppendAsync(It.IsAny<AcceptedEvent>(), It.IsAny<CancellationToken>()))
-            .Callback<AcceptedEvent, CancellationToken>((e, _) => (written, payload) = (e, e.Payload.GetRawText()))
+            .Callback<AcceptedEvent, CancellationToken>((e, _) => (written, payload) = (e, Encoding.UTF8.GetString(e.Payload.Span)))
             .Returns(ValueTask.CompletedTask);
         var client = _factory.CreateClient();
         var request = Post(Json(body));
-        request.Headers.Add("X-Azure-Functions-InvocationId", "inv-123");
+        request.Headers.Add(TestRequestIds.Header, "inv-123");
 
         var response = await client.SendAsync(request);
 

@@ -55,6 +55,7 @@ public sealed class HandlerFactory : WebApplicationFactory<Program>
             services.AddSingleton(Validator.Object);
             services.AddSingleton(Sink.Object);
             services.AddSingleton<ILoggerProvider>(Logs);
+            TestRequestIds.AddTo(services);
             ExtraServices?.Invoke(services);
         });
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Tests.Common;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
@@ -49,12 +50,30 @@ public sealed class HealthTests
     }
 
     [Fact]
+    public async Task A_key_vault_refusing_the_apps_identity_is_reported_as_forbidden_not_unreachable()
+    {
+        // A missing or not yet effective role assignment: Key Vault answers 403 to the identity's token.
+        await using var vault = await FakeKeyVault.StartAsync();
+        vault.Down = 403;
+        var store = new KeyVaultSecretStore(vault.CreateClient(new FakeKeyVault.StaticCredential()));
+        await using var factory = new HandlerFactory();
+        var client = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<ISecretStore>(store))).CreateClient();
+
+        var response = await client.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("degraded", health.RootElement.GetProperty("status").GetString());
+        Assert.Equal("forbidden", health.RootElement.GetProperty("secretStore").GetString());
+    }
+
+    [Fact]
     public async Task Every_registered_dependency_is_listed_and_the_worst_state_wins()
     {
         var sink = new Mock<JiraAuthFunctions.Health.IDependencyHealth>();
         var lastGood = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
         sink.Setup(s => s.CheckAsync(It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new JiraAuthFunctions.Health.DependencyState("sink", JiraAuthFunctions.Health.HealthStatus.Unhealthy, "write_failed", lastGood));
+            .ReturnsAsync(new JiraAuthFunctions.Health.DependencyState("example", JiraAuthFunctions.Health.HealthStatus.Unhealthy, "write_failed", lastGood));
         await using var factory = new HandlerFactory();
         var client = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton(sink.Object))).CreateClient();
 
@@ -63,9 +82,33 @@ public sealed class HealthTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("unhealthy", health.RootElement.GetProperty("status").GetString());
-        var listed = health.RootElement.GetProperty("dependencies").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "sink");
+        var listed = health.RootElement.GetProperty("dependencies").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "example");
         Assert.Equal("unhealthy", listed.GetProperty("state").GetString());
         Assert.Equal("write_failed", listed.GetProperty("detail").GetString());
         Assert.Equal(lastGood, listed.GetProperty("lastSuccess").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task A_connection_is_reported_from_the_store_and_the_clock_even_where_the_job_never_ran()
+    {
+        await using var factory = new HandlerFactory();
+        factory.Settings["Jira:Connections:cloud:ClientId"] = "client-1";
+        factory.Settings["Jira:Connections:cloud:TokenEndpoint"] = $"http://127.0.0.1:{JiraAuthFunctions.Tests.Common.Ports.Free()}/oauth/token";
+        // This instance does not run the timer: another one does.
+        factory.ExtraServices = s => s.Remove(s.Single(d => d.ImplementationType == typeof(JiraAuthFunctions.Credentials.LocalCredentialsScheduler)));
+        var client = factory.CreateClient();
+        var store = factory.Services.GetRequiredService<ISecretStore>();
+        var expiredOn = TimeProvider.System.GetUtcNow().AddMinutes(-2);
+        await store.SetSecretAsync("jira-cloud-refresh-token", "rt-never-shown");
+        await store.SetSecretAsync("jira-cloud-access-token", "at-never-shown", new SecretAttributes { ExpiresOn = expiredOn });
+
+        var body = await client.GetStringAsync("/api/health");
+
+        using var health = JsonDocument.Parse(body);
+        Assert.Equal("degraded", health.RootElement.GetProperty("status").GetString());
+        var connection = Assert.Single(health.RootElement.GetProperty("jiraConnections").EnumerateArray());
+        Assert.Equal("cloud", connection.GetProperty("name").GetString());
+        Assert.Equal("expired", connection.GetProperty("state").GetString());
+        Assert.DoesNotContain("never-shown", body, StringComparison.Ordinal);
     }
 }

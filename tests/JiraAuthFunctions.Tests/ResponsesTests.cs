@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Tests.Common;
 
 namespace JiraAuthFunctions.Tests;
 
@@ -23,7 +24,7 @@ public sealed class ResponsesTests
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        request.Headers.Add("X-Azure-Functions-InvocationId", "same-id");
+        request.Headers.Add(TestRequestIds.Header, "same-id");
         var response = await client.SendAsync(request);
         return (response, await response.Content.ReadAsStringAsync());
     }

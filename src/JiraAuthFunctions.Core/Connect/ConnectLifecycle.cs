@@ -32,6 +32,12 @@ public sealed partial class ConnectLifecycle(ConnectTokenValidator validator, IR
             return check;
         }
 
+        // After the token, as for events: the answer to an unauthenticated caller does not depend on the body's type.
+        if (!JsonMediaType.Matches(request.Header("Content-Type")))
+        {
+            return TokenCheck.Reject(ReasonCode.UnsupportedMediaType, check.Caller);
+        }
+
         var payload = Payload.Read(request.Body.Span, lifecycle);
         if (payload is null)
         {
@@ -103,19 +109,25 @@ public sealed partial class ConnectLifecycle(ConnectTokenValidator validator, IR
     }
 
     /// <summary>The members of the lifecycle body this app uses; an install's other string members are kept as <see cref="ConnectInstallation"/>.</summary>
-    private sealed record Payload(string ClientKey, string BaseUrl, string? SharedSecret, ConnectInstallation? Installation)
+    internal sealed record Payload(string ClientKey, string BaseUrl, string? SharedSecret, ConnectInstallation? Installation)
     {
         // Kept apart (clientKey, baseUrl, sharedSecret) or about the call rather than the site (eventType).
         private static readonly HashSet<string> NotInInstallation = new(StringComparer.Ordinal) { "clientKey", "baseUrl", "sharedSecret", "eventType" };
 
         public static Payload? Read(ReadOnlySpan<byte> body, LifecycleEvent lifecycle)
         {
+            // RFC 8259: JSON text is UTF-8; the parser leaves bytes inside strings to GetString, which would throw.
+            if (!System.Text.Unicode.Utf8.IsValid(body))
+            {
+                return null;
+            }
+
             try
             {
                 var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
                 using var document = JsonDocument.ParseValue(ref reader);
                 var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
+                if (root.ValueKind != JsonValueKind.Object || HasRepeatedMember(root))
                 {
                     return null;
                 }
@@ -145,10 +157,27 @@ public sealed partial class ConnectLifecycle(ConnectTokenValidator validator, IR
 
                 return new Payload(clientKey, baseUrl!, sharedSecret, installation);
             }
-            catch (JsonException)
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException)
             {
+                // InvalidOperationException: a string with an escaped lone surrogate ("\ud800"), which is
+                // JSON but no .NET string; no honest payload has one, and a tenant's value could not store it.
                 return null;
             }
+        }
+
+        // Which of two clientKeys or sharedSecrets counts is where parsers disagree: neither is taken.
+        private static bool HasRepeatedMember(JsonElement root)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var member in root.EnumerateObject())
+            {
+                if (!names.Add(member.Name))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         // Null when the members are more than a tenant's stored value can hold.

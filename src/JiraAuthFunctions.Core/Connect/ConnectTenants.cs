@@ -17,7 +17,7 @@ public sealed record ConnectTenant(string ClientKey, string BaseUrl, string Shar
     private VerificationKey? _key;
 
     /// <summary>The HS256 key of <see cref="SharedSecret"/>, built once per tenant version and reused (its HMAC provider too).</summary>
-    public VerificationKey Key => _key ??= new VerificationKey(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SharedSecret)));
+    public VerificationKey Key => _key ??= new VerificationKey(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SharedSecret)), "HS256");
 
     /// <summary>Never the shared secret.</summary>
     public override string ToString() => $"ConnectTenant {{ ClientKey = {ClientKey}, BaseUrl = {BaseUrl} }}";

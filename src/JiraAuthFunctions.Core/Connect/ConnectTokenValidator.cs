@@ -30,7 +30,13 @@ public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, Time
     public async ValueTask<TokenCheck> ValidateRequestAsync(Integration integration, InboundRequest request, CancellationToken cancellationToken = default)
     {
         var app = integration.Connect!;
-        var token = TokenOf(request);
+        var token = TokenOf(request, out var repeated);
+        if (repeated)
+        {
+            // Which of two tokens counts is where readers disagree: neither is taken.
+            return TokenCheck.Reject(ReasonCode.MalformedToken);
+        }
+
         var (reason, jwt, caller) = Read(token, RequestAlgorithms);
         if (reason != ReasonCode.Accepted)
         {
@@ -93,23 +99,34 @@ public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, Time
     }
 
     /// <summary>The token from <c>Authorization: JWT ...</c>, else from the <c>jwt</c> query parameter.</summary>
-    public static string? TokenOf(InboundRequest request)
+    public static string? TokenOf(InboundRequest request) => TokenOf(request, out _);
+
+    /// <param name="repeated">The query has more than one <c>jwt</c> parameter (and there is no header token): the token is null.</param>
+    public static string? TokenOf(InboundRequest request, out bool repeated)
     {
+        repeated = false;
         var fromHeader = request.Credentials("JWT");
         if (fromHeader is not null)
         {
             return fromHeader;
         }
 
+        string? token = null;
         foreach (var pair in request.Query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             if (pair.StartsWith("jwt=", StringComparison.Ordinal))
             {
-                return Uri.UnescapeDataString(pair[4..]);
+                if (token is not null)
+                {
+                    repeated = true;
+                    return null;
+                }
+
+                token = Uri.UnescapeDataString(pair[4..]);
             }
         }
 
-        return null;
+        return token;
     }
 
     private (ReasonCode, JwtContent?, CallerInfo) Read(string? token, FrozenSet<string> algorithms)
@@ -166,7 +183,8 @@ public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, Time
             return ReasonCode.MissingClaim;
         }
 
-        if (audience is not null && !jwt.Audiences.Any(a => string.Equals(a.TrimEnd('/'), audience, StringComparison.Ordinal)))
+        // Exactly the descriptor's baseUrl (RFC 7519 4.1.3): a trailing '/' or another case is another audience.
+        if (audience is not null && !jwt.Audiences.Any(a => string.Equals(a, audience, StringComparison.Ordinal)))
         {
             return ReasonCode.InvalidAudience;
         }

@@ -135,7 +135,7 @@ public sealed partial class InstallKeys : IDependencyHealth
             // A private key would import too: keep the public part only.
             var publicOnly = RSA.Create(rsa.ExportParameters(includePrivateParameters: false));
             rsa.Dispose();
-            return new VerificationKey(new RsaSecurityKey(publicOnly) { KeyId = kid });
+            return new VerificationKey(new RsaSecurityKey(publicOnly) { KeyId = kid }, "RS256");
         }
         catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {

@@ -1,6 +1,6 @@
-using System.Collections.Frozen;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -8,12 +8,15 @@ namespace JiraAuthFunctions.Inbound;
 
 /// <summary>
 /// The revocation list in a JSON file under the data folder, written by the CLI
-/// (<c>revocation add</c>) and read by the app. The app keeps the list in memory and looks at
-/// the file's timestamp at most once per <see cref="ReloadInterval"/>, so a revocation takes
-/// effect within about a second without a restart. If the file becomes unreadable, the last
-/// good list stays in force and an error is logged.
+/// (<c>revocation add</c>) and read by the app: the embedded default, for one instance. The app keeps
+/// the list in memory and looks at the file's timestamp at most once per <see cref="ReloadInterval"/>,
+/// so a revocation takes effect within about a second without a restart.
+/// It fails closed: a file that cannot be read at start stops the start (<see cref="LoadAsync"/>);
+/// one that becomes unreadable or disappears while running (after it held a list) leaves the last good
+/// list in force, logs event 221 and reports the list unhealthy. A file that never existed is an
+/// empty list: nothing was ever revoked here.
 /// </summary>
-public sealed partial class FileRevocationList : IRevocationList
+public sealed partial class FileRevocationList : IRevocationList, IRevocationStore, IDependencyHealth
 {
     public static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(1);
 
@@ -21,9 +24,15 @@ public sealed partial class FileRevocationList : IRevocationList
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Lock _reloadLock = new();
-    private Snapshot _snapshot = Snapshot.Empty;
+    private RevocationSnapshot? _snapshot; // null until a list was read: then every token counts as revoked
     private DateTime _loadedWriteTime = DateTime.MinValue;
     private long _nextCheckTimestamp;
+
+    // Guarded by _reloadLock.
+    private bool _fileSeen;
+    private string? _failure;
+    private DateTime _failedWriteTime;
+    private DateTimeOffset? _lastSuccess;
 
     public FileRevocationList(string path, TimeProvider timeProvider, ILogger<FileRevocationList> logger)
     {
@@ -37,13 +46,46 @@ public sealed partial class FileRevocationList : IRevocationList
     public bool IsRevoked(string integration, string jtiHash)
     {
         ReloadIfChanged();
-        return _snapshot.Revoked.Contains((integration, jtiHash));
+        return _snapshot?.IsRevoked(integration, jtiHash) ?? true;
     }
 
     public bool HasEntries(string integration)
     {
         ReloadIfChanged();
-        return _snapshot.Integrations.Contains(integration);
+        return _snapshot?.HasEntries(integration) ?? true;
+    }
+
+    /// <summary>Reads the file before the first request; a file that exists but cannot be read stops the start.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken = default)
+    {
+        var writeTime = File.Exists(_path) ? File.GetLastWriteTimeUtc(_path) : DateTime.MinValue;
+        List<Revocation> entries;
+        try
+        {
+            entries = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RevocationsUnavailableException ex)
+        {
+            var message = $"{ex.Message} The app does not start without its revocations.";
+            Log.RevocationsUnreadableAtStart(_logger, message);
+            throw new RevocationsUnavailableException(message, ex);
+        }
+
+        lock (_reloadLock)
+        {
+            Loaded(entries, writeTime, fileExists: writeTime != DateTime.MinValue);
+        }
+    }
+
+    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        ReloadIfChanged();
+        lock (_reloadLock)
+        {
+            return ValueTask.FromResult(_failure is null
+                ? new DependencyState(RevocationHealth.Name, HealthStatus.Healthy, $"{_snapshot?.Revoked.Count ?? 0} revoked (file)", _lastSuccess)
+                : new DependencyState(RevocationHealth.Name, HealthStatus.Unhealthy, _failure, _lastSuccess));
+        }
     }
 
     /// <summary>Adds an entry (the CLI's <c>revocation add</c>); entries whose token has expired are pruned on the way.</summary>
@@ -89,51 +131,123 @@ public sealed partial class FileRevocationList : IRevocationList
             }
 
             _nextCheckTimestamp = now + (long)(ReloadInterval.TotalSeconds * _timeProvider.TimestampFrequency);
-            var writeTime = File.Exists(_path) ? File.GetLastWriteTimeUtc(_path) : DateTime.MinValue;
-            if (writeTime == _loadedWriteTime)
+            var exists = File.Exists(_path);
+            var writeTime = exists ? File.GetLastWriteTimeUtc(_path) : DateTime.MinValue;
+            if (_failure is null && _snapshot is not null && writeTime == _loadedWriteTime)
             {
+                _lastSuccess = _timeProvider.GetUtcNow();
+                return; // unchanged since the last good read
+            }
+
+            if (_failure is not null && writeTime == _failedWriteTime)
+            {
+                return; // still the file that failed: said once
+            }
+
+            if (!exists && _fileSeen)
+            {
+                // Read as "nothing revoked", a deleted file would silently bring every revoked token back.
+                Failed($"Revocation list {_path} has gone; it held revocations before, so the previous list stays in force. Restore it (an empty list is []).", "missing", writeTime);
                 return;
             }
 
             try
             {
-                var entries = File.Exists(_path)
-                    ? JsonSerializer.Deserialize(File.ReadAllBytes(_path), RevocationJsonContext.Default.ListRevocation) ?? []
-                    : [];
-                _snapshot = new Snapshot(entries.Select(e => (e.Integration, e.JtiHash)).ToFrozenSet(), entries.Select(e => e.Integration).ToFrozenSet(StringComparer.Ordinal));
-                _loadedWriteTime = writeTime;
-                Log.RevocationsReloaded(_logger, _snapshot.Revoked.Count);
+                Loaded(exists ? Parse(File.ReadAllBytes(_path), _path) : [], writeTime, exists);
             }
-            catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+            catch (IOException ex)
             {
-                Log.RevocationsReloadFailed(_logger, _path, ex.GetType().Name);
+                Failed(CouldNotRead(_path, ex), ex.GetType().Name, writeTime);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                Failed(CouldNotRead(_path, ex), ex.GetType().Name, writeTime);
+            }
+            catch (RevocationsUnavailableException ex)
+            {
+                Failed($"{ex.Message} The previous list stays in force.", ex.InnerException?.GetType().Name ?? "invalid", writeTime);
             }
         }
+    }
+
+    private void Loaded(List<Revocation> entries, DateTime writeTime, bool fileExists)
+    {
+        _snapshot = RevocationSnapshot.From(entries);
+        _loadedWriteTime = writeTime;
+        _fileSeen |= fileExists;
+        _failure = null;
+        _lastSuccess = _timeProvider.GetUtcNow();
+        Log.RevocationsReloaded(_logger, entries.Count);
+    }
+
+    private void Failed(string detail, string errorType, DateTime writeTime)
+    {
+        _failure = detail;
+        _failedWriteTime = writeTime;
+        Log.RevocationsReloadFailed(_logger, _path, errorType);
     }
 
     private async Task<List<Revocation>> ReadAsync(CancellationToken cancellationToken)
     {
-        if (!File.Exists(_path))
+        byte[] bytes;
+        try
         {
-            return [];
+            if (!File.Exists(_path))
+            {
+                return [];
+            }
+
+            bytes = await File.ReadAllBytesAsync(_path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RevocationsUnavailableException(CouldNotRead(_path, ex), ex);
         }
 
-        await using var stream = File.OpenRead(_path);
-        return await JsonSerializer.DeserializeAsync(stream, RevocationJsonContext.Default.ListRevocation, cancellationToken).ConfigureAwait(false) ?? [];
+        return Parse(bytes, _path);
+    }
+
+    /// <summary>The entries of a revocation file, or one line saying why they cannot be had.</summary>
+    private static List<Revocation> Parse(byte[] bytes, string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, RevocationJsonContext.Default.ListRevocation)
+                ?? throw new JsonException("null, where a list of revocations belongs");
+        }
+        catch (JsonException ex)
+        {
+            // The parser's own position suffix counts from 0; say it once, counting from 1.
+            var where = ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : "";
+            var what = OneLine(ex.Message) is var message && message.IndexOf(" Path: ", StringComparison.Ordinal) is var cut and > 0 ? message[..cut] : message;
+            throw new RevocationsUnavailableException(
+                $"Revocation list {path} is not valid JSON{where}: {what.TrimEnd('.')}. Fix it or restore it (an empty list is []).", ex);
+        }
     }
 
     private async Task WriteAsync(List<Revocation> entries, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         var temp = _path + ".tmp";
-        await using (var stream = File.Create(temp))
+        try
         {
-            await JsonSerializer.SerializeAsync(stream, entries, RevocationJsonContext.Default.ListRevocation, cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
-        }
+            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+            await using (var stream = File.Create(temp))
+            {
+                await JsonSerializer.SerializeAsync(stream, entries, RevocationJsonContext.Default.ListRevocation, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
 
-        File.Move(temp, _path, overwrite: true);
+            File.Move(temp, _path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RevocationsUnavailableException($"Revocation list {_path} could not be written ({ex.GetType().Name}: {OneLine(ex.Message)}).", ex);
+        }
     }
+
+    private static string CouldNotRead(string path, Exception ex) => $"Revocation list {path} could not be read ({ex.GetType().Name}: {OneLine(ex.Message)}).";
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
     private static partial class Log
     {
@@ -142,12 +256,9 @@ public sealed partial class FileRevocationList : IRevocationList
 
         [LoggerMessage(EventIds.RevocationsReloadFailed, LogLevel.Error, "Revocation list {Path} could not be read ({ErrorType}); the previous list stays in force.", EventName = "RevocationsReloadFailed")]
         public static partial void RevocationsReloadFailed(ILogger logger, string path, string errorType);
-    }
 
-    /// <summary>One consistent view of the file: read together, swapped together.</summary>
-    private sealed record Snapshot(FrozenSet<(string Integration, string JtiHash)> Revoked, FrozenSet<string> Integrations)
-    {
-        public static readonly Snapshot Empty = new(FrozenSet<(string, string)>.Empty, FrozenSet<string>.Empty);
+        [LoggerMessage(EventIds.RevocationsUnreadableAtStart, LogLevel.Critical, "{Problem}", EventName = "RevocationsUnreadableAtStart")]
+        public static partial void RevocationsUnreadableAtStart(ILogger logger, string problem);
     }
 }
 

@@ -3,5 +3,9 @@ namespace JiraAuthFunctions.Inbound;
 /// <summary>Checks the bearer token of a request for an integration.</summary>
 public interface ITokenValidator
 {
+    /// <summary>
+    /// The decision for one token. An accepted per-request token's jti is held, not yet recorded:
+    /// the caller commits or releases <see cref="TokenCheck.Reservation"/>.
+    /// </summary>
     ValueTask<TokenCheck> ValidateAsync(string integrationName, string? token, CancellationToken cancellationToken = default);
 }

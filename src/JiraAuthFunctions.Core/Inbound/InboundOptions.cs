@@ -43,7 +43,10 @@ public sealed class IntegrationOptions
     /// <summary>The <c>aud</c> a token must carry. Required, except for <see cref="VerificationMethod.OAuthApp"/> (checked when given).</summary>
     public string? Audience { get; set; }
 
-    /// <summary>The allow-list of <c>alg</c> values, e.g. HS256 or ES256. <c>none</c> is never allowed. At least one is required.</summary>
+    /// <summary>
+    /// The allow-list of <c>alg</c> values, e.g. HS256 or ES256. <c>none</c> is never allowed. At least one
+    /// is required; exactly one for <see cref="VerificationMethod.SharedSecret"/>, whose secret verifies that one only.
+    /// </summary>
     public List<string> Algorithms { get; set; } = [];
 
     /// <summary>Scopes (<c>scope</c> or <c>scp</c>) every token must include. Empty means none are required.</summary>
@@ -75,6 +78,14 @@ public sealed class IntegrationOptions
 
     /// <summary>For <see cref="VerificationMethod.Jwks"/>: the JWKS document's https URL. For <see cref="VerificationMethod.Forge"/>: optional, Forge's production JWKS by default.</summary>
     public Uri? JwksUri { get; set; }
+
+    /// <summary>
+    /// For <see cref="VerificationMethod.Jwks"/>: the algorithm (RS256 ... PS512) of the set's RSA keys
+    /// that carry no <c>alg</c>. Unset (the default), such keys are skipped: a key verifies one algorithm
+    /// only, and RS256 and PS256 fit the same RSA key. Keys that state an <c>alg</c> keep theirs; EC
+    /// keys take their curve's. Forge fixes it to RS256.
+    /// </summary>
+    public string? JwksRsaAlgorithm { get; set; }
 
     /// <summary>For <see cref="VerificationMethod.Jwks"/>: how often the JWKS is refreshed in the background. Default 1 hour.</summary>
     public TimeSpan JwksRefreshInterval { get; set; } = TimeSpan.FromHours(1);
@@ -128,6 +139,13 @@ public sealed class PublicKeyOptions
 
     /// <summary>A JWK as JSON (public members only). Give this or <see cref="Pem"/>.</summary>
     public string? Jwk { get; set; }
+
+    /// <summary>
+    /// The one algorithm this key verifies (RFC 8725 3.1), e.g. RS256 or PS256. Required for an RSA key
+    /// unless its JWK states <c>alg</c> (then it must agree); for an EC key optional, as the curve fixes it
+    /// (P-256 is ES256). Must be one of the integration's <c>Algorithms</c>.
+    /// </summary>
+    public string? Algorithm { get; set; }
 }
 
 public enum VerificationMethod

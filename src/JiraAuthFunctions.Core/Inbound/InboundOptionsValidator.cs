@@ -88,7 +88,7 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 
                 for (var i = 0; i < options.PublicKeys.Count; i++)
                 {
-                    ValidatePublicKey($"{key}:PublicKeys:{i}", options.PublicKeys[i], errors);
+                    ValidatePublicKey($"{key}:PublicKeys:{i}", options.PublicKeys[i], options.Algorithms, errors);
                 }
 
                 break;
@@ -100,6 +100,7 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
                 }
 
                 ValidateJwks(key, options, errors);
+                ValidateJwksRsaAlgorithm(key, options, errors);
                 break;
             case VerificationMethod.Connect:
                 // Tenants bring their own issuer (clientKey) and secret; only the lifetime cap applies of a token's rules.
@@ -138,6 +139,31 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         if (options.AppId is not null && options.Verification != VerificationMethod.Forge)
         {
             errors.Add($"{key}:AppId is only used with Verification Forge: remove it.");
+        }
+
+        if (options.JwksRsaAlgorithm is not null && options.Verification is not (VerificationMethod.Jwks or null))
+        {
+            errors.Add(options.Verification == VerificationMethod.Forge
+                ? $"{key}:JwksRsaAlgorithm is not used with Verification Forge (Forge's keys verify {ForgeInvocationToken.Algorithm}): remove it."
+                : $"{key}:JwksRsaAlgorithm is only used with Verification Jwks: remove it.");
+        }
+    }
+
+    // An RSA key of the set that states no alg is skipped unless this names its algorithm for the whole set.
+    private static void ValidateJwksRsaAlgorithm(string key, IntegrationOptions options, List<string> errors)
+    {
+        if (options.JwksRsaAlgorithm is not { } algorithm)
+        {
+            return;
+        }
+
+        if (!KeyAlgorithms.Rsa.Contains(algorithm))
+        {
+            errors.Add($"{key}:JwksRsaAlgorithm '{algorithm}' is not an RSA signature algorithm; use one of {KeyAlgorithms.RsaList}.");
+        }
+        else if (options.Algorithms.Count > 0 && !options.Algorithms.Contains(algorithm, StringComparer.Ordinal))
+        {
+            errors.Add($"{key}:JwksRsaAlgorithm '{algorithm}' is not one of Algorithms ({string.Join(", ", options.Algorithms)}): keys given it would never verify.");
         }
     }
 
@@ -317,6 +343,11 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         {
             errors.Add($"{key}:BaseUrl must not have a query or fragment; it is '{options.BaseUrl}'.");
         }
+        else if (options.BaseUrl.OriginalString.EndsWith('/'))
+        {
+            // Signed installs carry the descriptor's baseUrl as aud, compared exactly: write both without the '/'.
+            errors.Add($"{key}:BaseUrl must not end with '/' (signed installs name the descriptor's baseUrl as aud, compared exactly: write both without it); it is '{options.BaseUrl}'.");
+        }
 
         if (!options.InstallKeysBaseUrl.IsAbsoluteUri)
         {
@@ -368,6 +399,12 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
             return;
         }
 
+        // The shared secret is one key, and a key verifies one algorithm (RFC 8725 3.1).
+        if (options.Verification == VerificationMethod.SharedSecret && options.Algorithms.Count > 1)
+        {
+            errors.Add($"{key}:Algorithms must name exactly one algorithm for Verification SharedSecret (the secret verifies that one only); it names {string.Join(", ", options.Algorithms)}.");
+        }
+
         var allowed = options.Verification switch
         {
             VerificationMethod.SharedSecret => SymmetricAlgorithms,
@@ -383,7 +420,7 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         }
     }
 
-    private static void ValidatePublicKey(string key, PublicKeyOptions options, List<string> errors)
+    private static void ValidatePublicKey(string key, PublicKeyOptions options, List<string> allowedAlgorithms, List<string> errors)
     {
         if (string.IsNullOrWhiteSpace(options.Pem) == string.IsNullOrWhiteSpace(options.Jwk))
         {
@@ -393,10 +430,21 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 
         try
         {
-            var parsed = PublicKeyParser.Parse(options);
+            var parsed = PublicKeyParser.ParseKey(options, out var jwkAlgorithm);
             if (string.IsNullOrEmpty(parsed.KeyId))
             {
                 errors.Add($"{key}:Kid is required (the JWK has no kid either).");
+            }
+
+            // Each key verifies one algorithm, named here or by its JWK's alg or EC curve (RFC 8725 3.1).
+            var algorithm = PublicKeyParser.AlgorithmOf(options, parsed, jwkAlgorithm, out var error);
+            if (algorithm is null)
+            {
+                errors.Add($"{key}:Algorithm: {error}.");
+            }
+            else if (allowedAlgorithms.Count > 0 && !allowedAlgorithms.Contains(algorithm, StringComparer.Ordinal))
+            {
+                errors.Add($"{key}:Algorithm: the key verifies {algorithm}, which is not one of Algorithms ({string.Join(", ", allowedAlgorithms)}).");
             }
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or JsonException or System.Security.Cryptography.CryptographicException or NotSupportedException)

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Microsoft.IdentityModel.Tokens;
 
 namespace JiraAuthFunctions.Inbound;
 
@@ -38,18 +37,8 @@ public sealed class Integration
             Context = [new("jira.connection", options.JiraConnection!)];
         }
 
-        // Built once and shared by every request: IdentityModel's Validators only read it.
-        Parameters = new TokenValidationParameters
-        {
-            ValidIssuers = [.. issuers],
-            ValidAudience = audience,
-            ValidAlgorithms = [.. algorithms],
-            ValidateIssuer = RequiresIssuer,
-            ValidateAudience = RequiresAudience,
-            ClockSkew = clockSkew,
-            RequireExpirationTime = true,
-            RequireSignedTokens = true,
-        };
+        Issuers = issuers.ToFrozenSet(StringComparer.Ordinal);
+        Audience = audience;
     }
 
     public string Name { get; }
@@ -66,7 +55,12 @@ public sealed class Integration
     public TimeSpan MaxTokenLifetime { get; }
     public ReplayProtection Replay { get; }
     public TimeSpan ClockSkew { get; }
-    public TokenValidationParameters Parameters { get; }
+
+    /// <summary>Accepted <c>iss</c> values, compared exactly (ordinal, no normalisation: RFC 7519 4.1.1, StringOrURI).</summary>
+    public FrozenSet<string> Issuers { get; }
+
+    /// <summary>The <c>aud</c> a token must name, compared exactly (no trailing-slash or case leniency: RFC 7519 4.1.3); null when not checked.</summary>
+    public string? Audience { get; }
 
     /// <summary>Whether <c>iss</c> must be present and one of the configured issuers (always, except an OAuthApp integration without Issuers).</summary>
     public bool RequiresIssuer { get; }

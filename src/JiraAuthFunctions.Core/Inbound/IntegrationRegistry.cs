@@ -48,12 +48,14 @@ public sealed class IntegrationRegistry
         {
             ISigningKeySource keys = settings.Verification switch
             {
+                // The secret verifies the integration's one HS algorithm (a webhook secret: X-Hub-Signature's HMAC-SHA256).
                 VerificationMethod.SharedSecret or VerificationMethod.WebhookSecret => new SharedSecretKeySource(
                     secretStore,
                     settings.SharedSecretName ?? SecretNames.ForIntegration(name),
                     timeProvider,
                     loggerFactory.CreateLogger<SharedSecretKeySource>(),
-                    metrics),
+                    metrics,
+                    settings.Verification == VerificationMethod.SharedSecret ? settings.Algorithms[0] : "HS256"),
                 // The OAuth app's client secret is the HMAC key: the same secret-store reading (versions,
                 // current and previous during a rotation, outage bounds) as a shared secret.
                 VerificationMethod.OAuthApp => new SharedSecretKeySource(
@@ -77,7 +79,8 @@ public sealed class IntegrationRegistry
                     },
                     timeProvider,
                     loggerFactory.CreateLogger<JwksKeySource>(),
-                    metrics),
+                    metrics,
+                    settings.Verification == VerificationMethod.Forge ? ForgeInvocationToken.Algorithm : settings.JwksRsaAlgorithm),
                 VerificationMethod.Connect => new StaticKeySource([]),
                 VerificationMethod.ClientCredentials => new OAuth.OwnKeySource(ownKeys ?? throw new InvalidOperationException($"Integration '{name}' verifies the app's own access tokens: pass the signing key ring.")),
                 _ => throw new InvalidOperationException($"Integration '{name}' has no verification method; options validation should have caught this."),

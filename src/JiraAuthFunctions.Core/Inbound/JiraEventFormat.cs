@@ -28,17 +28,17 @@ public static class JiraEventClassifier
             return JiraEventFormat.Unknown;
         }
 
-        if (root.TryGetProperty("webhookEvent", out var webhookEvent) && webhookEvent.ValueKind == JsonValueKind.String)
+        if (TryGetMember(root, "webhookEvent", out var webhookEvent) && webhookEvent.ValueKind == JsonValueKind.String)
         {
             return JiraEventFormat.Webhook;
         }
 
-        if (root.TryGetProperty("issue", out var issue) && issue.ValueKind == JsonValueKind.Object && IsIssue(issue))
+        if (TryGetMember(root, "issue", out var issue) && issue.ValueKind == JsonValueKind.Object && IsIssue(issue))
         {
             return JiraEventFormat.JiraFormat;
         }
 
-        if (IsIssue(root) && root.TryGetProperty("fields", out var fields) && fields.ValueKind == JsonValueKind.Object)
+        if (IsIssue(root) && TryGetMember(root, "fields", out var fields) && fields.ValueKind == JsonValueKind.Object)
         {
             return JiraEventFormat.AutomationFormat;
         }
@@ -46,8 +46,37 @@ public static class JiraEventClassifier
         return JiraEventFormat.Unknown;
     }
 
+    // Not GetString: it throws on an escaped lone surrogate ("\ud800"), which is valid JSON. The raw
+    // text is the quotes and what is between them, so a key longer than "" has a character.
     private static bool IsIssue(JsonElement element) =>
-        element.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.String && key.GetString()!.Length > 0;
+        TryGetMember(element, "key", out var key) && key.ValueKind == JsonValueKind.String && key.GetRawText().Length > 2;
+
+    /// <summary>
+    /// <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> (the last of repeated names
+    /// wins) for any valid JSON: a name holding an escaped lone surrogate makes System.Text.Json throw
+    /// when compared, and such a name is none of the ones looked for.
+    /// </summary>
+    private static bool TryGetMember(JsonElement element, string name, out JsonElement value)
+    {
+        value = default;
+        var found = false;
+        foreach (var member in element.EnumerateObject())
+        {
+            try
+            {
+                if (member.NameEquals(name))
+                {
+                    (value, found) = (member.Value, true);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // not UTF-16 text, so not the name
+            }
+        }
+
+        return found;
+    }
 
     public static string ToCode(this JiraEventFormat format) => format switch
     {

@@ -25,20 +25,24 @@ public sealed partial class JwksKeySource : ISigningKeySource, IDependencyHealth
     private readonly Uri _uri;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly string? _rsaAlgorithm;
     private readonly RefreshingCache<string, KeySet> _keys;
 
-    public JwksKeySource(HttpClient http, Uri uri, TimeSpan refreshInterval, TimeSpan minRefetchInterval, TimeProvider timeProvider, ILogger<JwksKeySource> logger)
-        : this(http, uri, "jwks", new RefreshingCacheOptions { RefreshInterval = refreshInterval, MinRefetchInterval = minRefetchInterval, MaxStaleness = DefaultMaxStaleness }, timeProvider, logger)
+    /// <param name="rsaAlgorithm">The algorithm of the set's RSA keys that state no <c>alg</c>; null: such keys are skipped.</param>
+    public JwksKeySource(HttpClient http, Uri uri, TimeSpan refreshInterval, TimeSpan minRefetchInterval, TimeProvider timeProvider, ILogger<JwksKeySource> logger, string? rsaAlgorithm = null)
+        : this(http, uri, "jwks", new RefreshingCacheOptions { RefreshInterval = refreshInterval, MinRefetchInterval = minRefetchInterval, MaxStaleness = DefaultMaxStaleness }, timeProvider, logger, rsaAlgorithm: rsaAlgorithm)
     {
     }
 
     /// <param name="name">The health and metrics name, <c>jwks:&lt;integration&gt;</c>.</param>
-    public JwksKeySource(HttpClient http, Uri uri, string name, RefreshingCacheOptions options, TimeProvider timeProvider, ILogger logger, JiraAuthMetrics? metrics = null)
+    /// <param name="rsaAlgorithm">The algorithm of the set's RSA keys that state no <c>alg</c>; null: such keys are skipped.</param>
+    public JwksKeySource(HttpClient http, Uri uri, string name, RefreshingCacheOptions options, TimeProvider timeProvider, ILogger logger, JiraAuthMetrics? metrics = null, string? rsaAlgorithm = null)
     {
         _http = http;
         _uri = uri;
         _timeProvider = timeProvider;
         _logger = logger;
+        _rsaAlgorithm = rsaAlgorithm;
         _keys = new RefreshingCache<string, KeySet>(name, options, (_, cancellationToken) => DownloadAsync(cancellationToken), timeProvider, logger, metrics, StringComparer.Ordinal);
     }
 
@@ -93,7 +97,7 @@ public sealed partial class JwksKeySource : ISigningKeySource, IDependencyHealth
 
         try
         {
-            var set = KeySet.Parse(response.Body, _timeProvider.GetUtcNow());
+            var set = KeySet.Parse(response.Body, _timeProvider.GetUtcNow(), _rsaAlgorithm, _uri.Host, _logger);
             Log.JwksRefreshed(_logger, _uri.Host, set.Count);
             return Fetched<KeySet>.Found(set);
         }
@@ -125,8 +129,14 @@ public sealed partial class JwksKeySource : ISigningKeySource, IDependencyHealth
         public KeyLookup Lookup(string? kid) =>
             kid is null ? _all : _byKid.TryGetValue(kid, out var lookup) ? lookup : KeyLookup.None;
 
-        // Signature keys only (no "use": "enc"), public parts only, RSA and EC only.
-        public static KeySet Parse(string json, DateTimeOffset fetchedAt)
+        /// <summary>
+        /// Signature keys only (no "use": "enc"), public parts only, RSA and EC only, each bound to one
+        /// algorithm (RFC 8725 3.1): its <c>alg</c>; an EC key's curve's; an RSA key without <c>alg</c>
+        /// gets <paramref name="rsaAlgorithm"/> or is skipped. A key whose algorithm does not fit it (an
+        /// EC P-256 key stating ES384, an RSA key under 2048 bits, an encryption alg) is skipped too,
+        /// each with a log line naming its kid.
+        /// </summary>
+        public static KeySet Parse(string json, DateTimeOffset fetchedAt, string? rsaAlgorithm, string host, ILogger logger)
         {
             var set = new JsonWebKeySet(json) { SkipUnresolvedJsonWebKeys = true };
             var keys = new List<VerificationKey>();
@@ -140,7 +150,14 @@ public sealed partial class JwksKeySource : ISigningKeySource, IDependencyHealth
                 }
 
                 key.KeyId = jwk.Kid;
-                keys.Add(new VerificationKey(key));
+                var algorithm = KeyAlgorithms.Resolve(key, string.IsNullOrEmpty(jwk.Alg) ? null : jwk.Alg, rsaAlgorithm, out var error);
+                if (algorithm is null)
+                {
+                    Log.JwksKeySkipped(logger, host, CallerInfo.Clip(jwk.Kid) ?? "(none)", error!);
+                    continue;
+                }
+
+                keys.Add(new VerificationKey(key, algorithm));
             }
 
             return new KeySet(keys, fetchedAt);
@@ -154,6 +171,9 @@ public sealed partial class JwksKeySource : ISigningKeySource, IDependencyHealth
 
         [LoggerMessage(EventIds.JwksRefreshFailed, LogLevel.Error, "JWKS fetch from {JwksHost} failed ({Reason}); the keys already held keep serving.", EventName = "JwksRefreshFailed")]
         public static partial void JwksRefreshFailed(ILogger logger, string jwksHost, string reason);
+
+        [LoggerMessage(EventIds.JwksKeySkipped, LogLevel.Warning, "JWKS from {JwksHost}: key {Kid} skipped, {Why}; tokens naming it get unknown_kid.", EventName = "JwksKeySkipped")]
+        public static partial void JwksKeySkipped(ILogger logger, string jwksHost, string kid, string why);
 
         [LoggerMessage(EventIds.JwksRefetchThrottled, LogLevel.Debug, "Unknown kid for JWKS {JwksHost}; refetch skipped (rate limited).", EventName = "JwksRefetchThrottled")]
         public static partial void JwksRefetchThrottled(ILogger logger, string jwksHost);

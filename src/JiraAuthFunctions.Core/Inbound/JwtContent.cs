@@ -8,7 +8,7 @@ namespace JiraAuthFunctions.Inbound;
 /// <summary>
 /// What a compact JWS says, read in one pass per segment with <see cref="Utf8JsonReader"/>: the
 /// header members that decide how it is verified and the claims that are checked. Reading is all
-/// this does; the signature, issuer and audience are checked by IdentityModel (see TokenValidator).
+/// this does (each segment strict base64url first); the checks are TokenValidator's.
 /// </summary>
 /// <remarks>
 /// One pass sees every member, so a repeated name, which JSON parsers resolve differently
@@ -78,9 +78,48 @@ internal sealed class JwtContent
             return token.AsSpan().Count('.') == 4 ? ReasonCode.EncryptedToken : ReasonCode.MalformedToken;
         }
 
+        // Before any decoding, so no key is ever looked up for a token a lenient decoder would have mended.
+        if (!IsStrictBase64Url(token.AsSpan(0, first)) || !IsStrictBase64Url(token.AsSpan(first + 1, last - first - 1)) || !IsStrictBase64Url(token.AsSpan(last + 1)))
+        {
+            return ReasonCode.MalformedToken;
+        }
+
         var reason = content.ReadSegment(token.AsSpan(0, first), Segment.Header);
         return reason != ReasonCode.Accepted ? reason : content.ReadSegment(token.AsSpan(first + 1, last - first - 1), Segment.Payload);
     }
+
+    /// <summary>
+    /// Whether a segment is base64url as RFC 7515 (2, 7.1) writes it: only <c>A-Z a-z 0-9 - _</c>, no
+    /// <c>=</c> padding, no whitespace (.NET's decoder accepts both), a length that encodes whole bytes
+    /// (never 4n+1), and unused trailing bits zero (RFC 4648 3.5), so one byte string has one spelling
+    /// and a signature cannot be re-spelled into a second token string that still verifies. Empty is
+    /// allowed (an empty signature is then refused as bad_signature).
+    /// </summary>
+    internal static bool IsStrictBase64Url(ReadOnlySpan<char> segment)
+    {
+        if (segment.Length % 4 == 1 || segment.ContainsAnyExcept(Base64UrlAlphabet))
+        {
+            return false;
+        }
+
+        return (segment.Length % 4) switch
+        {
+            2 => (SextetOf(segment[^1]) & 0x0F) == 0, // 12 bits carry 8: the last 4 are unused
+            3 => (SextetOf(segment[^1]) & 0x03) == 0, // 18 bits carry 16: the last 2 are unused
+            _ => true,
+        };
+    }
+
+    private static readonly SearchValues<char> Base64UrlAlphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+
+    private static int SextetOf(char c) => c switch
+    {
+        >= 'A' and <= 'Z' => c - 'A',
+        >= 'a' and <= 'z' => c - 'a' + 26,
+        >= '0' and <= '9' => c - '0' + 52,
+        '-' => 62,
+        _ => 63,
+    };
 
     [System.Runtime.CompilerServices.SkipLocalsInit] // the buffers are written before they are read
     private ReasonCode ReadSegment(ReadOnlySpan<char> base64Url, Segment segment)

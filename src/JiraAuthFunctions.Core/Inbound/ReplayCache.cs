@@ -12,6 +12,15 @@ public interface IReplayCache
     /// </summary>
     ValueTask<bool> TryAddAsync(string integration, string jti, DateTimeOffset expiresOn, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Holds the jti for a request still under way: null if it is recorded (a replay) or held by
+    /// another request. The hold is short (<see cref="ReplayReservation.PendingHold"/>) until the
+    /// holder commits it (the jti is then recorded until <paramref name="expiresOn"/>) or releases
+    /// it (the token may be used again). Throws <see cref="ReplayStoreUnavailableException"/> as
+    /// <see cref="TryAddAsync"/> does.
+    /// </summary>
+    ValueTask<ReplayReservation?> TryReserveAsync(string integration, string jti, DateTimeOffset expiresOn, CancellationToken cancellationToken = default);
+
     /// <summary>Removes entries whose token has expired (run by the credentials job); a no-op for stores that sweep themselves.</summary>
     ValueTask SweepExpiredAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }
@@ -27,35 +36,51 @@ public sealed class ReplayStoreUnavailableException(string message, Exception? i
 public sealed class MemoryReplayCache(TimeProvider timeProvider) : IReplayCache
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
-    private readonly ConcurrentDictionary<(string Integration, string Jti), DateTimeOffset> _seen = new();
+    private readonly TimeProvider _clock = timeProvider;
+
+    // Entries compare by reference, so a reservation changes or removes only the entry it placed.
+    private readonly ConcurrentDictionary<(string Integration, string Jti), Entry> _seen = new();
     private long _nextSweepTicks;
 
     public int Count => _seen.Count;
 
     public ValueTask<bool> TryAddAsync(string integration, string jti, DateTimeOffset expiresOn, CancellationToken cancellationToken = default)
     {
-        var now = timeProvider.GetUtcNow();
+        var now = _clock.GetUtcNow();
         SweepIfDue(now);
+        return ValueTask.FromResult(TryTake((integration, jti), new Entry(expiresOn), now));
+    }
 
+    public ValueTask<ReplayReservation?> TryReserveAsync(string integration, string jti, DateTimeOffset expiresOn, CancellationToken cancellationToken = default)
+    {
+        var now = _clock.GetUtcNow();
+        SweepIfDue(now);
         var key = (integration, jti);
+        var held = new Entry(now + ReplayReservation.PendingHold);
+        return ValueTask.FromResult<ReplayReservation?>(TryTake(key, held, now) ? new Reservation(this, key, held, expiresOn) : null);
+    }
+
+    /// <summary>Places the entry unless one that has not expired is there (a token seen, or a request holding it).</summary>
+    private bool TryTake((string, string) key, Entry entry, DateTimeOffset now)
+    {
         while (true)
         {
-            if (_seen.TryAdd(key, expiresOn))
+            if (_seen.TryAdd(key, entry))
             {
-                return ValueTask.FromResult(true);
+                return true;
             }
 
-            // An entry whose token has expired no longer protects anything; replace it atomically.
+            // An entry whose token has expired (or whose hold lapsed) no longer protects anything; replace it atomically.
             if (_seen.TryGetValue(key, out var existing))
             {
-                if (existing > now)
+                if (existing.Until > now)
                 {
-                    return ValueTask.FromResult(false);
+                    return false;
                 }
 
-                if (_seen.TryUpdate(key, expiresOn, existing))
+                if (_seen.TryUpdate(key, entry, existing))
                 {
-                    return ValueTask.FromResult(true);
+                    return true;
                 }
             }
         }
@@ -69,12 +94,49 @@ public sealed class MemoryReplayCache(TimeProvider timeProvider) : IReplayCache
             return;
         }
 
-        foreach (var (key, expiresOn) in _seen)
+        foreach (var (key, entry) in _seen)
         {
-            if (expiresOn <= now)
+            if (entry.Until <= now)
             {
-                _seen.TryRemove(new KeyValuePair<(string, string), DateTimeOffset>(key, expiresOn));
+                _seen.TryRemove(new KeyValuePair<(string, string), Entry>(key, entry));
             }
+        }
+    }
+
+    private sealed class Entry(DateTimeOffset until)
+    {
+        public DateTimeOffset Until { get; } = until;
+    }
+
+    private sealed class Reservation(MemoryReplayCache cache, (string Integration, string Jti) key, Entry held, DateTimeOffset expiresOn)
+        : ReplayReservation(key.Integration, expiresOn)
+    {
+        private Entry _held = held;
+
+        public override DateTimeOffset HeldUntil => _held.Until;
+
+        protected override ValueTask<bool> RenewCoreAsync(CancellationToken cancellationToken) =>
+            ValueTask.FromResult(Replace(new Entry(cache._clock.GetUtcNow() + PendingHold)));
+
+        protected override ValueTask<bool> CommitCoreAsync(CancellationToken cancellationToken) =>
+            ValueTask.FromResult(Replace(new Entry(ExpiresOn)));
+
+        protected override ValueTask ReleaseCoreAsync(CancellationToken cancellationToken)
+        {
+            cache._seen.TryRemove(new KeyValuePair<(string, string), Entry>(key, _held));
+            return ValueTask.CompletedTask;
+        }
+
+        // Still ours (even past its hold, if nobody took it meanwhile), or free again (swept): take it.
+        private bool Replace(Entry next)
+        {
+            if (!cache._seen.TryUpdate(key, next, _held) && !cache.TryTake(key, next, cache._clock.GetUtcNow()))
+            {
+                return false;
+            }
+
+            _held = next;
+            return true;
         }
     }
 }

@@ -29,12 +29,20 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly JiraAuthMetrics? _metrics;
+    private readonly string _algorithm;
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private volatile Snapshot? _snapshot;
 
     /// <param name="metrics">Counts lookups served from memory (hit) against those that read the store (miss).</param>
-    public SharedSecretKeySource(ISecretStore store, string secretName, TimeProvider timeProvider, ILogger logger, JiraAuthMetrics? metrics = null)
+    /// <param name="algorithm">The one HS algorithm every version verifies: the integration's (a key verifies one algorithm, RFC 8725 3.1).</param>
+    public SharedSecretKeySource(ISecretStore store, string secretName, TimeProvider timeProvider, ILogger logger, JiraAuthMetrics? metrics = null, string algorithm = "HS256")
     {
+        if (!KeyAlgorithms.Hmac.Contains(algorithm))
+        {
+            throw new ArgumentException($"A shared secret verifies HS256, HS384 or HS512, not '{algorithm}'.", nameof(algorithm));
+        }
+
+        _algorithm = algorithm;
         _store = store;
         _secretName = secretName;
         _timeProvider = timeProvider;
@@ -117,7 +125,7 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource
                 if (secret is not null)
                 {
                     var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret.Value)) { KeyId = properties.Version };
-                    keys.Add(new TimedKey(new VerificationKey(key), properties.ExpiresOn));
+                    keys.Add(new TimedKey(new VerificationKey(key, _algorithm), properties.ExpiresOn));
                 }
             }
 

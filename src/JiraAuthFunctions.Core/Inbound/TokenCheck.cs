@@ -8,19 +8,27 @@ namespace JiraAuthFunctions.Inbound;
 /// </summary>
 public sealed class TokenCheck
 {
-    private TokenCheck(ReasonCode reason, CallerInfo caller)
+    private TokenCheck(ReasonCode reason, CallerInfo caller, ReplayReservation? reservation = null)
     {
         Reason = reason;
         Caller = caller;
+        Reservation = reservation;
     }
 
     public ReasonCode Reason { get; }
 
     public CallerInfo Caller { get; }
 
+    /// <summary>
+    /// For an accepted per-request token: its jti, held for this request. The caller commits it once
+    /// the request's effect is durable and releases it on every other outcome; left alone it lapses
+    /// after <see cref="ReplayReservation.PendingHold"/> and the token can be used again.
+    /// </summary>
+    public ReplayReservation? Reservation { get; }
+
     public bool Succeeded => Reason == ReasonCode.Accepted;
 
-    public static TokenCheck Accept(CallerInfo caller) => new(ReasonCode.Accepted, caller);
+    public static TokenCheck Accept(CallerInfo caller, ReplayReservation? reservation = null) => new(ReasonCode.Accepted, caller, reservation);
 
     public static TokenCheck Reject(ReasonCode reason, CallerInfo? caller = null) => new(reason, caller ?? CallerInfo.Unknown);
 }
@@ -70,6 +78,8 @@ public sealed record CallerInfo(string? Kid, string? Issuer, string? Subject, st
     public static CallerInfo FromToken(string? kid, string? issuer, string? subject, string? jti, string? algorithm) =>
         new(Clip(kid), Clip(issuer), Clip(subject), null, Clip(algorithm)) { _jti = string.IsNullOrEmpty(jti) ? null : jti };
 
+    /// <summary>At most <see cref="MaxLength"/> characters, never ending in half a surrogate pair (which no JSON log line or record can hold).</summary>
     public static string? Clip(string? value) =>
-        value is null || value.Length <= MaxLength ? value : value[..MaxLength];
+        value is null || value.Length <= MaxLength ? value
+        : value[..(char.IsHighSurrogate(value[MaxLength - 1]) ? MaxLength - 1 : MaxLength)];
 }

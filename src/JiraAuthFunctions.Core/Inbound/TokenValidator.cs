@@ -10,9 +10,10 @@ namespace JiraAuthFunctions.Inbound;
 /// <summary>
 /// Checks a bearer token for an integration. Reads top to bottom as the protocol: size, read,
 /// header policy, key, signature, claims, revocation, scopes, replay. The token is read in one
-/// pass per segment (<see cref="JwtContent"/>, which also refuses repeated member names); the
-/// signature is verified by IdentityModel's <see cref="SignatureProvider"/>, issuer and audience
-/// by its <see cref="Validators"/>. Not through <c>JsonWebTokenHandler.ValidateTokenAsync</c>,
+/// pass per segment (<see cref="JwtContent"/>, which also refuses repeated member names and any
+/// segment that is not strict base64url); the signature is verified by IdentityModel's
+/// <see cref="SignatureProvider"/> with a key bound to the header's algorithm, issuer and audience
+/// are compared here, exactly. Not through <c>JsonWebTokenHandler.ValidateTokenAsync</c>,
 /// which clones the validation parameters, materializes every claim and builds a ClaimsIdentity
 /// per call: see bench/ for what each costs. A rejected token is a <see cref="TokenCheck"/> with
 /// a reason, never an exception.
@@ -76,6 +77,13 @@ public sealed class TokenValidator : ITokenValidator
             return TokenCheck.Reject(caller.Kid is null ? ReasonCode.BadSignature : ReasonCode.UnknownKid, caller);
         }
 
+        // A key verifies its one algorithm only (RFC 8725 3.1): the named key, or without a kid
+        // every key, of another algorithm is a refusal of its own, before any signature is checked.
+        if (!AnyKeyFor(lookup.Keys, jwt.Algorithm!))
+        {
+            return TokenCheck.Reject(ReasonCode.KeyAlgorithmMismatch, caller);
+        }
+
         if (!VerifySignature(token, jwt.Algorithm!, lookup.Keys))
         {
             return TokenCheck.Reject(ReasonCode.BadSignature, caller);
@@ -116,13 +124,16 @@ public sealed class TokenValidator : ITokenValidator
 
         var expiresOn = new DateTimeOffset(jwt.Expires!.Value, TimeSpan.Zero);
 
-        // Last, so a token refused for another reason does not use up its jti.
+        // Last, so a token refused for another reason does not use up its jti. Held, not yet
+        // recorded: the request commits it once its event is durable and releases it otherwise
+        // (TokenCheck.Reservation), so a request refused or failing after this point leaves the
+        // token to the sender's retry, while a second use meanwhile is still a replay.
+        ReplayReservation? reservation = null;
         if (hasJti && integration.Replay == ReplayProtection.PerRequest)
         {
-            bool first;
             try
             {
-                first = await _replayCache.TryAddAsync(integration.Name, jwt.Id!, expiresOn + integration.ClockSkew, cancellationToken).ConfigureAwait(false);
+                reservation = await _replayCache.TryReserveAsync(integration.Name, jwt.Id!, expiresOn + integration.ClockSkew, cancellationToken).ConfigureAwait(false);
             }
             catch (ReplayStoreUnavailableException)
             {
@@ -130,7 +141,7 @@ public sealed class TokenValidator : ITokenValidator
                 return TokenCheck.Reject(ReasonCode.ReplayCheckUnavailable, caller);
             }
 
-            if (!first)
+            if (reservation is null)
             {
                 return TokenCheck.Reject(ReasonCode.ReplayedJti, caller);
             }
@@ -143,7 +154,7 @@ public sealed class TokenValidator : ITokenValidator
             // The integration's fixed facts (an OAuth app's connection, or the shared empty list: no
             // allocation for a plain token); a Forge call's verified app, installation and principal.
             Context = integration.ForgeAppId is null ? integration.Context : ForgeContext(jwt),
-        });
+        }, reservation);
     }
 
     // Forge's own rule on top of aud: the token's app.id names our app too, and it is installed somewhere.
@@ -211,6 +222,20 @@ public sealed class TokenValidator : ITokenValidator
         return ReasonCode.Accepted;
     }
 
+    private static bool AnyKeyFor(IReadOnlyList<VerificationKey> keys, string algorithm)
+    {
+        foreach (var key in keys)
+        {
+            if (string.Equals(key.Algorithm, algorithm, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether one of <paramref name="keys"/> bound to <paramref name="algorithm"/> verifies the signature; keys of other algorithms are never tried.</summary>
     internal static bool VerifySignature(string token, string algorithm, IReadOnlyList<VerificationKey> keys)
     {
         var dot = token.LastIndexOf('.');
@@ -232,6 +257,11 @@ public sealed class TokenValidator : ITokenValidator
             var inputLength = Encoding.ASCII.GetBytes(token.AsSpan(0, dot), input);
             foreach (var key in keys)
             {
+                if (!string.Equals(key.Algorithm, algorithm, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
                 try
                 {
                     if (key.GetSignatureProvider(algorithm).Verify(input, 0, inputLength, signature, 0, signatureLength))
@@ -264,28 +294,17 @@ public sealed class TokenValidator : ITokenValidator
             return ReasonCode.MissingClaim;
         }
 
-        if (integration.RequiresIssuer)
+        // Exact, ordinal comparisons (RFC 7519 4.1.1, 4.1.3: StringOrURI values compare as strings):
+        // no trailing-slash, case or whitespace leniency, which IdentityModel's Validators would
+        // apply to the audience (IgnoreTrailingSlashWhenValidatingAudience defaults to true).
+        if (integration.RequiresIssuer && !integration.Issuers.Contains(jwt.Issuer!))
         {
-            try
-            {
-                Validators.ValidateIssuer(jwt.Issuer, null, integration.Parameters);
-            }
-            catch (SecurityTokenInvalidIssuerException)
-            {
-                return ReasonCode.InvalidIssuer;
-            }
+            return ReasonCode.InvalidIssuer;
         }
 
-        if (integration.RequiresAudience)
+        if (integration.RequiresAudience && !HasAudience(jwt.Audiences, integration.Audience!))
         {
-            try
-            {
-                Validators.ValidateAudience(jwt.Audiences, null, integration.Parameters);
-            }
-            catch (SecurityTokenInvalidAudienceException)
-            {
-                return ReasonCode.InvalidAudience;
-            }
+            return ReasonCode.InvalidAudience;
         }
 
         // Times are compared here against the injected clock: IdentityModel 8 keeps the
@@ -320,6 +339,19 @@ public sealed class TokenValidator : ITokenValidator
         }
 
         return ReasonCode.Accepted;
+    }
+
+    private static bool HasAudience(IReadOnlyList<string> audiences, string audience)
+    {
+        foreach (var candidate in audiences)
+        {
+            if (string.Equals(candidate, audience, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool HasAll(IReadOnlyList<string> granted, string[] required)

@@ -5,7 +5,8 @@ using System.Text.Json.Serialization;
 namespace JiraAuthFunctions.Jira;
 
 /// <summary>What the token endpoint answered to a refresh.</summary>
-public sealed record TokenRefresh(TokenRefreshOutcome Outcome, string? AccessToken = null, string? RefreshToken = null, TimeSpan ExpiresIn = default, TimeSpan? RetryAfter = null);
+/// <param name="Detail">For a failure, what happened (HTTP status, no answer, timeout); never a token or the endpoint's text.</param>
+public sealed record TokenRefresh(TokenRefreshOutcome Outcome, string? AccessToken = null, string? RefreshToken = null, TimeSpan ExpiresIn = default, TimeSpan? RetryAfter = null, string? Detail = null);
 
 public enum TokenRefreshOutcome
 {
@@ -31,13 +32,13 @@ public sealed class AtlassianTokenClient(HttpClient http)
         {
             response = await http.PostAsJsonAsync(endpoint, new RefreshRequest("refresh_token", clientId, clientSecret, refreshToken), TokenJsonContext.Default.RefreshRequest, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpRequestException)
+        catch (HttpRequestException ex)
         {
-            return new TokenRefresh(TokenRefreshOutcome.Transient);
+            return new TokenRefresh(TokenRefreshOutcome.Transient, Detail: $"no answer ({ex.HttpRequestError})");
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new TokenRefresh(TokenRefreshOutcome.Transient); // the client's timeout
+            return new TokenRefresh(TokenRefreshOutcome.Transient, Detail: "timed out"); // the client's timeout
         }
 
         using (response)
@@ -47,19 +48,20 @@ public sealed class AtlassianTokenClient(HttpClient http)
                 var body = await response.Content.ReadFromJsonAsync(TokenJsonContext.Default.TokenResponse, cancellationToken).ConfigureAwait(false);
                 return body is { AccessToken.Length: > 0, RefreshToken.Length: > 0, ExpiresIn: > 0 }
                     ? new TokenRefresh(TokenRefreshOutcome.Refreshed, body.AccessToken, body.RefreshToken, TimeSpan.FromSeconds(body.ExpiresIn))
-                    : new TokenRefresh(TokenRefreshOutcome.Transient);
+                    : new TokenRefresh(TokenRefreshOutcome.Transient, Detail: "HTTP 200 without the expected tokens");
             }
 
             if (response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
             {
-                return new TokenRefresh(TokenRefreshOutcome.Transient, RetryAfter: RetryAfter(response));
+                return new TokenRefresh(TokenRefreshOutcome.Transient, RetryAfter: RetryAfter(response), Detail: $"HTTP {(int)response.StatusCode}");
             }
 
             // 400/401/403 with invalid_grant (Atlassian documents 403) or any other refusal of the grant.
             var error = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
-            return error is "invalid_grant" or "unauthorized_client" or "invalid_client" || response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
-                ? new TokenRefresh(TokenRefreshOutcome.ReauthorizationRequired)
-                : new TokenRefresh(TokenRefreshOutcome.Transient);
+            var known = error is "invalid_grant" or "unauthorized_client" or "invalid_client";
+            return known || response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
+                ? new TokenRefresh(TokenRefreshOutcome.ReauthorizationRequired, Detail: $"HTTP {(int)response.StatusCode} {(known ? error : "without a known error code")}")
+                : new TokenRefresh(TokenRefreshOutcome.Transient, Detail: $"HTTP {(int)response.StatusCode}");
         }
     }
 

@@ -9,11 +9,16 @@ namespace JiraAuthFunctions.Jira;
 public sealed class JiraReauthorizationRequiredException(string connection)
     : Exception($"Jira connection '{connection}' needs to be authorized again (reason {JiraTokenRenewer.ReauthorizationRequired}).");
 
+/// <summary>The connection has no usable access token (expired, or none yet) and renewing it did not help now.</summary>
+public sealed class JiraAccessTokenExpiredException(string connection)
+    : Exception($"Jira connection '{connection}' has no usable access token; the credentials job renews it.");
+
 /// <summary>
 /// Calls Jira's REST API with a connection's current access token. A 401 triggers one renewal
 /// (single flight in this process, the lease across instances) and one retry; a 429 is retried
-/// once after its Retry-After (at most <see cref="MaxRetryAfter"/>). The request is built by the
-/// caller's factory, because a request message can be sent only once.
+/// once after its Retry-After (at most <see cref="MaxRetryAfter"/>). A connection the shared store
+/// marks <c>reauthorization_required</c> sends nothing, on every instance (<see cref="JiraConnectionStates"/>).
+/// The request is built by the caller's factory, because a request message can be sent only once.
 /// </summary>
 public sealed class JiraRestClient(HttpClient http, ISecretStore store, JiraTokenRenewer renewer, IOptions<JiraOptions> options, TimeProvider timeProvider)
 {
@@ -48,7 +53,7 @@ public sealed class JiraRestClient(HttpClient http, ISecretStore store, JiraToke
 
     private async Task<string> CurrentTokenAsync(string connection, CancellationToken cancellationToken)
     {
-        if (renewer.Status.FirstOrDefault(s => s.Connection == connection)?.State == JiraTokenRenewer.ReauthorizationRequired)
+        if ((await renewer.States.GetAsync(connection, cancellationToken).ConfigureAwait(false)).State == JiraTokenRenewer.ReauthorizationRequired)
         {
             throw new JiraReauthorizationRequiredException(connection);
         }
@@ -56,7 +61,7 @@ public sealed class JiraRestClient(HttpClient http, ISecretStore store, JiraToke
         var access = await store.GetSecretAsync(JiraSecretNames.AccessToken(connection), cancellationToken: cancellationToken).ConfigureAwait(false);
         return access is not null && access.Properties.IsUsableAt(timeProvider.GetUtcNow())
             ? access.Value
-            : throw new JiraReauthorizationRequiredException(connection);
+            : throw new JiraAccessTokenExpiredException(connection);
     }
 
     // Single flight: of many requests that met a 401 with the same token, one renews; the rest use its result.

@@ -53,7 +53,7 @@ public sealed class OwnKeySource(SigningKeyRing ring) : ISigningKeySource
 
         var keys = published
             .Where(k => k.State is SigningKeyState.Current or SigningKeyState.Previous)
-            .Select(k => new VerificationKey(new ECDsaSecurityKey(ECDsa.Create(k.Key.ExportParameters(includePrivateParameters: false))) { KeyId = k.Kid }))
+            .Select(k => new VerificationKey(new ECDsaSecurityKey(ECDsa.Create(k.Key.ExportParameters(includePrivateParameters: false))) { KeyId = k.Kid }, "ES256"))
             .ToArray();
         _built = (published, keys);
         return keys;

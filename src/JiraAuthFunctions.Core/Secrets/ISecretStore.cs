@@ -30,4 +30,8 @@ public sealed record SecretAttributes
 }
 
 /// <summary>The store could not be reached or answered with an error; the message never holds a value.</summary>
-public sealed class SecretStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class SecretStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The store refused our identity (Key Vault 403): a missing role, not an outage.</summary>
+    public bool AccessDenied { get; init; }
+}

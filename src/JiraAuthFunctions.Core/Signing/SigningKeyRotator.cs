@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using JiraAuthFunctions.Jira;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -13,9 +14,15 @@ namespace JiraAuthFunctions.Signing;
 /// <see cref="RotateNowAsync"/> is for incidents: a compromised key leaves the JWKS at once.
 /// After each run the rotator knows the current key's age and when the next step is due; with
 /// metrics given, both are gauges (a stalled rotation shows as an age past the key lifetime).
+/// Every step takes the lease <see cref="LeaseName"/> and reads the keys again under it, so
+/// instances running at once never make two keys current; an instance that finds the lease held
+/// leaves this run to the holder.
 /// </summary>
-public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore store, TimeProvider timeProvider, ILogger<SigningKeyRotator> logger, JiraAuthMetrics? metrics = null)
+public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore store, ILeaseProvider leases, TimeProvider timeProvider, ILogger<SigningKeyRotator> logger, JiraAuthMetrics? metrics = null)
 {
+    public const string LeaseName = "signing-keys";
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
+
     private volatile SigningKeySchedule? _schedule;
     private int _gaugesRegistered;
 
@@ -27,6 +34,14 @@ public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore 
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         RegisterGauges();
+        await using var lease = await leases.TryAcquireAsync(LeaseName, LeaseDuration, cancellationToken).ConfigureAwait(false);
+        if (lease is null)
+        {
+            Log.LeaseHeld(logger);
+            return;
+        }
+
+        // Read under the lease: the holder before us may have moved the keys already.
         var now = timeProvider.GetUtcNow();
         var keys = await ring.LoadAsync(cancellationToken).ConfigureAwait(false);
         var current = keys.Where(k => k.State == SigningKeyState.Current).MaxBy(k => k.Properties.CreatedOn);
@@ -85,9 +100,12 @@ public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore 
     /// <summary>
     /// A new key signs from now on. The old current key stays published until its tokens expire,
     /// or, when <paramref name="compromised"/>, is retired at once (its tokens stop verifying).
+    /// While another instance holds the lease (a run is moving the keys), waits for it up to
+    /// <see cref="LeaseDuration"/>, then throws <see cref="InvalidOperationException"/>.
     /// </summary>
     public async Task RotateNowAsync(bool compromised, CancellationToken cancellationToken = default)
     {
+        await using var lease = await WaitForLeaseAsync(cancellationToken).ConfigureAwait(false);
         var now = timeProvider.GetUtcNow();
         var keys = await ring.LoadAsync(cancellationToken).ConfigureAwait(false);
         foreach (var current in keys.Where(k => k.State == SigningKeyState.Current))
@@ -106,6 +124,25 @@ public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore 
         Log.RotatedNow(logger, kid, compromised);
         _schedule = null; // the next run works it out from the store
         ring.Invalidate();
+    }
+
+    private async Task<IAsyncDisposable> WaitForLeaseAsync(CancellationToken cancellationToken)
+    {
+        var deadline = timeProvider.GetUtcNow() + LeaseDuration;
+        while (true)
+        {
+            if (await leases.TryAcquireAsync(LeaseName, LeaseDuration, cancellationToken).ConfigureAwait(false) is { } lease)
+            {
+                return lease;
+            }
+
+            if (timeProvider.GetUtcNow() >= deadline)
+            {
+                throw new InvalidOperationException($"Another instance has held the lease '{LeaseName}' for {LeaseDuration.TotalSeconds:0} s, changing the signing keys; rotate again in a minute.");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private void RegisterGauges()
@@ -152,6 +189,9 @@ public sealed partial class SigningKeyRotator(SigningKeyRing ring, ISecretStore 
 
         [LoggerMessage(EventIds.SigningKeyRetired, LogLevel.Information, "Signing key {Kid} retired and removed from the JWKS.", EventName = "SigningKeyRetired")]
         public static partial void Retired(ILogger logger, string kid);
+
+        [LoggerMessage(EventIds.SigningKeysLeaseHeld, LogLevel.Debug, "Signing keys: another instance holds the lease and runs this step; nothing changed here.", EventName = "SigningKeysLeaseHeld")]
+        public static partial void LeaseHeld(ILogger logger);
 
         [LoggerMessage(EventIds.SigningKeyRotatedNow, LogLevel.Warning, "Signing keys rotated now; new current key {Kid} (old key compromised: {Compromised}).", EventName = "SigningKeyRotatedNow")]
         public static partial void RotatedNow(ILogger logger, string kid, bool compromised);

@@ -21,7 +21,13 @@ public static class EventIds
     public const int KeyFetchRecovered = 217;
     public const int RevocationsReloaded = 220;
     public const int RevocationsReloadFailed = 221;
+    public const int RevocationStoreUnavailable = 225;
+    public const int RevocationsUnreadableAtStart = 226;
     public const int SinkWriteFailed = 230;
+    public const int SinkFailing = 235;
+    public const int SinkRecovered = 236;
+    public const int EventFileVanished = 237;
+    public const int EventFileTornTailSetAside = 238;
     public const int ConnectTenantInstalled = 240;
     public const int ConnectTenantReinstalled = 241;
     public const int ConnectTenantUninstalled = 242;
@@ -29,6 +35,7 @@ public static class EventIds
     public const int ConnectTenantReadFailed = 244;
     public const int ConnectTenantLookupThrottled = 245;
     public const int DuplicateDeliveryAnswered = 250;
+    public const int JwksKeySkipped = 265;
     public const int AccessTokenIssued = 285;
     public const int TokenRequestRefused = 286;
     public const int ClientLockedOut = 287;
@@ -43,11 +50,14 @@ public static class EventIds
     public const int SigningKeyPromoted = 401;
     public const int SigningKeyRetired = 402;
     public const int SigningKeyRotatedNow = 403;
+    public const int SigningKeysLeaseHeld = 405;
     public const int CredentialsJobFailed = 410;
+    public const int LeaseReleaseFailed = 415;
     public const int SharedSecretExpiring = 420;
     public const int JiraTokenRenewed = 430;
     public const int JiraReauthorizationRequired = 431;
     public const int JiraRenewalFailed = 432;
+    public const int JiraLeaseUnavailable = 435;
     public const int JiraWebhooksExtended = 440;
     public const int JiraWebhookExtensionFailed = 441;
     public const int JiraWebhookExpired = 442;
@@ -57,4 +67,6 @@ public static class EventIds
     // Operations: shared stores of a scaled-out app 600-699
     public const int ReplayStoreFailed = 600;
     public const int DeliveryLogFailed = 601;
+    public const int ReplayCommitFailed = 605;
+    public const int ReplayReleaseFailed = 606;
 }

@@ -27,6 +27,9 @@ public enum ReasonCode
     KeysUnavailable,
     ReplayCheckUnavailable,
 
+    /// <summary>The key the token names (or, without kid, every key) verifies another algorithm than the header's (RFC 8725 3.1).</summary>
+    KeyAlgorithmMismatch = 309,
+
     // The claims.
     MissingClaim = 400,
     InvalidIssuer,
@@ -101,6 +104,7 @@ public static class ReasonCodes
         ReasonCode.BadSignature => "bad_signature",
         ReasonCode.KeysUnavailable => "keys_unavailable",
         ReasonCode.ReplayCheckUnavailable => "replay_check_unavailable",
+        ReasonCode.KeyAlgorithmMismatch => "key_alg_mismatch",
         ReasonCode.MissingClaim => "missing_claim",
         ReasonCode.InvalidIssuer => "invalid_issuer",
         ReasonCode.InvalidAudience => "invalid_audience",

@@ -1,5 +1,6 @@
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Jira;
+using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Signing;
 using JiraAuthFunctions.Telemetry;
 
@@ -37,15 +38,17 @@ internal sealed partial class CredentialsJob(SigningKeyRotator rotator, SharedSe
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The type only: a store's message is not ours to vouch for.
-            Log.Failed(logger, step, ex.GetType().Name);
+            // Our own store and lease failures name the service, status and error code (never a value);
+            // any other exception only its type: its message is not ours to vouch for.
+            var detail = ex is SecretStoreUnavailableException or LeaseUnavailableException ? ex.Message : "no detail";
+            Log.Failed(logger, step, ex.GetType().Name, detail);
             return false;
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventIds.CredentialsJobFailed, LogLevel.Error, "Credentials job step {Step} failed ({ErrorType}); it runs again on the next tick.", EventName = "CredentialsJobFailed")]
-        public static partial void Failed(ILogger logger, string step, string errorType);
+        [LoggerMessage(EventIds.CredentialsJobFailed, LogLevel.Error, "Credentials job step {Step} failed ({ErrorType}: {Detail}); it runs again on the next tick.", EventName = "CredentialsJobFailed")]
+        public static partial void Failed(ILogger logger, string step, string errorType, string detail);
     }
 }

@@ -1,41 +1,52 @@
-using System.Text.Json;
+using System.Net;
 
 namespace JiraAuthFunctions.Credentials;
 
-/// <summary>The entry point for the credentials job: the timer function's endpoint and the local scheduler.</summary>
+/// <summary>The entry point for the credentials job: its services, and the standalone host's on-demand run.</summary>
 public static class CredentialsServiceCollectionExtensions
 {
-    /// <summary>The function's folder name: the host POSTs a timer invocation to /{FunctionName}.</summary>
+    /// <summary>The timer function's name (Functions/CredentialsTimerFunction.cs); run on demand with <c>POST /admin/functions/CredentialsTimer</c>.</summary>
     public const string TimerFunctionName = "CredentialsTimer";
+
+    /// <summary>The standalone host's on-demand run: the Functions host's admin path, answered on loopback only.</summary>
+    public const string RunNowRoute = "/admin/functions/" + TimerFunctionName;
 
     public static IServiceCollection AddCredentialsJob(this IServiceCollection services)
     {
         services.AddSingleton<CredentialsJob>();
         services.AddSingleton<JiraAuthFunctions.Inbound.SharedSecretExpiryMonitor>();
-        services.AddHostedService<LocalCredentialsScheduler>();
         return services;
     }
 
-    public static IEndpointRouteBuilder MapCredentialsJob(this IEndpointRouteBuilder endpoints)
+    /// <summary>
+    /// <c>POST /admin/functions/CredentialsTimer</c> on the standalone host runs the job now, as a
+    /// timer tick does (same steps, same log lines): 200 when every step succeeded, 500 when one
+    /// failed (event id 410 names it). Only a connection from this machine (loopback) is served;
+    /// any other caller gets 404, as if the route did not exist. Under the Functions host the same
+    /// path is the host's admin API (master key), which invokes the timer function.
+    /// </summary>
+    public static IEndpointRouteBuilder MapCredentialsJobOnLoopback(this IEndpointRouteBuilder endpoints)
     {
-        // Custom-handler protocol for non-HTTP triggers: a JSON invocation in, {Outputs, Logs, ReturnValue} out.
-        // A failed step is logged and answered 500, so the host records the invocation as failed.
-        endpoints.MapPost("/" + TimerFunctionName, async (HttpContext context, CredentialsJob job) =>
+        endpoints.MapPost(RunNowRoute, async (HttpContext context, CredentialsJob job) =>
         {
+            if (!IsFromThisMachine(context.Connection))
+            {
+                return Results.NotFound();
+            }
+
             var succeeded = await job.RunAsync(context.RequestAborted);
-            context.Response.StatusCode = succeeded ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError;
-            context.Response.ContentType = "application/json";
-            await using var writer = new Utf8JsonWriter(context.Response.Body);
-            writer.WriteStartObject();
-            writer.WriteStartObject("Outputs");
-            writer.WriteEndObject();
-            writer.WriteStartArray("Logs");
-            writer.WriteStringValue(succeeded ? "Credentials job ran." : "Credentials job failed; see event id 410.");
-            writer.WriteEndArray();
-            writer.WriteNull("ReturnValue");
-            writer.WriteEndObject();
-            await writer.FlushAsync(context.RequestAborted);
+            return Results.Json(new CredentialsRunResult(succeeded), CredentialsJsonContext.Default.CredentialsRunResult, statusCode: succeeded ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError);
         });
         return endpoints;
     }
+
+    // A socket's remote end on loopback; the in-memory test server has no socket (no address).
+    internal static bool IsFromThisMachine(ConnectionInfo connection) =>
+        connection.RemoteIpAddress is null || IPAddress.IsLoopback(connection.RemoteIpAddress);
 }
+
+internal sealed record CredentialsRunResult(bool Succeeded);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(CredentialsRunResult))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class CredentialsJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,7 +1,7 @@
+using JiraAuthFunctions.OAuth;
 using JiraAuthFunctions.Credentials;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Jira;
-using JiraAuthFunctions.OAuth;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Signing;
 using JiraAuthFunctions.Telemetry;
@@ -10,22 +10,53 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace JiraAuthFunctions.Hosting;
 
 /// <summary>
-/// Builds the custom handler: the same app whether the Functions host starts it (it sets
-/// <c>FUNCTIONS_CUSTOMHANDLER_PORT</c>; we listen on 127.0.0.1 there) or a person runs it
-/// (<c>http://localhost:7071</c>, the port the Functions host uses locally, so URLs carry over).
+/// The app both hosts share (<see cref="AddJiraAuthFunctions{TBuilder}"/>: every registration;
+/// <see cref="MapJiraAuthFunctions"/>: the /api route table), and the standalone ASP.NET Core host
+/// (<see cref="Build"/>) a person runs with <c>dotnet run</c> on <c>http://localhost:7071</c>, the
+/// port the Functions host uses locally, so URLs carry over. The isolated worker is <see cref="Functions.FunctionsWorker"/>.
 /// </summary>
 public static class HandlerApp
 {
     public const string DefaultLocalUrl = "http://localhost:7071";
-    public const string CustomHandlerPortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
 
     /// <summary>
     /// The environment of a person running the app on its own: appsettings.Local.json adds the
-    /// demo integrations. Under the Functions host the environment is Production unless set,
-    /// so a deployed app never carries the demo integrations.
+    /// demo integrations. Under the Functions host the environment is the host's (Production in
+    /// Azure), so a deployed app never carries the demo integrations.
     /// </summary>
     public const string LocalEnvironment = "Local";
 
+    /// <summary>Everything the endpoints and the credentials job need, on either host's builder.</summary>
+    public static TBuilder AddJiraAuthFunctions<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.AddTelemetryExport();
+        builder.Services.AddQueryTokenRedaction();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(LocalData.From(builder.Configuration));
+        builder.Services.AddSecrets(builder.Configuration);
+        builder.Services.AddInbound(builder.Configuration);
+        builder.Services.AddSigning(builder.Configuration);
+        builder.Services.AddJira(builder.Configuration);
+        builder.Services.AddOAuth();
+        builder.Services.AddCredentialsJob();
+        builder.Services.AddSingleton<HealthEndpoint>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The standalone host's /api routes. The isolated worker declares the same routes on its
+    /// [Function] adapters (Functions/); HostContractTests compares the two.
+    /// </summary>
+    public static IEndpointRouteBuilder MapJiraAuthFunctions(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(HealthEndpoint.Route, (HealthEndpoint health, CancellationToken cancellationToken) => health.HandleAsync(cancellationToken));
+        endpoints.MapInbound();
+        endpoints.MapSigning();
+        endpoints.MapOAuth();
+        return endpoints;
+    }
+
+    /// <summary>The standalone host.</summary>
     /// <param name="args">Command-line arguments, as for any ASP.NET Core app.</param>
     /// <param name="configureServices">Extra registrations after the app's own (tests and benchmarks swap seams here).</param>
     public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
@@ -38,11 +69,15 @@ public static class HandlerApp
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = DefaultEnvironmentName(),
         });
-        ConfigureUrls(builder);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultLocalUrl);
+        }
+
         if (!builder.Environment.IsEnvironment(LocalEnvironment))
         {
-            // In Azure the host ships the console to Application Insights (category Host.Function.Console):
-            // one JSON object per line keeps event id, reason and every field queryable (infra/queries).
+            // Run on a server (not a person's machine): one JSON object per line keeps event id,
+            // reason and every field readable by a log collector.
             builder.Logging.AddJsonConsole(o =>
             {
                 o.UseUtcTimestamp = true;
@@ -51,55 +86,22 @@ public static class HandlerApp
             });
         }
 
-        builder.AddTelemetryExport();
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(LocalData.From(builder.Configuration));
-        builder.Services.AddSecrets(builder.Configuration);
-        builder.Services.AddInbound(builder.Configuration);
-        builder.Services.AddSigning(builder.Configuration);
-        builder.Services.AddOAuth();
-        builder.Services.AddJira(builder.Configuration);
-        builder.Services.AddCredentialsJob();
+        builder.AddJiraAuthFunctions();
         builder.Services.AddHostedService<QuickStart>();
-        builder.Services.AddSingleton<HealthEndpoint>();
+        builder.Services.AddHostedService<LocalCredentialsScheduler>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-
-        // The Functions host polls "/" until it answers (any status) before sending work.
-        app.MapGet("/", () => Results.Text("JiraAuthFunctions custom handler. Events: POST /api/jira/events/{integration}\n"));
-        app.MapGet(HealthEndpoint.Route, (HealthEndpoint health, CancellationToken cancellationToken) => health.HandleAsync(cancellationToken));
-        app.MapInbound();
-        app.MapSigning();
-        app.MapOAuth();
-        app.MapCredentialsJob();
+        app.MapGet("/", () => Results.Text("JiraAuthFunctions. Events: POST /api/jira/events/{integration}\n"));
+        app.MapJiraAuthFunctions();
+        app.MapCredentialsJobOnLoopback();
         return app;
     }
 
-    private static void ConfigureUrls(WebApplicationBuilder builder)
-    {
-        var port = Environment.GetEnvironmentVariable(CustomHandlerPortVariable);
-        if (!string.IsNullOrEmpty(port))
-        {
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        }
-        else if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
-        {
-            builder.WebHost.UseUrls(DefaultLocalUrl);
-        }
-    }
-
-    /// <summary>An explicit environment wins; otherwise Local on a workstation, Production under the host.</summary>
+    /// <summary>An explicit environment wins; otherwise Local (the standalone host is a person's).</summary>
     internal static string? DefaultEnvironmentName()
     {
         var explicitName = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT");
-        if (!string.IsNullOrEmpty(explicitName))
-        {
-            return null; // the builder reads it itself
-        }
-
-        return RunsUnderFunctionsHost ? Environments.Production : LocalEnvironment;
+        return string.IsNullOrEmpty(explicitName) ? LocalEnvironment : null; // null: the builder reads it itself
     }
-
-    internal static bool RunsUnderFunctionsHost => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CustomHandlerPortVariable));
 }

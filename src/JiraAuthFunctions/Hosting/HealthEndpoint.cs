@@ -17,11 +17,12 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
 {
     public const string Route = "/api/health";
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(30);
-    private (bool Reachable, DateTimeOffset At)? _probe;
+    private (string State, DateTimeOffset At)? _probe;
 
     public async Task<IResult> HandleAsync(CancellationToken cancellationToken)
     {
-        var storeReachable = await ProbeStoreAsync(cancellationToken);
+        var storeState = await ProbeStoreAsync(cancellationToken);
+        var storeReachable = storeState == StoreReachable;
         var keys = new List<IntegrationHealth>();
         // A Connect app's keys are its tenants' secrets, read when a tenant calls: nothing to load ahead.
         foreach (var integration in integrations.All.Where(i => i.Verification != VerificationMethod.Connect).OrderBy(i => i.Name, StringComparer.Ordinal))
@@ -30,7 +31,8 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
             keys.Add(new IntegrationHealth(integration.Name, lookup.Unavailable ? "unavailable" : lookup.Keys.Count == 0 ? "no_keys" : "loaded"));
         }
 
-        var connections = jira.Status.Select(s => new ConnectionHealth(s.Connection, s.State, s.AccessTokenExpiresOn)).ToList();
+        // From the shared store and the clock (held 30 s): the same on every instance, whichever ran the job.
+        var connections = (await jira.States.GetAllAsync(cancellationToken)).Select(s => new ConnectionHealth(s.Connection, s.State, s.AccessTokenExpiresOn)).ToList();
         var hooks = webhooks.Status.Select(s => new WebhooksHealth(s.Connection, s.State, s.Webhooks, s.EarliestExpiry)).ToList();
         var states = new List<DependencyHealthReport>();
         var worst = HealthStatus.Healthy;
@@ -48,28 +50,35 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
         }
 
         return Results.Json(
-            new HealthReport(worst.ToCode(), storeReachable ? "reachable" : "unreachable", keys, connections, hooks, states),
+            new HealthReport(worst.ToCode(), storeState, keys, connections, hooks, states),
             HostingJsonContext.Default.HealthReport);
     }
 
-    private async Task<bool> ProbeStoreAsync(CancellationToken cancellationToken)
+    private const string StoreReachable = "reachable";
+
+    /// <summary>reachable; forbidden (the app's identity lacks its Key Vault role, or it is not effective yet); or unreachable.</summary>
+    private async Task<string> ProbeStoreAsync(CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         if (_probe is { } held && now - held.At < ProbeInterval)
         {
-            return held.Reachable;
+            return held.State;
         }
 
-        bool reachable;
+        string reachable;
         try
         {
             // Listing the versions of a name that need not exist: a round trip that reads no value.
             await store.GetPropertiesOfSecretVersionsAsync("health-probe", cancellationToken);
-            reachable = true;
+            reachable = StoreReachable;
+        }
+        catch (SecretStoreUnavailableException ex) when (ex.AccessDenied)
+        {
+            reachable = "forbidden";
         }
         catch (Exception ex) when (ex is SecretStoreUnavailableException or IOException or UnauthorizedAccessException)
         {
-            reachable = false;
+            reachable = "unreachable";
         }
 
         _probe = (reachable, now);

@@ -1,12 +1,22 @@
+using JiraAuthFunctions.Functions;
 using JiraAuthFunctions.Hosting;
+using JiraAuthFunctions.Inbound;
 using Microsoft.Extensions.Options;
 
 try
 {
-    var app = HandlerApp.Build(args);
-    await app.RunAsync();
+    if (FunctionsWorker.IsStartedByFunctionsHost(args))
+    {
+        await FunctionsWorker.Build(args).RunAsync();
+    }
+    else
+    {
+        await HandlerApp.Build(args).RunAsync();
+    }
+
+    return 0;
 }
-catch (OptionsValidationException ex)
+catch (OptionsValidationException ex) when (RunsAsItsOwnProcess())
 {
     // Settings that do not bind or validate: each named by its full key, then a plain exit, so the
     // last lines an operator (or the platform's log stream) sees say what to fix.
@@ -18,8 +28,16 @@ catch (OptionsValidationException ex)
 
     return 2;
 }
+catch (RevocationsUnavailableException ex) when (RunsAsItsOwnProcess())
+{
+    // An operator's problem (an unreadable revocation list) in one line, as logged with event 226: no stack trace.
+    await Console.Error.WriteLineAsync(ex.Message);
+    return 1;
+}
 
-return 0;
+// A test host (WebApplicationFactory) runs this entry point inside its own process and needs the
+// exception itself; only the app's own process turns it into lines for an operator and an exit code.
+static bool RunsAsItsOwnProcess() => System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly;
 
-/// <summary>The custom handler's entry point (public for the in-memory test host).</summary>
+/// <summary>The entry point of both hosts (public for the in-memory test host).</summary>
 public partial class Program;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace JiraAuthFunctions.Hosting;
 
-/// <summary>When a person runs the app on its own, says where it listens and how to send it a first event.</summary>
+/// <summary>The standalone host says where it listens and, with the demo integration, how to send it a first event.</summary>
 internal sealed partial class QuickStart(
     IServer server,
     IHostApplicationLifetime lifetime,
@@ -19,13 +19,13 @@ internal sealed partial class QuickStart(
         lifetime.ApplicationStarted.Register(() =>
         {
             var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? HandlerApp.DefaultLocalUrl;
-            Log.HandlerStarted(logger, address, options.Value.Integrations.Count, HandlerApp.RunsUnderFunctionsHost);
+            Log.HandlerStarted(logger, address, options.Value.Integrations.Count);
             if (options.Value.Integrations.Count == 0)
             {
                 Log.NoIntegrations(logger);
             }
 
-            if (HandlerApp.RunsUnderFunctionsHost || !options.Value.Integrations.ContainsKey("demo"))
+            if (!options.Value.Integrations.ContainsKey("demo"))
             {
                 return;
             }
@@ -39,8 +39,8 @@ internal sealed partial class QuickStart(
 
     private static partial class Log
     {
-        [LoggerMessage(EventIds.HandlerStarted, LogLevel.Information, "JiraAuthFunctions listening on {Address} with {IntegrationCount} integrations (under Functions host: {UnderFunctionsHost}).", EventName = "HandlerStarted")]
-        public static partial void HandlerStarted(ILogger logger, string address, int integrationCount, bool underFunctionsHost);
+        [LoggerMessage(EventIds.HandlerStarted, LogLevel.Information, "JiraAuthFunctions listening on {Address} with {IntegrationCount} integrations (standalone host).", EventName = "HandlerStarted")]
+        public static partial void HandlerStarted(ILogger logger, string address, int integrationCount);
 
         [LoggerMessage(EventIds.NoIntegrations, LogLevel.Warning, "No integration is configured: every event request will get 401. Add one under Inbound:Integrations (see the README's Configuration section).", EventName = "NoIntegrations")]
         public static partial void NoIntegrations(ILogger logger);

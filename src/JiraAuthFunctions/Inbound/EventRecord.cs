@@ -5,7 +5,8 @@ namespace JiraAuthFunctions.Inbound;
 
 /// <summary>
 /// An accepted event as every sink stores it: one JSON object with the event id, when, which
-/// integration and format, who sent it (never the token), and the event body as received.
+/// integration and format, who sent it (never the token), and the event body as received
+/// (<see cref="AcceptedEvent.Payload"/>: Jira's bytes, not a re-serialization).
 /// </summary>
 internal static class EventRecord
 {
@@ -38,7 +39,9 @@ internal static class EventRecord
 
         writer.WriteEndObject();
         writer.WritePropertyName("event");
-        e.Payload.WriteTo(writer);
+
+        // Checked again here (cheap next to the write): a record is never broken JSON.
+        writer.WriteRawValue(e.Payload.Span);
         writer.WriteEndObject();
     }
 }

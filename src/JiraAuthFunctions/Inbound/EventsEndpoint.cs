@@ -62,20 +62,40 @@ internal sealed class EventsEndpoint(
                 return;
             }
 
-            if (!IsJson(context.Request.ContentType))
+            // From here a per-request token's jti is held for this request (check.Reservation): committed
+            // once the event is durable, released on every other outcome. So what needs no secret
+            // (content type, declared length), checked only now that the caller is authenticated, and
+            // every later refusal or failure leave the token usable for the sender's corrected retry.
+            try
             {
-                await RejectAsync(context, integration, ReasonCode.UnsupportedMediaType, check.Caller, requestId);
-                return;
-            }
+                if (!IsJson(context.Request.ContentType))
+                {
+                    await RejectAsync(context, integration, ReasonCode.UnsupportedMediaType, check.Caller, requestId);
+                    return;
+                }
 
-            body ??= await ReadBodyAsync(context.Request, _maxBodyBytes, context.RequestAborted);
-            if (body is null)
+                body ??= await ReadBodyAsync(context.Request, _maxBodyBytes, context.RequestAborted);
+                if (body is null)
+                {
+                    await RejectAsync(context, integration, ReasonCode.BodyTooLarge, check.Caller, requestId);
+                    return;
+                }
+
+                if (check.Reservation is { } held && await LostHoldAsync(held, context.RequestAborted) is { } lost)
+                {
+                    await RejectAsync(context, integration, lost, check.Caller, requestId);
+                    return;
+                }
+
+                await AcceptAsync(context, integration, check.Caller, body.Memory, requestId, check.Reservation);
+            }
+            finally
             {
-                await RejectAsync(context, integration, ReasonCode.BodyTooLarge, check.Caller, requestId);
-                return;
+                if (check.Reservation is { Settled: false } unsettled)
+                {
+                    await ReleaseAsync(unsettled, check.Caller, requestId);
+                }
             }
-
-            await AcceptAsync(context, integration, check.Caller, body.Memory, requestId);
         }
         finally
         {
@@ -83,7 +103,57 @@ internal sealed class EventsEndpoint(
         }
     }
 
-    private async Task AcceptAsync(HttpContext context, string integration, CallerInfo caller, ReadOnlyMemory<byte> body, string requestId)
+    /// <summary>
+    /// Null while the hold covers the write and the commit still to come; else it is renewed first
+    /// (a slow body). A hold that lapsed and was taken by another use of the token: that use won.
+    /// </summary>
+    private async Task<ReasonCode?> LostHoldAsync(ReplayReservation held, CancellationToken cancellationToken)
+    {
+        if (held.HeldUntil - timeProvider.GetUtcNow() >= ReplayReservation.RenewBelow)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await held.RenewAsync(cancellationToken) ? null : ReasonCode.ReplayedJti;
+        }
+        catch (ReplayStoreUnavailableException)
+        {
+            return ReasonCode.ReplayCheckUnavailable;
+        }
+    }
+
+    // Not with RequestAborted: a caller that went away must not leave its token held. The store's own timeouts bound it.
+    private async Task ReleaseAsync(ReplayReservation held, CallerInfo caller, string requestId)
+    {
+        try
+        {
+            await held.ReleaseAsync(CancellationToken.None);
+        }
+        catch (ReplayStoreUnavailableException ex)
+        {
+            InboundLog.ReplayReleaseFailed(logger, held.Integration, caller.JtiHash, ex.Message, requestId);
+        }
+    }
+
+    // The event is durable: whatever the store answers, the answer is 202 (a 503 would make the sender store it twice).
+    private async Task CommitAsync(ReplayReservation held, string eventId, CallerInfo caller, string requestId)
+    {
+        try
+        {
+            if (!await held.CommitAsync(CancellationToken.None))
+            {
+                InboundLog.ReplayCommitFailed(logger, eventId, held.Integration, caller.JtiHash, "its hold had lapsed and another request took the jti", requestId);
+            }
+        }
+        catch (ReplayStoreUnavailableException ex)
+        {
+            InboundLog.ReplayCommitFailed(logger, eventId, held.Integration, caller.JtiHash, ex.Message, requestId);
+        }
+    }
+
+    private async Task AcceptAsync(HttpContext context, string integration, CallerInfo caller, ReadOnlyMemory<byte> body, string requestId, ReplayReservation? held)
     {
         // A sender's retry of a delivery already stored: the same answer as the first time, no second write.
         if (caller.DeliveryKey is { } deliveryKey &&
@@ -113,7 +183,7 @@ internal sealed class EventsEndpoint(
                 Integration = integration,
                 Format = format,
                 Caller = caller,
-                Payload = document!.RootElement,
+                Payload = EventPayload.Compact(body),
             }, context.RequestAborted);
         }
         catch (EventSinkUnavailableException ex)
@@ -124,6 +194,11 @@ internal sealed class EventsEndpoint(
         }
 
         // Only now: had the write failed, the retry must still be free to store the event.
+        if (held is not null)
+        {
+            await CommitAsync(held, eventId, caller, requestId);
+        }
+
         if (caller.DeliveryKey is { } stored)
         {
             await deliveries.RecordAsync(integration, stored, eventId, context.RequestAborted);
@@ -168,11 +243,9 @@ internal sealed class EventsEndpoint(
             ? (target.IndexOf('?') is var q and >= 0 ? target[..q] : target)
             : context.Request.PathBase.Add(context.Request.Path).ToUriComponent();
 
-    // The Functions host's invocation id when present, so a line here joins the host's own telemetry.
-    internal static string RequestIdOf(HttpContext context) =>
-        context.Request.Headers.TryGetValue("X-Azure-Functions-InvocationId", out var invocationId) && invocationId.Count == 1 && invocationId[0]!.Length <= 64
-            ? invocationId[0]!
-            : context.TraceIdentifier;
+    // The request's identifier (IHttpRequestIdentifierFeature): under the Functions host the
+    // adapter sets it to the invocation id (Functions/Invocation.cs), so a line here joins the host's telemetry.
+    internal static string RequestIdOf(HttpContext context) => context.TraceIdentifier;
 
     private static bool IsJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var mediaType) &&
@@ -207,8 +280,16 @@ internal sealed class EventsEndpoint(
         }
     }
 
+    /// <summary>The body as JSON, or null when it is not JSON text (RFC 8259: UTF-8, so invalid UTF-8 is not JSON).</summary>
     private static JsonDocument? TryParse(ReadOnlyMemory<byte> json)
     {
+        // The parser leaves bytes inside strings unchecked; a string that is not UTF-8 would be
+        // stored as something Jira never sent.
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+        {
+            return null;
+        }
+
         try
         {
             return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });

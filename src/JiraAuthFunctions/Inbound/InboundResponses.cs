@@ -36,7 +36,7 @@ internal static class InboundResponses
             or ReasonCode.ContextQshNotAllowed or ReasonCode.ClientKeyMismatch or ReasonCode.MissingSignature
             or ReasonCode.MalformedSignature or ReasonCode.SignatureAlgorithmNotAllowed
             or ReasonCode.ForgeAppMismatch or ReasonCode.SharedSecretLifecycle
-            or ReasonCode.ReplayedLifecycleToken => StatusCodes.Status401Unauthorized,
+            or ReasonCode.ReplayedLifecycleToken or ReasonCode.KeyAlgorithmMismatch => StatusCodes.Status401Unauthorized,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Reason code without a status."),
     };
 

@@ -41,10 +41,7 @@ public static class InboundServiceCollectionExtensions
         }
 
         services.TryAddSingleton<IReplayCache, MemoryReplayCache>();
-        services.TryAddSingleton<IRevocationList>(sp => new FileRevocationList(
-            Path.Combine(sp.GetRequiredService<LocalData>().Path, "revocations.json"),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<FileRevocationList>>()));
+        services.AddRevocationList(configuration);
         services.TryAddSingleton<ITokenValidator, TokenValidator>();
         services.TryAddSingleton<WebhookSignatureVerifier>();
         services.TryAddSingleton<JiraAuthFunctions.Connect.ConnectTokenValidator>();
@@ -59,8 +56,10 @@ public static class InboundServiceCollectionExtensions
             EventSinkKind.Queue => CreateQueueSink(configuration, sp),
             _ => new JsonLinesEventSink(
                 Path.Combine(sp.GetRequiredService<LocalData>().Path, "events"),
-                sp.GetRequiredService<TimeProvider>()),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<JsonLinesEventSink>>()),
         });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<JiraAuthFunctions.Health.IDependencyHealth, EventSinkHealth>());
         services.TryAddSingleton<EventsEndpoint>();
         services.TryAddSingleton<JiraAuthFunctions.Telemetry.JiraAuthMetrics>();
         return services;
@@ -99,7 +98,8 @@ public static class InboundServiceCollectionExtensions
         {
             return new QueueEventSink(
                 new Azure.Storage.Queues.QueueClient(connectionString, queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())),
-                new Azure.Storage.Blobs.BlobContainerClient(connectionString, queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())));
+                new Azure.Storage.Blobs.BlobContainerClient(connectionString, queueName, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())),
+                services.GetRequiredService<TimeProvider>());
         }
 
         var credential = services.GetRequiredService<Azure.Core.TokenCredential>();
@@ -107,11 +107,12 @@ public static class InboundServiceCollectionExtensions
         var blobService = new Uri(configuration["Storage:BlobServiceUri"] ?? throw new InvalidOperationException("Events:Sink is Queue: set Storage:BlobServiceUri for events too large for a queue message."));
         return new QueueEventSink(
             new Azure.Storage.Queues.QueueServiceClient(queueService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())).GetQueueClient(queueName),
-            new Azure.Storage.Blobs.BlobServiceClient(blobService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())).GetBlobContainerClient(queueName));
+            new Azure.Storage.Blobs.BlobServiceClient(blobService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())).GetBlobContainerClient(queueName),
+            services.GetRequiredService<TimeProvider>());
     }
 
     // Storage:ConnectionString (Azurite), else the managed identity with Storage:TableServiceUri.
-    private static Azure.Data.Tables.TableClient CreateReplayTableClient(IConfiguration configuration, IServiceProvider services)
+    internal static Azure.Data.Tables.TableClient CreateReplayTableClient(IConfiguration configuration, IServiceProvider services)
     {
         var tableName = services.GetRequiredService<IOptions<ReplayStoreOptions>>().Value.ReplayTableName;
         var options = QueueEventSink.WithRequestPathRetries(new Azure.Data.Tables.TableClientOptions());

@@ -1,7 +1,8 @@
 using System.Buffers;
-using System.Text.Json;
 using System.Threading.Channels;
-using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Health;
+using JiraAuthFunctions.Telemetry;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace JiraAuthFunctions.Inbound;
 
@@ -12,21 +13,49 @@ namespace JiraAuthFunctions.Inbound;
 /// lines that arrive while one flush runs share the next one, so durability costs one fsync per
 /// batch rather than per event (group commit).
 /// </summary>
-public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
+/// <remarks>
+/// Every line in the file is a whole record: a batch that fails (full disk, I/O error) is cut off
+/// again and every waiting append learns it (503), the next batch tries again, so the sink
+/// recovers by itself when space returns; a torn line left by a crash is moved aside when the file
+/// is opened; a file that vanished under the open handle (its folder deleted) is noticed after the
+/// flush and the batch is written again to a new file at the same path.
+/// </remarks>
+public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, IAsyncDisposable
 {
+    /// <summary>The name health lists the sink under.</summary>
+    public const string HealthName = "sink";
+
     private const int MaxBatch = 1024;
+    private const int ChunkBytes = 64 * 1024;
 
     private readonly string _folder;
     private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Func<string, FileStream> _openFile;
     private readonly Channel<PendingLine> _pending = Channel.CreateUnbounded<PendingLine>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+
+    // The writer loop's alone.
     private FileStream? _file;
     private string? _fileName;
+    private long _length;
+    private DateTimeOffset? _failingSince;
 
-    public JsonLinesEventSink(string folder, TimeProvider timeProvider)
+    // Written by the writer loop, read by health probes.
+    private volatile DependencyState _state = new(HealthName, HealthStatus.Healthy);
+
+    public JsonLinesEventSink(string folder, TimeProvider timeProvider, ILogger<JsonLinesEventSink>? logger = null)
+        : this(folder, timeProvider, OpenEventFile, logger)
+    {
+    }
+
+    /// <param name="openFile">Opens the event file at a path (tests put a failing disk behind it).</param>
+    internal JsonLinesEventSink(string folder, TimeProvider timeProvider, Func<string, FileStream> openFile, ILogger? logger = null)
     {
         _folder = Path.GetFullPath(folder);
         _timeProvider = timeProvider;
+        _openFile = openFile;
+        _logger = logger ?? NullLogger.Instance;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -34,6 +63,10 @@ public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
 
     /// <summary>The file lines go to on the given day.</summary>
     public string FileFor(DateTimeOffset day) => Path.Combine(_folder, $"events-{day.UtcDateTime:yyyy-MM-dd}.jsonl");
+
+    // Unbuffered: a write that failed leaves nothing behind to be flushed again by Dispose.
+    internal static FileStream OpenEventFile(string path) =>
+        new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
 
     public async ValueTask AppendAsync(AcceptedEvent acceptedEvent, CancellationToken cancellationToken = default)
     {
@@ -49,9 +82,12 @@ public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
         await line.Durable.Task.ConfigureAwait(false);
     }
 
+    /// <summary>Unhealthy from a failed write until a write succeeds again (<c>write_failed</c>, or <c>folder_missing</c> when the folder cannot be made).</summary>
+    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_state);
+
     private static byte[] Serialize(AcceptedEvent e)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
+        var buffer = new ArrayBufferWriter<byte>(512 + e.Payload.Length);
         EventRecord.Write(buffer, e);
         buffer.Write("\n"u8);
         return buffer.WrittenSpan.ToArray();
@@ -70,22 +106,19 @@ public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
 
             try
             {
-                var file = OpenForToday();
-                foreach (var line in batch)
-                {
-                    file.Write(line.Bytes);
-                }
-
-                file.Flush(flushToDisk: true);
+                WriteDurably(batch);
+                Succeeded();
                 foreach (var line in batch)
                 {
                     line.Durable.TrySetResult();
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex)
             {
-                CloseFile();
-                var failure = new EventSinkUnavailableException($"Writing to the event file failed ({ex.GetType().Name}).", ex);
+                // Whatever went wrong, the loop lives on: an exception escaping it would leave
+                // every later append waiting for ever.
+                var detail = Failed(ex);
+                var failure = new EventSinkUnavailableException($"Writing to the event file failed ({detail}).", ex);
                 foreach (var line in batch)
                 {
                     line.Durable.TrySetException(failure);
@@ -98,6 +131,88 @@ public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
         CloseFile();
     }
 
+    private void WriteDurably(List<PendingLine> batch)
+    {
+        // At most one new file per batch: a folder deleted again and again is a failure, not a loop.
+        for (var attempt = 1; ; attempt++)
+        {
+            var file = OpenForToday();
+            var start = _length;
+            try
+            {
+                file.Position = start;
+                WriteLines(file, batch);
+                file.Flush(flushToDisk: true);
+            }
+            catch
+            {
+                // Cut the half-written batch off so the next line starts clean; if even that
+                // fails, the next open finds the torn tail and sets it aside.
+                TryTruncate(file, start);
+                CloseFile();
+                throw;
+            }
+
+            _length = file.Position;
+            if (IsStillAtItsPath(file, _fileName!))
+            {
+                return;
+            }
+
+            // The folder was deleted (or the file replaced) while open: the lines went into a
+            // file nobody can see. Never answer 202 for them; write them again where they belong.
+            Log.EventFileVanished(_logger, _fileName!);
+            CloseFile();
+            if (attempt == 2)
+            {
+                throw new IOException($"The event file {_fileName} vanished again right after it was made.");
+            }
+        }
+    }
+
+    // Few large writes instead of one per line: the file is unbuffered.
+    private static void WriteLines(FileStream file, List<PendingLine> batch)
+    {
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        try
+        {
+            var used = 0;
+            foreach (var line in batch)
+            {
+                if (line.Bytes.Length > chunk.Length - used)
+                {
+                    file.Write(chunk, 0, used);
+                    used = 0;
+                }
+
+                if (line.Bytes.Length >= chunk.Length)
+                {
+                    file.Write(line.Bytes);
+                    continue;
+                }
+
+                line.Bytes.CopyTo(chunk, used);
+                used += line.Bytes.Length;
+            }
+
+            file.Write(chunk, 0, used);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    // No inode in .NET's API: the path must name a file of the length we wrote and the same
+    // modification time as our handle's (nanoseconds on ext4, xfs, tmpfs), which only our file has.
+    private static bool IsStillAtItsPath(FileStream file, string path)
+    {
+        var atPath = new FileInfo(path);
+        return atPath.Exists
+            && atPath.Length == file.Length
+            && atPath.LastWriteTimeUtc == File.GetLastWriteTimeUtc(file.SafeFileHandle);
+    }
+
     private FileStream OpenForToday()
     {
         var name = FileFor(_timeProvider.GetUtcNow());
@@ -108,14 +223,139 @@ public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
 
         CloseFile();
         Directory.CreateDirectory(_folder);
-        _file = new FileStream(name, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 64 * 1024);
+        var file = _openFile(name);
+        try
+        {
+            _length = SetAsideTornTail(file, name);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+
+        _file = file;
         _fileName = name;
-        return _file;
+        return file;
+    }
+
+    /// <summary>
+    /// A file that does not end in a newline ends in part of a line that was never acknowledged (a
+    /// crash mid-write, or a failed write that could not be cut off). The fragment goes to
+    /// <c>&lt;file&gt;.torn</c> for a person to look at, and the file is cut back to its last whole line.
+    /// </summary>
+    /// <returns>The length of the file's whole lines.</returns>
+    private long SetAsideTornTail(FileStream file, string name)
+    {
+        var length = file.Length;
+        var end = WholeLinesEnd(file, length);
+        if (end == length)
+        {
+            return length;
+        }
+
+        var tornName = name + ".torn";
+        using (var torn = new FileStream(tornName, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0))
+        {
+            file.Position = end;
+            file.CopyTo(torn, ChunkBytes);
+            torn.Write("\n"u8);
+            torn.Flush(flushToDisk: true);
+        }
+
+        file.SetLength(end);
+        file.Flush(flushToDisk: true);
+        Log.TornTailSetAside(_logger, name, length - end, tornName);
+        return end;
+    }
+
+    /// <summary>The position after the file's last newline (0 when it has none).</summary>
+    private static long WholeLinesEnd(FileStream file, long length)
+    {
+        if (length == 0)
+        {
+            return 0;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        try
+        {
+            // The last byte alone first: a file closed cleanly ends in a newline.
+            var end = length;
+            var size = 1;
+            while (end > 0)
+            {
+                var start = Math.Max(0, end - size);
+                var count = (int)(end - start);
+                file.Position = start;
+                file.ReadExactly(buffer, 0, count);
+                var newline = buffer.AsSpan(0, count).LastIndexOf((byte)'\n');
+                if (newline >= 0)
+                {
+                    return start + newline + 1;
+                }
+
+                end = start;
+                size = ChunkBytes;
+            }
+
+            return 0;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void TryTruncate(FileStream file, long length)
+    {
+        try
+        {
+            file.SetLength(length);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            // Left for the torn-tail check at the next open.
+        }
+    }
+
+    private void Succeeded()
+    {
+        var now = _timeProvider.GetUtcNow();
+        if (_failingSince is { } since)
+        {
+            Log.SinkRecovered(_logger, _fileName!, now - since);
+            _failingSince = null;
+        }
+
+        _state = new DependencyState(HealthName, HealthStatus.Healthy, null, now);
+    }
+
+    private string Failed(Exception ex)
+    {
+        var detail = Directory.Exists(_folder) ? "write_failed" : "folder_missing";
+        if (_failingSince is null)
+        {
+            // Once per outage: each refused request has its own line (event 230) already.
+            _failingSince = _timeProvider.GetUtcNow();
+            Log.SinkFailing(_logger, _folder, detail, ex.GetType().Name, ex.Message);
+        }
+
+        _state = new DependencyState(HealthName, HealthStatus.Unhealthy, detail, _state.LastSuccess);
+        return detail;
     }
 
     private void CloseFile()
     {
-        _file?.Dispose();
+        try
+        {
+            // Unbuffered, so there is nothing left to flush that could fail again here.
+            _file?.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+
         _file = null;
         _fileName = null;
     }
@@ -130,5 +370,28 @@ public sealed class JsonLinesEventSink : IEventSink, IAsyncDisposable
     {
         public byte[] Bytes { get; } = bytes;
         public TaskCompletionSource Durable { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.SinkFailing, LogLevel.Error,
+            "Event files under {Folder} cannot be written ({Detail}: {ErrorType}, {ErrorMessage}); every event gets 503 until a write succeeds, tried again with each request.",
+            EventName = "SinkFailing")]
+        public static partial void SinkFailing(ILogger logger, string folder, string detail, string errorType, string errorMessage);
+
+        [LoggerMessage(EventIds.SinkRecovered, LogLevel.Information,
+            "Event file {File} is written again after {Outage} of failures.",
+            EventName = "SinkRecovered")]
+        public static partial void SinkRecovered(ILogger logger, string file, TimeSpan outage);
+
+        [LoggerMessage(EventIds.EventFileVanished, LogLevel.Warning,
+            "Event file {File} vanished while open (its folder deleted, or the file replaced); the batch was written again to a new file at that path.",
+            EventName = "EventFileVanished")]
+        public static partial void EventFileVanished(ILogger logger, string file);
+
+        [LoggerMessage(EventIds.EventFileTornTailSetAside, LogLevel.Warning,
+            "Event file {File} ended in {Bytes} bytes of an unfinished line (a crash or a failed write; never acknowledged); moved to {TornFile}.",
+            EventName = "EventFileTornTailSetAside")]
+        public static partial void TornTailSetAside(ILogger logger, string file, long bytes, string tornFile);
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using JiraAuthFunctions.Health;
 
 namespace JiraAuthFunctions.Inbound;
 
@@ -10,16 +11,19 @@ namespace JiraAuthFunctions.Inbound;
 /// Accepted events to an Azure Storage queue: the 202 is sent only after the queue accepted the
 /// message. A record too large for a queue message is written to a blob first and the message
 /// points at it. Any storage failure is <see cref="EventSinkUnavailableException"/>: the caller
-/// gets 503 with Retry-After (Jira retries) and nothing is lost.
+/// gets 503 with Retry-After (Jira retries) and nothing is lost. Health says whether the last
+/// write worked (<c>write_failed</c> until one works again) and when one last did.
 /// </summary>
-public sealed class QueueEventSink(QueueClient queue, BlobContainerClient overflow) : IEventSink
+public sealed class QueueEventSink(QueueClient queue, BlobContainerClient overflow, TimeProvider? timeProvider = null) : IEventSink, IDependencyHealth
 {
     public const string DefaultQueueName = "accepted-events";
 
     // A queue message holds 64 KiB; the SDK sends text as is, so stay below with room for the envelope.
     internal const int MaxInlineBytes = 48 * 1024;
 
+    private readonly TimeProvider _timeProvider = timeProvider ?? TimeProvider.System;
     private int _ready;
+    private volatile DependencyState _state = new(JsonLinesEventSink.HealthName, HealthStatus.Healthy);
 
     /// <summary>Retries bounded for a request path: Jira waits on the answer, and a 503 makes it retry later.</summary>
     public static T WithRequestPathRetries<T>(T options) where T : Azure.Core.ClientOptions
@@ -51,13 +55,18 @@ public sealed class QueueEventSink(QueueClient queue, BlobContainerClient overfl
             }
 
             await queue.SendMessageAsync(message, cancellationToken).ConfigureAwait(false);
+            _state = new DependencyState(JsonLinesEventSink.HealthName, HealthStatus.Healthy, null, _timeProvider.GetUtcNow());
         }
         catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or AggregateException or TimeoutException
                                        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            _state = new DependencyState(JsonLinesEventSink.HealthName, HealthStatus.Unhealthy, "write_failed", _state.LastSuccess);
             throw new EventSinkUnavailableException($"The queue {queue.Name} did not accept the event.", ex);
         }
     }
+
+    /// <summary>The last write's outcome, kept by <see cref="AppendAsync"/>: a probe does not call the queue.</summary>
+    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_state);
 
     private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {

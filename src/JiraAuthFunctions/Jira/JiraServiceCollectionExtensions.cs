@@ -27,9 +27,9 @@ public static class JiraServiceCollectionExtensions
             services.TryAddSingleton<ILeaseProvider>(sp =>
             {
                 var service = !string.IsNullOrEmpty(connectionString)
-                    ? new Azure.Storage.Blobs.BlobServiceClient(connectionString)
-                    : new Azure.Storage.Blobs.BlobServiceClient(new Uri(blobServiceUri!), sp.GetRequiredService<Azure.Core.TokenCredential>());
-                return new BlobLeaseProvider(service.GetBlobContainerClient(BlobLeaseProvider.ContainerName));
+                    ? new Azure.Storage.Blobs.BlobServiceClient(connectionString, BlobLeaseProvider.ClientOptions())
+                    : new Azure.Storage.Blobs.BlobServiceClient(new Uri(blobServiceUri!), sp.GetRequiredService<Azure.Core.TokenCredential>(), BlobLeaseProvider.ClientOptions());
+                return new BlobLeaseProvider(service.GetBlobContainerClient(BlobLeaseProvider.ContainerName), sp.GetRequiredService<ILogger<BlobLeaseProvider>>());
             });
         }
 

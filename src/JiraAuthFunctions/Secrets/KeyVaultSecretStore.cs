@@ -129,6 +129,9 @@ public sealed class KeyVaultSecretStore(SecretClient client) : ISecretStore
     private SecretStoreUnavailableException Unavailable(string action, string name, Exception ex)
     {
         var detail = ex is RequestFailedException failed ? $"status {failed.Status}, code {failed.ErrorCode ?? "none"}" : ex.GetType().Name;
-        return new SecretStoreUnavailableException($"Key Vault {client.VaultUri.Host} could not {action} secret '{name}' ({detail}).", ex);
+        return new SecretStoreUnavailableException($"Key Vault {client.VaultUri.Host} could not {action} secret '{name}' ({detail}).", ex)
+        {
+            AccessDenied = ex is RequestFailedException { Status: 403 },
+        };
     }
 }

@@ -25,33 +25,36 @@ public static class SigningServiceCollectionExtensions
 
     public static IEndpointRouteBuilder MapSigning(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(JwksRoute, async (HttpContext context, SigningKeyRing ring, IOptions<SigningKeyOptions> options) =>
+        endpoints.MapGet(JwksRoute, WriteJwksAsync);
+        return endpoints;
+    }
+
+    /// <summary><c>GET /api/.well-known/jwks.json</c>: the published public keys (next, current, previous).</summary>
+    internal static async Task WriteJwksAsync(HttpContext context, SigningKeyRing ring, IOptions<SigningKeyOptions> options)
+    {
+        var keys = await ring.GetPublishedAsync(context.RequestAborted);
+
+        // Half the publication interval (at most a day): a verifier's cache holds a next key
+        // well before it signs anything.
+        var maxAge = (long)Math.Min(options.Value.PublicationInterval.TotalSeconds / 2, TimeSpan.FromDays(1).TotalSeconds);
+        context.Response.Headers.CacheControl = $"public, max-age={maxAge}";
+        context.Response.ContentType = "application/jwk-set+json";
+        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        writer.WriteStartObject();
+        writer.WriteStartArray("keys");
+        foreach (var key in keys)
         {
-            var keys = await ring.GetPublishedAsync(context.RequestAborted);
-
-            // Half the publication interval (at most a day): a verifier's cache holds a next key
-            // well before it signs anything.
-            var maxAge = (long)Math.Min(options.Value.PublicationInterval.TotalSeconds / 2, TimeSpan.FromDays(1).TotalSeconds);
-            context.Response.Headers.CacheControl = $"public, max-age={maxAge}";
-            context.Response.ContentType = "application/jwk-set+json";
-            await using var writer = new Utf8JsonWriter(context.Response.Body);
             writer.WriteStartObject();
-            writer.WriteStartArray("keys");
-            foreach (var key in keys)
+            foreach (var (name, value) in key.PublicJwk())
             {
-                writer.WriteStartObject();
-                foreach (var (name, value) in key.PublicJwk())
-                {
-                    writer.WriteString(name, value);
-                }
-
-                writer.WriteEndObject();
+                writer.WriteString(name, value);
             }
 
-            writer.WriteEndArray();
             writer.WriteEndObject();
-            await writer.FlushAsync(context.RequestAborted);
-        });
-        return endpoints;
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
     }
 }

@@ -75,4 +75,25 @@ public sealed class ConnectTokenValidatorTests : IDisposable
         Assert.Equal(ReasonCode.LifetimeExceeded, await CheckAsync(c => c["exp"] = At(601)));
         Assert.Equal(ReasonCode.Accepted, await CheckAsync(c => c["exp"] = At(600)));
     }
+
+    [Theory]
+    [InlineData("&jwt={0}&jwt={0}")]
+    [InlineData("&jwt={0}&jwt=junk")]
+    [InlineData("&jwt=junk&jwt={0}")]
+    public async Task A_jwt_query_parameter_given_twice_is_refused_whichever_copy_is_good(string jwt)
+    {
+        var now = _time.GetUtcNow();
+        var claims = new Dictionary<string, object?>
+        {
+            ["iss"] = ClientKey,
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["exp"] = (now + TimeSpan.FromMinutes(3)).ToUnixTimeSeconds(),
+            ["qsh"] = QueryStringHash.Compute("POST", "/events/x", Query),
+        };
+        var token = TestTokens.Create(TestTokens.Header("HS256"), claims, TestTokens.Hmac(Secret));
+        InboundRequest RequestWith(string query) => new() { Method = "POST", Path = "/api/connect/app/events/x", Query = query };
+
+        Assert.Equal(ReasonCode.Accepted, (await _validator.ValidateRequestAsync(_integration, RequestWith(Query + "&jwt=" + token))).Reason);
+        Assert.Equal(ReasonCode.MalformedToken, (await _validator.ValidateRequestAsync(_integration, RequestWith(Query + string.Format(System.Globalization.CultureInfo.InvariantCulture, jwt, token)))).Reason);
+    }
 }

@@ -33,4 +33,15 @@ public sealed class CallerInfoTests
 
         Assert.All(new[] { caller.Kid, caller.Issuer, caller.Subject, caller.Algorithm }, v => Assert.Equal(CallerInfo.MaxLength, v!.Length));
     }
+
+    [Fact]
+    public void A_clip_inside_a_surrogate_pair_drops_the_whole_character()
+    {
+        var subject = new string('s', CallerInfo.MaxLength - 1) + "\U0001F600";
+
+        var clipped = CallerInfo.FromToken(null, null, subject, null, null).Subject!;
+
+        Assert.Equal(new string('s', CallerInfo.MaxLength - 1), clipped);
+        Assert.Equal(CallerInfo.MaxLength, CallerInfo.Clip(new string('s', CallerInfo.MaxLength - 2) + "\U0001F600")!.Length);
+    }
 }

@@ -64,7 +64,7 @@ public class InboundOptionsValidatorTests
             {
                 ["demo"] = SharedSecret(),
                 ["keys"] = PublicKeys(
-                    new PublicKeyOptions { Kid = "rsa-1", Pem = Rsa.ExportSubjectPublicKeyInfoPem() },
+                    new PublicKeyOptions { Kid = "rsa-1", Pem = Rsa.ExportSubjectPublicKeyInfoPem(), Algorithm = "RS256" },
                     new PublicKeyOptions { Jwk = TestTokens.PublicJwk(Ec, "ec-1") }),
                 ["idp"] = Jwks("https://idp.example.com/.well-known/jwks.json"),
                 ["app"] = Connect(),
@@ -191,7 +191,7 @@ public class InboundOptionsValidatorTests
     [Fact]
     public void Hs256_with_public_keys_is_refused()
     {
-        var integration = PublicKeys(new PublicKeyOptions { Kid = "rsa-1", Pem = Rsa.ExportSubjectPublicKeyInfoPem() });
+        var integration = PublicKeys(new PublicKeyOptions { Kid = "rsa-1", Pem = Rsa.ExportSubjectPublicKeyInfoPem(), Algorithm = "RS256" });
         integration.Algorithms = ["RS256", "HS256"];
 
         var errors = Errors(With("keys", integration));
@@ -283,7 +283,7 @@ public class InboundOptionsValidatorTests
         var integration = PublicKeys(
             new PublicKeyOptions { Kid = "a" },
             new PublicKeyOptions { Kid = "b", Pem = pem, Jwk = TestTokens.PublicJwk(Rsa, "b") },
-            new PublicKeyOptions { Pem = pem },
+            new PublicKeyOptions { Pem = pem, Algorithm = "RS256" },
             new PublicKeyOptions { Kid = "d", Pem = "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----" });
 
         var errors = Errors(With("keys", integration));
@@ -293,6 +293,71 @@ public class InboundOptionsValidatorTests
         Assert.Equal("Inbound:Integrations:keys:PublicKeys:1: give exactly one of Pem or Jwk.", errors[1]);
         Assert.Equal("Inbound:Integrations:keys:PublicKeys:2:Kid is required (the JWK has no kid either).", errors[2]);
         Assert.StartsWith("Inbound:Integrations:keys:PublicKeys:3: the key cannot be read: ", errors[3]);
+    }
+
+    [Fact]
+    public void Each_public_key_has_one_algorithm_that_fits_it_and_the_allow_list_naming_the_key()
+    {
+        var pem = Rsa.ExportSubjectPublicKeyInfoPem();
+        using var small = RSA.Create(1024);
+        var integration = PublicKeys(
+            new PublicKeyOptions { Kid = "rsa-no-alg", Pem = pem },
+            new PublicKeyOptions { Jwk = TestTokens.PublicJwk(Rsa, "jwk-no-alg") },
+            new PublicKeyOptions { Jwk = TestTokens.PublicJwk(Rsa, "disagree", "PS256"), Algorithm = "RS256" },
+            new PublicKeyOptions { Kid = "ec-384", Pem = Ec.ExportSubjectPublicKeyInfoPem(), Algorithm = "ES384" },
+            new PublicKeyOptions { Kid = "not-listed", Pem = pem, Algorithm = "PS256" },
+            new PublicKeyOptions { Kid = "small", Pem = small.ExportSubjectPublicKeyInfoPem(), Algorithm = "RS256" },
+            new PublicKeyOptions { Kid = "rsa-ok", Pem = pem, Algorithm = "RS256" },
+            new PublicKeyOptions { Jwk = TestTokens.PublicJwk(Rsa, "jwk-ok", "RS256") },
+            new PublicKeyOptions { Kid = "ec-ok", Pem = Ec.ExportSubjectPublicKeyInfoPem() });
+
+        var errors = Errors(With("keys", integration));
+
+        Assert.Equal(
+        [
+            "Inbound:Integrations:keys:PublicKeys:0:Algorithm: an RSA key states no algorithm; name one of RS256, RS384, RS512, PS256, PS384, PS512 (a key verifies one algorithm only).",
+            "Inbound:Integrations:keys:PublicKeys:1:Algorithm: an RSA key states no algorithm; name one of RS256, RS384, RS512, PS256, PS384, PS512 (a key verifies one algorithm only).",
+            "Inbound:Integrations:keys:PublicKeys:2:Algorithm: Algorithm 'RS256' differs from the JWK's alg 'PS256'; give one, or the same.",
+            "Inbound:Integrations:keys:PublicKeys:3:Algorithm: an EC key on this curve verifies ES256 only, not 'ES384'.",
+            "Inbound:Integrations:keys:PublicKeys:4:Algorithm: the key verifies PS256, which is not one of Algorithms (RS256, ES256).",
+            "Inbound:Integrations:keys:PublicKeys:5:Algorithm: the RSA key has 1024 bits; at least 2048 are required (RFC 7518 3.3).",
+        ], errors);
+    }
+
+    [Fact]
+    public void Shared_secret_verifies_exactly_one_algorithm()
+    {
+        var two = SharedSecret();
+        two.Algorithms = ["HS256", "HS512"];
+
+        Assert.Equal(["Inbound:Integrations:demo:Algorithms must name exactly one algorithm for Verification SharedSecret (the secret verifies that one only); it names HS256, HS512."], Errors(With("demo", two)));
+    }
+
+    [Fact]
+    public void Jwks_rsa_algorithm_is_an_rsa_algorithm_on_the_allow_list_and_only_for_jwks()
+    {
+        var good = Jwks("https://idp.example.com/.well-known/jwks.json");
+        good.JwksRsaAlgorithm = "RS256";
+        var notRsa = Jwks("https://idp.example.com/.well-known/jwks.json");
+        notRsa.JwksRsaAlgorithm = "ES256";
+        var notListed = Jwks("https://idp.example.com/.well-known/jwks.json");
+        notListed.JwksRsaAlgorithm = "PS256";
+        var keys = PublicKeys(new PublicKeyOptions { Kid = "ec-ok", Pem = Ec.ExportSubjectPublicKeyInfoPem() });
+        keys.JwksRsaAlgorithm = "RS256";
+
+        Assert.Empty(Errors(With("idp", good)));
+        Assert.Equal(["Inbound:Integrations:idp:JwksRsaAlgorithm 'ES256' is not an RSA signature algorithm; use one of RS256, RS384, RS512, PS256, PS384, PS512."], Errors(With("idp", notRsa)));
+        Assert.Equal(["Inbound:Integrations:idp:JwksRsaAlgorithm 'PS256' is not one of Algorithms (RS256): keys given it would never verify."], Errors(With("idp", notListed)));
+        Assert.Equal(["Inbound:Integrations:keys:JwksRsaAlgorithm is only used with Verification Jwks: remove it."], Errors(With("keys", keys)));
+    }
+
+    [Fact]
+    public void Connect_base_url_without_a_trailing_slash_as_aud_is_compared_exactly()
+    {
+        var slash = Connect();
+        slash.BaseUrl = new Uri("https://func.azurewebsites.net/api/connect/app/");
+
+        Assert.Equal(["Inbound:Integrations:app:BaseUrl must not end with '/' (signed installs name the descriptor's baseUrl as aud, compared exactly: write both without it); it is 'https://func.azurewebsites.net/api/connect/app/'."], Errors(With("app", slash)));
     }
 
     [Fact]

@@ -12,6 +12,8 @@ public sealed class JiraEventClassifierTests
     [InlineData("""{"key":"A-1","fields":{"summary":"s"}}""", JiraEventFormat.AutomationFormat)]
     [InlineData("""{"webhookEvent":1}""", JiraEventFormat.Unknown)]
     [InlineData("""{"issue":{"key":""}}""", JiraEventFormat.Unknown)]
+    [InlineData("""{"issue":{"key":"\ud800"}}""", JiraEventFormat.JiraFormat)] // valid JSON that GetString refuses
+    [InlineData("""{"\udc00":1,"key":"\ud83d","fields":{}}""", JiraEventFormat.AutomationFormat)]
     [InlineData("""{"issue":"A-1"}""", JiraEventFormat.Unknown)]
     [InlineData("""{"key":"A-1"}""", JiraEventFormat.Unknown)]
     [InlineData("""{"hello":"world"}""", JiraEventFormat.Unknown)]

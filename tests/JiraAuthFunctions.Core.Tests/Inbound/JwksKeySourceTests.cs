@@ -27,7 +27,7 @@ public sealed class JwksKeySourceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await JwksServer.StartAsync();
-        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1"), TestTokens.PublicJwk(Ec1, "ec-1"));
+        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1", "RS256"), TestTokens.PublicJwk(Ec1, "ec-1"));
         _source = new JwksKeySource(_http, _server.Uri, Refresh, MinRefetch, _time, _log);
     }
 
@@ -75,7 +75,7 @@ public sealed class JwksKeySourceTests : IAsyncLifetime
     public async Task A_new_kid_published_by_the_host_is_found_by_a_refetch()
     {
         await _source.GetKeysAsync("rsa-1");
-        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1"), TestTokens.PublicJwk(Ec2, "ec-2"));
+        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1", "RS256"), TestTokens.PublicJwk(Ec2, "ec-2"));
         _time.Advance(MinRefetch);
 
         var lookup = await _source.GetKeysAsync("ec-2");
@@ -219,7 +219,7 @@ public sealed class JwksKeySourceTests : IAsyncLifetime
         Assert.StartsWith("keys_unavailable", unhealthy.Detail, StringComparison.Ordinal);
 
         // The host comes back: the next try after the back-off loads the keys again.
-        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1"));
+        Serve(TestTokens.PublicJwk(Rsa1, "rsa-1", "RS256"));
         _time.Advance(RefreshingCacheOptions.DefaultMaxFailureBackoff);
         Assert.Single((await source.GetKeysAsync("rsa-1")).Keys);
         Assert.Equal(1, _log.Count(EventIds.KeyFetchRecovered));
@@ -365,5 +365,44 @@ public sealed class JwksKeySourceTests : IAsyncLifetime
         Assert.Empty((await _source.GetKeysAsync("ec-private")).Keys);
         Assert.Empty((await _source.GetKeysAsync("rsa-enc")).Keys);
         Assert.Single((await _source.GetKeysAsync(null)).Keys);
+    }
+
+    [Fact]
+    public async Task Each_key_gets_one_algorithm_and_keys_without_one_are_skipped_with_a_line_naming_their_kid()
+    {
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        using var small = RSA.Create(1024);
+        Serve(
+            TestTokens.PublicJwk(Rsa1, "rs", "RS256"),
+            TestTokens.PublicJwk(Rsa1, "ps", "PS256"),
+            TestTokens.PublicJwk(Ec1, "ec"),
+            TestTokens.PublicJwk(p384, "ec-384"),
+            TestTokens.PublicJwk(Rsa1, "rsa-no-alg"),
+            TestTokens.PublicJwk(Ec1, "ec-wrong-alg", "ES384"),
+            TestTokens.PublicJwk(Rsa1, "rsa-enc-alg", "RSA-OAEP"),
+            TestTokens.PublicJwk(small, "rsa-small", "RS256"));
+
+        var keys = (await _source.GetKeysAsync(null)).Keys;
+
+        Assert.Equal(["rs:RS256", "ps:PS256", "ec:ES256", "ec-384:ES384"], keys.Select(k => $"{k.Kid}:{k.Algorithm}"));
+        var skipped = _log.Entries.Where(e => e.Id == EventIds.JwksKeySkipped).Select(e => e.Message).ToList();
+        Assert.Equal(4, skipped.Count);
+        Assert.Contains(skipped, m => m.Contains("key rsa-no-alg skipped, an RSA key states no algorithm", StringComparison.Ordinal));
+        Assert.Contains(skipped, m => m.Contains("key ec-wrong-alg skipped, an EC key on this curve verifies ES256 only, not 'ES384'", StringComparison.Ordinal));
+        Assert.Contains(skipped, m => m.Contains("key rsa-enc-alg skipped, an RSA key cannot verify 'RSA-OAEP'", StringComparison.Ordinal));
+        Assert.Contains(skipped, m => m.Contains("key rsa-small skipped, the RSA key has 1024 bits", StringComparison.Ordinal));
+        Assert.Empty((await _source.GetKeysAsync("rsa-no-alg")).Keys);
+    }
+
+    [Fact]
+    public async Task A_configured_rsa_algorithm_is_given_to_the_rsa_keys_that_state_none_and_only_to_them()
+    {
+        Serve(TestTokens.PublicJwk(Rsa1, "rsa-no-alg"), TestTokens.PublicJwk(Rsa1, "ps", "PS256"), TestTokens.PublicJwk(Ec1, "ec"));
+        var source = new JwksKeySource(_http, _server.Uri, Refresh, MinRefetch, _time, _log, rsaAlgorithm: "RS384");
+
+        var keys = (await source.GetKeysAsync(null)).Keys;
+
+        Assert.Equal(["rsa-no-alg:RS384", "ps:PS256", "ec:ES256"], keys.Select(k => $"{k.Kid}:{k.Algorithm}"));
+        Assert.Equal(0, _log.Count(EventIds.JwksKeySkipped));
     }
 }

@@ -153,4 +153,49 @@ public sealed class JwtContentTests
     {
         Assert.Equal(ReasonCode.MalformedToken, Read(Header, payload, out _));
     }
+
+    [Theory]
+    [InlineData("c2lnbmF0dXJl", true)]        // 12 characters: 9 bytes
+    [InlineData("c2lnbmF0dXI", true)]         // 11: 8 bytes, last character's 2 unused bits zero
+    [InlineData("c2lnbmF0dQ", true)]          // 10: 7 bytes, 4 unused bits zero
+    [InlineData("", true)]                    // an empty signature: refused later as bad_signature
+    [InlineData("-_-_", true)]
+    [InlineData("c2lnbmF0dXI=", false)]       // padding
+    [InlineData("c2lnbmF0dQ==", false)]
+    [InlineData("c2lnbmF0dQ=", false)]
+    [InlineData("c2lu bmF0dXJl", false)]      // a space, a tab, a line break inside
+    [InlineData("c2lu\tbmF0dXJl", false)]
+    [InlineData("c2lu\nbmF0dXJl", false)]
+    [InlineData(" c2lnbmF0dXJl", false)]
+    [InlineData("c2lnbmF0dXJlA", false)]      // 13 = 4n+1: encodes no whole number of bytes
+    [InlineData("c2lnbmF0dXJ", false)]        // 11, but 'J' leaves unused bits set: a second spelling of the same bytes
+    [InlineData("c2lnbmF0dR", false)]         // 10, 'R' leaves unused bits set
+    [InlineData("c2+nbmF0/XJl", false)]       // base64's '+' and '/', not base64url's '-' and '_'
+    [InlineData("c2lnbmF0dXJl\u00e9", false)]
+    public void Segments_are_strict_base64url(string segment, bool valid)
+    {
+        segment = System.Text.RegularExpressions.Regex.Unescape(segment);
+        var header = TestTokens.Encode(Header);
+        var payload = TestTokens.Encode("""{"iss":"jira"}""");
+
+        Assert.Equal(valid, JwtContent.IsStrictBase64Url(segment));
+        Assert.Equal(valid ? ReasonCode.Accepted : ReasonCode.MalformedToken, JwtContent.TryRead($"{header}.{payload}.{segment}", out _));
+    }
+
+    [Theory]
+    [InlineData("=")]
+    [InlineData("==")]
+    [InlineData(" ")]
+    [InlineData("\t")]
+    public void A_header_or_payload_with_padding_or_whitespace_is_malformed_though_a_lenient_decoder_reads_the_json(string suffix)
+    {
+        suffix = System.Text.RegularExpressions.Regex.Unescape(suffix);
+        var header = TestTokens.Encode(Header);
+        var payload = TestTokens.Encode("""{"iss":"jira","x":"p"}""");
+        Assert.Equal(ReasonCode.Accepted, JwtContent.TryRead($"{header}.{payload}.c2ln", out _));
+
+        Assert.Equal(ReasonCode.MalformedToken, JwtContent.TryRead($"{header}{suffix}.{payload}.c2ln", out _));
+        Assert.Equal(ReasonCode.MalformedToken, JwtContent.TryRead($"{header}.{payload}{suffix}.c2ln", out _));
+        Assert.Equal(ReasonCode.MalformedToken, JwtContent.TryRead($"{header}.{payload[..5]}{suffix}{payload[5..]}.c2ln", out _));
+    }
 }

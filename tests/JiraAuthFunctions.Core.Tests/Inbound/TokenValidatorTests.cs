@@ -75,7 +75,7 @@ public sealed class TokenValidatorTests : IAsyncLifetime, IDisposable
     {
         var skew = TimeSpan.FromSeconds(60);
         var sharedKeys = new SharedSecretKeySource(_store, SecretName, _time, NullLogger.Instance);
-        var rsaKey = PublicKeyParser.Parse(new PublicKeyOptions { Kid = RsaKid, Pem = RsaPem });
+        var rsaKey = PublicKeyParser.Parse(new PublicKeyOptions { Kid = RsaKid, Pem = RsaPem, Algorithm = "RS256" });
         var pasted = Options(VerificationMethod.SharedSecret, "HS256");
         pasted.Replay = ReplayProtection.LongLivedToken;
         pasted.MaxTokenLifetime = TimeSpan.FromDays(30);
@@ -172,6 +172,16 @@ public sealed class TokenValidatorTests : IAsyncLifetime, IDisposable
             case "wrong aud": return ("demo", With(c => c["aud"] = "another-api"));
             case "aud array with ours": return ("demo", With(c => c["aud"] = new[] { "another-api", TestTokens.Audience }));
             case "aud array without ours": return ("demo", With(c => c["aud"] = new[] { "another-api", "a-third-api" }));
+            case "aud with a trailing slash": return ("demo", With(c => c["aud"] = TestTokens.Audience + "/"));
+            case "aud array, ours with a trailing slash": return ("demo", With(c => c["aud"] = new[] { "another-api", TestTokens.Audience + "/" }));
+            case "aud differs in case": return ("demo", With(c => c["aud"] = TestTokens.Audience.ToUpperInvariant()));
+            case "aud with surrounding spaces": return ("demo", With(c => c["aud"] = " " + TestTokens.Audience + " "));
+            case "iss with a trailing slash": return ("demo", With(c => c["iss"] = TestTokens.Issuer + "/"));
+            case "iss with a trailing space": return ("demo", With(c => c["iss"] = TestTokens.Issuer + " "));
+            case "padded signature": return ("demo", Good() + "=");
+            case "space inside the signature":
+                var good = Good();
+                return ("demo", good.Insert(good.Length - 4, " "));
             case "expired beyond skew": return ("demo", With(c => { c["iat"] = c["nbf"] = (now - TimeSpan.FromMinutes(10)).ToUnixTimeSeconds(); c["exp"] = (now - TimeSpan.FromSeconds(61)).ToUnixTimeSeconds(); }));
             case "expired exactly skew ago": return ("demo", With(c => { c["iat"] = c["nbf"] = (now - TimeSpan.FromMinutes(10)).ToUnixTimeSeconds(); c["exp"] = (now - TimeSpan.FromSeconds(60)).ToUnixTimeSeconds(); }));
             case "expired within skew": return ("demo", With(c => { c["iat"] = c["nbf"] = (now - TimeSpan.FromMinutes(10)).ToUnixTimeSeconds(); c["exp"] = (now - TimeSpan.FromSeconds(30)).ToUnixTimeSeconds(); }));
@@ -241,8 +251,11 @@ public sealed class TokenValidatorTests : IAsyncLifetime, IDisposable
 
             case "signature truncated to one byte":
                 {
+                    // The signature's first byte, spelled canonically: well-formed, but one byte is no HMAC.
                     var token = Good();
-                    return ("demo", token[..(token.LastIndexOf('.') + 3)]);
+                    var dot = token.LastIndexOf('.');
+                    var first = System.Buffers.Text.Base64Url.DecodeFromChars(token.AsSpan(dot + 1))[..1];
+                    return ("demo", token[..(dot + 1)] + TestTokens.Encode(first));
                 }
 
             case "signature truncated to 16 bytes":
@@ -338,8 +351,8 @@ public sealed class TokenValidatorTests : IAsyncLifetime, IDisposable
     [InlineData("HS256 keyed with RSA public DER", ReasonCode.AlgorithmNotAllowed)]
     [InlineData("HS256 keyed with RSA public PKCS1 DER", ReasonCode.AlgorithmNotAllowed)]
     [InlineData("RS256 claimed, HMAC signature keyed with PEM", ReasonCode.BadSignature)]
-    [InlineData("HS256 allowed next to RSA key, keyed with PEM", ReasonCode.BadSignature)]
-    [InlineData("HS256 allowed next to RSA key, keyed with DER", ReasonCode.BadSignature)]
+    [InlineData("HS256 allowed next to RSA key, keyed with PEM", ReasonCode.KeyAlgorithmMismatch)]
+    [InlineData("HS256 allowed next to RSA key, keyed with DER", ReasonCode.KeyAlgorithmMismatch)]
     [InlineData("good RS256", ReasonCode.Accepted)]
     [InlineData("wrong secret", ReasonCode.BadSignature)]
     [InlineData("wrong iss", ReasonCode.InvalidIssuer)]
@@ -347,6 +360,14 @@ public sealed class TokenValidatorTests : IAsyncLifetime, IDisposable
     [InlineData("wrong aud", ReasonCode.InvalidAudience)]
     [InlineData("aud array with ours", ReasonCode.Accepted)]
     [InlineData("aud array without ours", ReasonCode.InvalidAudience)]
+    [InlineData("aud with a trailing slash", ReasonCode.InvalidAudience)]
+    [InlineData("aud array, ours with a trailing slash", ReasonCode.InvalidAudience)]
+    [InlineData("aud differs in case", ReasonCode.InvalidAudience)]
+    [InlineData("aud with surrounding spaces", ReasonCode.InvalidAudience)]
+    [InlineData("iss with a trailing slash", ReasonCode.InvalidIssuer)]
+    [InlineData("iss with a trailing space", ReasonCode.InvalidIssuer)]
+    [InlineData("padded signature", ReasonCode.MalformedToken)]
+    [InlineData("space inside the signature", ReasonCode.MalformedToken)]
     [InlineData("expired beyond skew", ReasonCode.TokenExpired)]
     [InlineData("expired exactly skew ago", ReasonCode.TokenExpired)]
     [InlineData("expired within skew", ReasonCode.Accepted)]
@@ -382,7 +403,7 @@ public sealed class TokenValidatorTests : IAsyncLifetime, IDisposable
     [InlineData("tampered signature", ReasonCode.BadSignature)]
     [InlineData("signature truncated to one byte", ReasonCode.BadSignature)]
     [InlineData("signature truncated to 16 bytes", ReasonCode.BadSignature)]
-    [InlineData("signature not base64url", ReasonCode.BadSignature)]
+    [InlineData("signature not base64url", ReasonCode.MalformedToken)]
     [InlineData("signature missing", ReasonCode.BadSignature)]
     [InlineData("unknown kid", ReasonCode.UnknownKid)]
     [InlineData("empty string", ReasonCode.MissingToken)]
@@ -574,6 +595,7 @@ public sealed class TokenValidatorTests : IAsyncLifetime, IDisposable
         var key = new PublicKeyOptions
         {
             Kid = format == "jwk" ? null : "k1",
+            Algorithm = isEc ? null : alg, // an EC key's curve fixes it
             Pem = format switch
             {
                 "pem" => isEc ? ec.ExportSubjectPublicKeyInfoPem() : rsa.ExportSubjectPublicKeyInfoPem(),
@@ -601,13 +623,40 @@ public sealed class TokenValidatorTests : IAsyncLifetime, IDisposable
     public async Task Rs256_signature_does_not_pass_for_ps256_and_the_reverse()
     {
         var both = CreateValidator(new Integration("both", Options(VerificationMethod.PublicKeys, "RS256", "PS256"),
-            new StaticKeySource([PublicKeyParser.Parse(new PublicKeyOptions { Kid = "k1", Pem = RsaPem })]), TimeSpan.FromSeconds(60)));
+            new StaticKeySource([PublicKeyParser.Parse(new PublicKeyOptions { Kid = "k1", Pem = RsaPem, Algorithm = "RS256" })]), TimeSpan.FromSeconds(60)));
 
         var rsAsPs = await both.ValidateAsync("both", TestTokens.Create(TestTokens.Header("PS256", "k1"), Claims(), TestTokens.Rsa(_rsa, "RS256")));
         var psAsRs = await both.ValidateAsync("both", TestTokens.Create(TestTokens.Header("RS256", "k1"), Claims(), TestTokens.Rsa(_rsa, "PS256")));
 
-        Assert.Equal(ReasonCode.BadSignature, rsAsPs.Reason);
+        Assert.Equal(ReasonCode.KeyAlgorithmMismatch, rsAsPs.Reason);
         Assert.Equal(ReasonCode.BadSignature, psAsRs.Reason);
+    }
+
+    [Fact]
+    public async Task A_key_verifies_its_own_algorithm_only_and_a_token_without_kid_meets_the_keys_of_its_alg_only()
+    {
+        // One RSA key pair configured for RS256 and PS256 would accept either signature: the issue
+        // RFC 8725 3.1 names. Here the pair is configured for RS256; a PS256 key is another pair.
+        var psRsa = OtherRsa;
+        var keys = CreateValidator(new Integration("keys", Options(VerificationMethod.PublicKeys, "RS256", "PS256", "ES256", "ES384"),
+            new StaticKeySource(
+            [
+                PublicKeyParser.Parse(new PublicKeyOptions { Kid = "rs", Pem = RsaPem, Algorithm = "RS256" }),
+                PublicKeyParser.Parse(new PublicKeyOptions { Jwk = TestTokens.PublicJwk(psRsa, "ps", "PS256") }),
+                PublicKeyParser.Parse(new PublicKeyOptions { Kid = "ec", Pem = ConfigEc.ExportSubjectPublicKeyInfoPem() }),
+            ]), TimeSpan.FromSeconds(60)));
+        async Task<ReasonCode> Check(string alg, string? kid, Func<byte[], byte[]> sign) =>
+            (await keys.ValidateAsync("keys", TestTokens.Create(TestTokens.Header(alg, kid), Claims(), sign))).Reason;
+
+        Assert.Equal(ReasonCode.Accepted, await Check("RS256", "rs", TestTokens.Rsa(_rsa)));
+        Assert.Equal(ReasonCode.Accepted, await Check("PS256", "ps", TestTokens.Rsa(psRsa, "PS256")));
+        Assert.Equal(ReasonCode.Accepted, await Check("ES256", "ec", TestTokens.Ecdsa(ConfigEc)));
+        Assert.Equal(ReasonCode.Accepted, await Check("PS256", null, TestTokens.Rsa(psRsa, "PS256")));
+        Assert.Equal(ReasonCode.KeyAlgorithmMismatch, await Check("PS256", "rs", TestTokens.Rsa(_rsa, "PS256")));
+        Assert.Equal(ReasonCode.KeyAlgorithmMismatch, await Check("RS256", "ps", TestTokens.Rsa(psRsa)));
+        Assert.Equal(ReasonCode.KeyAlgorithmMismatch, await Check("ES384", "ec", TestTokens.Ecdsa(ConfigEc, "ES384")));
+        Assert.Equal(ReasonCode.KeyAlgorithmMismatch, await Check("ES384", null, TestTokens.Ecdsa(ConfigEc, "ES384")));
+        Assert.Equal(ReasonCode.BadSignature, await Check("PS256", null, TestTokens.Rsa(_rsa, "PS256")));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using JiraAuthFunctions.Core.Tests.Support;
+using JiraAuthFunctions.Jira;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Signing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,6 +18,7 @@ public sealed class SigningKeyRotatorTests : IDisposable
     private readonly FileSecretStore _store;
     private readonly SigningKeyRing _ring;
     private readonly SigningKeyRotator _rotator;
+    private readonly ProcessLeaseProvider _leases = new(); // one lease service for every instance, as the blob lease is
     private readonly SigningKeyOptions _options = new()
     {
         KeyLifetime = TimeSpan.FromDays(30),
@@ -29,7 +31,7 @@ public sealed class SigningKeyRotatorTests : IDisposable
     {
         _store = new FileSecretStore(_folder.File("secrets.json"), _time);
         _ring = new SigningKeyRing(_store, Options.Create(_options), _time);
-        _rotator = new SigningKeyRotator(_ring, _store, _time, NullLogger<SigningKeyRotator>.Instance);
+        _rotator = new SigningKeyRotator(_ring, _store, _leases, _time, NullLogger<SigningKeyRotator>.Instance);
     }
 
     public void Dispose() => _folder.Dispose();
@@ -149,5 +151,65 @@ public sealed class SigningKeyRotatorTests : IDisposable
 
         Assert.Equal(["kty", "crv", "x", "y", "kid", "use", "alg"], jwk.Keys);
         Assert.DoesNotContain("d", jwk.Keys);
+    }
+
+    [Fact]
+    public async Task Four_instances_running_at_once_leave_exactly_one_current_key()
+    {
+        // Four app instances: each its own ring, rotator and store client on one shared store, whose calls take a moment (as Key Vault's do).
+        var rotators = Enumerable.Range(0, 4).Select(_ =>
+        {
+            var store = new RemoteStore(_store);
+            return new SigningKeyRotator(new SigningKeyRing(store, Options.Create(_options), _time), store, _leases, _time, NullLogger<SigningKeyRotator>.Instance);
+        }).ToList();
+
+        for (var run = 0; run < 3; run++)
+        {
+            await Task.WhenAll(rotators.Select(r => Task.Run(() => r.RunAsync())));
+            var keys = await _ring.LoadAsync();
+            Assert.Single(keys, k => k.State == SigningKeyState.Current);
+            Assert.True(keys.Count(k => k.State == SigningKeyState.Next) <= 1);
+            _time.Advance(TimeSpan.FromDays(29.5)); // the next run publishes a next key, the one after promotes it
+        }
+    }
+
+    [Fact]
+    public async Task A_run_that_finds_the_lease_held_elsewhere_changes_nothing()
+    {
+        await using var other = await _leases.TryAcquireAsync(SigningKeyRotator.LeaseName, TimeSpan.FromMinutes(1));
+
+        await _rotator.RunAsync();
+
+        Assert.Empty(await _ring.LoadAsync());
+    }
+
+    /// <summary>A store across a network: every call takes a few milliseconds, so simultaneous callers interleave.</summary>
+    private sealed class RemoteStore(ISecretStore inner) : ISecretStore
+    {
+        private static Task LatencyAsync() => Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System);
+
+        public async Task<SecretValue?> GetSecretAsync(string name, string? version = null, CancellationToken cancellationToken = default)
+        {
+            await LatencyAsync();
+            return await inner.GetSecretAsync(name, version, cancellationToken);
+        }
+
+        public async Task<IReadOnlyList<SecretProperties>> GetPropertiesOfSecretVersionsAsync(string name, CancellationToken cancellationToken = default)
+        {
+            await LatencyAsync();
+            return await inner.GetPropertiesOfSecretVersionsAsync(name, cancellationToken);
+        }
+
+        public async Task<SecretProperties> SetSecretAsync(string name, string value, SecretAttributes? attributes = null, CancellationToken cancellationToken = default)
+        {
+            await LatencyAsync();
+            return await inner.SetSecretAsync(name, value, attributes, cancellationToken);
+        }
+
+        public async Task<SecretProperties> UpdateSecretPropertiesAsync(SecretProperties properties, CancellationToken cancellationToken = default)
+        {
+            await LatencyAsync();
+            return await inner.UpdateSecretPropertiesAsync(properties, cancellationToken);
+        }
     }
 }

@@ -11,7 +11,8 @@ namespace JiraAuthFunctions.FunctionalTests.Support;
 /// secret store, PerRequest), <c>rsa</c> (RS256, PEM), <c>ec</c> (ES256, JWK), and the Local
 /// environment's <c>demo-rule</c> (LongLivedToken, seeded secret), <c>jira-app</c> (OAuthApp: Jira's
 /// dynamic webhooks, HS256 with the client secret of Jira connection <c>attack-app</c>), <c>hooks</c>
-/// (WebhookSecret, secret put into the store), <c>forge</c> (Forge, keys from a JWKS on loopback). The app's clock is a fake that
+/// (WebhookSecret, secret put into the store), <c>forge</c> (Forge, keys from a JWKS on loopback), <c>mixed</c>
+/// (PublicKeys, one key per algorithm) and <c>jwks</c> (Jwks on loopback, keys with and without alg). The app's clock is a fake that
 /// starts at the real time, so revocation reloads are stepped, not waited for.
 /// </summary>
 public sealed class AttackApp : IAsyncLifetime
@@ -34,6 +35,13 @@ public sealed class AttackApp : IAsyncLifetime
     public const string Cc = "cc";
     public const string OtherCc = "cc-other";
 
+    /// <summary>PublicKeys with one key per algorithm (RS256 PEM, PS256 JWK with alg, ES256 JWK whose curve fixes it), all four algorithms allowed.</summary>
+    public const string Mixed = "mixed";
+    public const string PsKid = "ps-1";
+
+    /// <summary>Jwks from a loopback JWKS: RS256 and PS256 keys stating alg, an EC key without (the curve fixes it), an RSA key without alg (skipped).</summary>
+    public const string Jwks = "jwks";
+
     /// <summary>The LongLivedToken integration of appsettings.Local.json; the CLI knows it too.</summary>
     public const string Rule = "demo-rule";
     public const string RuleIssuer = "jira-auth-cli";
@@ -43,8 +51,14 @@ public sealed class AttackApp : IAsyncLifetime
     public static readonly ECDsa Ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     public static readonly ECDsa OtherEc = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     public static readonly RSA ForgeRsa = RSA.Create(2048);
+    public static readonly RSA PsRsa = RSA.Create(2048);
+    public static readonly RSA JwksRs = RSA.Create(2048);
+    public static readonly RSA JwksPs = RSA.Create(2048);
+    public static readonly RSA JwksNoAlg = RSA.Create(2048);
+    public static readonly ECDsa JwksEc = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
     private JwksServer? _forgeJwks;
+    private JwksServer? _jwks;
 
     public FakeTimeProvider Time { get; } = new(TimeProvider.System.GetUtcNow());
 
@@ -80,7 +94,7 @@ public sealed class AttackApp : IAsyncLifetime
     public List<string> ConnectTokensInUrl { get; } = [];
     public List<string> ConnectSecrets { get; } = [];
 
-    public static Dictionary<string, string?> Settings(Uri forgeJwks, Uri installKeys) => Integrations.Merge(
+    public static Dictionary<string, string?> Settings(Uri forgeJwks, Uri installKeys, Uri jwks) => Integrations.Merge(
         // Framework logs at their most detailed too, so the log scan covers what ASP.NET Core would say.
         new() { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" },
         TestApp.SharedSecretIntegration("hs"),
@@ -91,7 +105,19 @@ public sealed class AttackApp : IAsyncLifetime
         Integrations.Forge(Forge, ForgeTokens.AppId, forgeJwks),
         Integrations.ClientCredentials(Cc),
         Integrations.ClientCredentials(OtherCc),
-        ConnectCalls.Settings(installKeys));
+        ConnectCalls.Settings(installKeys),
+        Integrations.PublicKeys(Mixed, "RS256,PS256,ES256,ES384",
+            (RsaKid, "RS256", Rsa.ExportSubjectPublicKeyInfoPem(), null),
+            (null, null, null, TestTokens.PublicJwk(PsRsa, PsKid, "PS256")),
+            (null, null, null, TestTokens.PublicJwk(Ec, EcKid))),
+        Integrations.Jwks(Jwks, "RS256,PS256,ES256", jwks));
+
+    /// <summary>The document the <see cref="Jwks"/> integration's JWKS answers.</summary>
+    public static string JwksDocument() => TestTokens.Jwks(
+        TestTokens.PublicJwk(JwksRs, "j-rs", "RS256"),
+        TestTokens.PublicJwk(JwksPs, "j-ps", "PS256"),
+        TestTokens.PublicJwk(JwksEc, "j-ec"),
+        TestTokens.PublicJwk(JwksNoAlg, "j-noalg"));
 
     /// <summary>The settings the app was started with (beyond the embedded ones), for the CLI's --settings.</summary>
     public Dictionary<string, string?> AppSettings { get; private set; } = [];
@@ -104,7 +130,8 @@ public sealed class AttackApp : IAsyncLifetime
         _forgeJwks = await JwksServer.StartAsync(TestTokens.Jwks(TestTokens.PublicJwk(ForgeRsa, ForgeKid)));
         InstallKeys = await FakeInstallKeys.StartAsync();
         InstallKey = InstallKeys.Publish(InstallKid);
-        AppSettings = Settings(_forgeJwks.Uri, InstallKeys.BaseUrl);
+        _jwks = await JwksServer.StartAsync(JwksDocument());
+        AppSettings = Settings(_forgeJwks.Uri, InstallKeys.BaseUrl, _jwks.Uri);
         App = await TestApp.StartAsync(AppSettings, services => services.AddSingleton<TimeProvider>(Time));
         await App.Services.GetRequiredService<JiraAuthFunctions.Signing.SigningKeyRotator>().RunAsync();
         OwnKey = await App.Services.GetRequiredService<JiraAuthFunctions.Signing.SigningKeyRing>().GetCurrentAsync()
@@ -136,6 +163,11 @@ public sealed class AttackApp : IAsyncLifetime
         if (_forgeJwks is not null)
         {
             await _forgeJwks.DisposeAsync();
+        }
+
+        if (_jwks is not null)
+        {
+            await _jwks.DisposeAsync();
         }
 
         await InstallKeys.DisposeAsync();

@@ -204,6 +204,58 @@ public static class AttackCases
         ("connect install: signed install replayed with another shared secret", 401, "replayed_lifecycle_token"),
         ("connect install: signed install replayed with its own body", 401, "replayed_lifecycle_token"),
         ("connect uninstall: signed uninstall replayed", 401, "replayed_lifecycle_token"),
+
+        // A key verifies with its one algorithm only (RFC 8725 3.1): PublicKeys and Jwks integrations
+        // allowing RS256, PS256 and ES256 (mixed: ES384 too) with one key per algorithm.
+        ("keys: good RS256", 202, Accepted),
+        ("keys: good PS256", 202, Accepted),
+        ("keys: good ES256, algorithm from the curve", 202, Accepted),
+        ("keys: good PS256 without kid", 202, Accepted),
+        ("keys: PS256 signed with the RS256 key", 401, "key_alg_mismatch"),
+        ("keys: RS256 signed with the PS256 key", 401, "key_alg_mismatch"),
+        ("keys: ES384 signed with the P-256 key", 401, "key_alg_mismatch"),
+        ("keys: PS256 without kid, signed with the RS256 key", 401, "bad_signature"),
+        ("keys: ES384 without kid, signed with the P-256 key", 401, "key_alg_mismatch"),
+        ("JWKS: good RS256", 202, Accepted),
+        ("JWKS: good PS256", 202, Accepted),
+        ("JWKS: good ES256, algorithm from the curve", 202, Accepted),
+        ("JWKS: PS256 signed with the RS256 key", 401, "key_alg_mismatch"),
+        ("JWKS: RS256 signed with the PS256 key", 401, "key_alg_mismatch"),
+        ("JWKS: RSA key that states no alg", 401, "unknown_kid"),
+        ("JWKS: PS256 without kid, signed with the RS256 key", 401, "bad_signature"),
+
+        // Strict compact serialization (RFC 7515 2, 7.1): unpadded base64url, nothing outside A-Z a-z 0-9 - _.
+        ("padded signature", 401, "malformed_token"),
+        ("padded payload, signed as sent", 401, "malformed_token"),
+        ("padded header, signed as sent", 401, "malformed_token"),
+        ("space inside the signature", 401, "malformed_token"),
+        ("tab inside the signature", 401, "malformed_token"),
+        ("space inside the payload, signed as sent", 401, "malformed_token"),
+        ("tab inside the header, signed as sent", 401, "malformed_token"),
+        ("signature of length 4n+1", 401, "malformed_token"),
+        ("signature with non-zero trailing bits", 401, "malformed_token"),
+        ("payload with non-zero trailing bits, signed as sent", 401, "malformed_token"),
+        ("base64 '+' and '/' instead of base64url", 401, "malformed_token"),
+        ("padded RS256 signature", 401, "malformed_token"),
+        ("padded ES256 signature", 401, "malformed_token"),
+        ("OAuth app webhook: padded signature", 401, "malformed_token"),
+        ("Forge token, padded signature", 401, "malformed_token"),
+        ("Forge token, space inside the signature", 401, "malformed_token"),
+        ("connect: padded signature", 401, "malformed_token"),
+        ("connect: tab inside the signature", 401, "malformed_token"),
+        ("connect: space inside the jwt query parameter", 401, "malformed_token"),
+        ("connect install: padded signature", 401, "malformed_token"),
+
+        // Exact string claims (RFC 7519 4.1.3): no trailing-slash, case or whitespace leniency.
+        ("aud with a trailing slash", 401, "invalid_audience"),
+        ("aud array, the audience with a trailing slash", 401, "invalid_audience"),
+        ("aud in upper case", 401, "invalid_audience"),
+        ("aud with a trailing space", 401, "invalid_audience"),
+        ("iss with a trailing slash", 401, "invalid_issuer"),
+        ("iss in upper case", 401, "invalid_issuer"),
+        ("RS256, aud with a trailing slash", 401, "invalid_audience"),
+        ("Forge token, aud with a trailing slash", 401, "invalid_audience"),
+        ("connect install: aud with a trailing slash", 401, "invalid_audience"),
     ];
 
     public static IEnumerable<object[]> Rows => Table.Select(row => new object[] { row.Name, row.Status, row.Reason });
@@ -335,6 +387,46 @@ public static class AttackCases
             "Forge token, tampered payload" => Fit(TamperedForgePayload(f)),
             "Forge token replayed" => Fit(f.Fit()) with { SendTwice = true },
             "Forge token at the webhook integration" => new Attempt(AttackApp.Hooks, Http.Bearer(f.Fit())),
+            "keys: good RS256" => Mixed(f.Rs()),
+            "keys: good PS256" => Mixed(Sign("PS256", AttackApp.PsKid, f.Claims(), TestTokens.Rsa(AttackApp.PsRsa, "PS256"))),
+            "keys: good ES256, algorithm from the curve" => Mixed(f.Es()),
+            "keys: good PS256 without kid" => Mixed(Sign("PS256", null, f.Claims(), TestTokens.Rsa(AttackApp.PsRsa, "PS256"))),
+            "keys: PS256 signed with the RS256 key" => Mixed(Sign("PS256", AttackApp.RsaKid, f.Claims(), TestTokens.Rsa(AttackApp.Rsa, "PS256"))),
+            "keys: RS256 signed with the PS256 key" => Mixed(Sign("RS256", AttackApp.PsKid, f.Claims(), TestTokens.Rsa(AttackApp.PsRsa))),
+            "keys: ES384 signed with the P-256 key" => Mixed(Sign("ES384", AttackApp.EcKid, f.Claims(), TestTokens.Ecdsa(AttackApp.Ec, "ES384"))),
+            "keys: PS256 without kid, signed with the RS256 key" => Mixed(Sign("PS256", null, f.Claims(), TestTokens.Rsa(AttackApp.Rsa, "PS256"))),
+            "keys: ES384 without kid, signed with the P-256 key" => Mixed(Sign("ES384", null, f.Claims(), TestTokens.Ecdsa(AttackApp.Ec, "ES384"))),
+            "JWKS: good RS256" => Jwks(Sign("RS256", "j-rs", f.Claims(), TestTokens.Rsa(AttackApp.JwksRs))),
+            "JWKS: good PS256" => Jwks(Sign("PS256", "j-ps", f.Claims(), TestTokens.Rsa(AttackApp.JwksPs, "PS256"))),
+            "JWKS: good ES256, algorithm from the curve" => Jwks(Sign("ES256", "j-ec", f.Claims(), TestTokens.Ecdsa(AttackApp.JwksEc))),
+            "JWKS: PS256 signed with the RS256 key" => Jwks(Sign("PS256", "j-rs", f.Claims(), TestTokens.Rsa(AttackApp.JwksRs, "PS256"))),
+            "JWKS: RS256 signed with the PS256 key" => Jwks(Sign("RS256", "j-ps", f.Claims(), TestTokens.Rsa(AttackApp.JwksPs))),
+            "JWKS: RSA key that states no alg" => Jwks(Sign("RS256", "j-noalg", f.Claims(), TestTokens.Rsa(AttackApp.JwksNoAlg))),
+            "JWKS: PS256 without kid, signed with the RS256 key" => Jwks(Sign("PS256", null, f.Claims(), TestTokens.Rsa(AttackApp.JwksRs, "PS256"))),
+            "padded signature" => Hs(PadSignature(f.Hs())),
+            "padded payload, signed as sent" => Hs(SignedAsSent(TestTokens.Json(f.HsHeader()), PaddedJson(f.Claims()), Pad, TestTokens.Hmac(AttackApp.Secret))),
+            "padded header, signed as sent" => Hs(SignedAsSent(PaddedJson(f.HsHeader()), TestTokens.Json(f.Claims()), Pad, TestTokens.Hmac(AttackApp.Secret), header: true)),
+            "space inside the signature" => Hs(InsertInSignature(f.Hs(), " ")),
+            "tab inside the signature" => Hs(InsertInSignature(f.Hs(), "\t")),
+            "space inside the payload, signed as sent" => Hs(SignedAsSent(TestTokens.Json(f.HsHeader()), TestTokens.Json(f.Claims()), s => Insert(s, 8, " "), TestTokens.Hmac(AttackApp.Secret))),
+            "tab inside the header, signed as sent" => Hs(SignedAsSent(TestTokens.Json(f.HsHeader()), TestTokens.Json(f.Claims()), s => Insert(s, 8, "\t"), TestTokens.Hmac(AttackApp.Secret), header: true)),
+            "signature of length 4n+1" => Hs(SignatureOfLength4nPlus1(f.Hs())),
+            "signature with non-zero trailing bits" => Hs(NonCanonicalSignature(f.Hs())),
+            "payload with non-zero trailing bits, signed as sent" => Hs(SignedAsSent(TestTokens.Json(f.HsHeader()), PaddedJson(f.Claims()), NonCanonicalEnd, TestTokens.Hmac(AttackApp.Secret))),
+            "base64 '+' and '/' instead of base64url" => Hs(StandardBase64Signature(f)),
+            "padded RS256 signature" => new Attempt("rsa", Http.Bearer(PadSignature(f.Rs()))),
+            "padded ES256 signature" => new Attempt("ec", Http.Bearer(PadSignature(f.Es()))),
+            "OAuth app webhook: padded signature" => App(PadSignature(f.Webhook())),
+            "Forge token, padded signature" => Fit(PadSignature(f.Fit())),
+            "Forge token, space inside the signature" => Fit(InsertInSignature(f.Fit(), " ")),
+            "aud with a trailing slash" => Hs(f.Hs(f.Claims(c => c["aud"] = TestTokens.Audience + "/"))),
+            "aud array, the audience with a trailing slash" => Hs(f.Hs(f.Claims(c => c["aud"] = new[] { "another-api", TestTokens.Audience + "/" }))),
+            "aud in upper case" => Hs(f.Hs(f.Claims(c => c["aud"] = TestTokens.Audience.ToUpperInvariant()))),
+            "aud with a trailing space" => Hs(f.Hs(f.Claims(c => c["aud"] = TestTokens.Audience + " "))),
+            "iss with a trailing slash" => Hs(f.Hs(f.Claims(c => c["iss"] = TestTokens.Issuer + "/"))),
+            "iss in upper case" => Hs(f.Hs(f.Claims(c => c["iss"] = TestTokens.Issuer.ToUpperInvariant()))),
+            "RS256, aud with a trailing slash" => new Attempt("rsa", Http.Bearer(f.Rs(f.Claims(c => c["aud"] = TestTokens.Audience + "/")))),
+            "Forge token, aud with a trailing slash" => Fit(f.Fit(f.ForgeClaims(c => c["aud"] = ForgeTokens.AppId + "/"))),
             _ when name.StartsWith("connect", StringComparison.Ordinal) => ConnectAttack(f, name),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such case."),
         };
@@ -426,6 +518,17 @@ public static class AttackCases
             case "connect: changed payload":
                 var token = Good(Claims(c => c["sub"] = "aaaaaaaaaaaa"));
                 return Event(FlipAt(token, token.IndexOf("YWFh", token.IndexOf('.'), StringComparison.Ordinal)));
+            case "connect: padded signature":
+                return Event(PadSignature(Good()));
+            case "connect: tab inside the signature":
+                return Event(InsertInSignature(Good(), "\t"));
+            case "connect: space inside the jwt query parameter":
+                var spaced = f.Connect(InsertInSignature(Good(Claims(c => c["sub"] = "557058:spaced-in-query")), " "), inUrl: true);
+                return new Attempt(ConnectCalls.App, null, Path: ConnectCalls.EventPath + "&jwt=" + Uri.EscapeDataString(spaced));
+            case "connect install: padded signature":
+                return Lifecycle(PadSignature(Signed(newTenant)), newTenant, ConnectCalls.NewSecret());
+            case "connect install: aud with a trailing slash":
+                return Lifecycle(Signed(newTenant, change: c => c["aud"] = new[] { ConnectCalls.BaseUrl + "/" }), newTenant, ConnectCalls.NewSecret());
             case "connect: no token":
                 return new Attempt(ConnectCalls.App, null, Path: ConnectCalls.EventPath);
             case "connect: Bearer scheme":
@@ -563,6 +666,97 @@ public static class AttackCases
     private static Attempt Hs(string token) => new("hs", Http.Bearer(token));
 
     private static Attempt Cc(string token) => new(AttackApp.Cc, Http.Bearer(token));
+
+    private static Attempt Mixed(string token) => new(AttackApp.Mixed, Http.Bearer(token));
+
+    private static Attempt Jwks(string token) => new(AttackApp.Jwks, Http.Bearer(token));
+
+    private static string Sign(string alg, string? kid, Dictionary<string, object?> claims, Func<byte[], byte[]> sign) =>
+        TestTokens.Create(TestTokens.Header(alg, kid), claims, sign);
+
+    // '=' up to a multiple of four: what a base64 (not base64url) encoder writes, and what a lenient decoder accepts.
+    private static string Pad(string segment) => segment + new string('=', (4 - segment.Length % 4) % 4);
+
+    private static string PadSignature(string token)
+    {
+        var dot = token.LastIndexOf('.');
+        var padded = token[..(dot + 1)] + Pad(token[(dot + 1)..]);
+        return padded.Length > token.Length ? padded : throw new InvalidOperationException("The signature needs no padding: pick another token.");
+    }
+
+    private static string Insert(string value, int index, string inserted) => value[..index] + inserted + value[index..];
+
+    private static string InsertInSignature(string token, string inserted) => Insert(token, token.LastIndexOf('.') + 6, inserted);
+
+    // Claims or a header whose encoding is not a multiple of four long, so padding shows.
+    private static string PaddedJson(Dictionary<string, object?> members)
+    {
+        for (var i = 0; ; i++)
+        {
+            members["p"] = new string('p', i);
+            var json = TestTokens.Json(members);
+            if (TestTokens.Encode(json).Length % 4 != 0)
+            {
+                return json;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A token whose header (or payload) segment is changed by <paramref name="change"/> after
+    /// encoding and signed over the segments exactly as sent: the signature holds, so only the
+    /// serialization check can refuse it.
+    /// </summary>
+    private static string SignedAsSent(string headerJson, string payloadJson, Func<string, string> change, Func<byte[], byte[]> sign, bool header = false)
+    {
+        var h = TestTokens.Encode(headerJson);
+        var p = TestTokens.Encode(payloadJson);
+        if (header)
+        {
+            h = change(h);
+        }
+        else
+        {
+            p = change(p);
+        }
+
+        var input = h + "." + p;
+        return input + "." + TestTokens.Encode(sign(Encoding.ASCII.GetBytes(input)));
+    }
+
+    // The last character of a segment not a multiple of four long carries unused bits (4 or 2):
+    // setting the lowest changes the text, not the bytes a lenient decoder returns.
+    private static string NonCanonicalEnd(string segment)
+    {
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        var last = Alphabet.IndexOf(segment[^1], StringComparison.Ordinal);
+        return segment[..^1] + Alphabet[last | 1];
+    }
+
+    // HMAC-SHA256: 32 bytes, 43 characters; the last carries 2 unused bits.
+    private static string NonCanonicalSignature(string token)
+    {
+        var dot = token.LastIndexOf('.');
+        return token[..(dot + 1)] + NonCanonicalEnd(token[(dot + 1)..]);
+    }
+
+    // Two more characters: 45, which no byte count encodes to.
+    private static string SignatureOfLength4nPlus1(string token) => token + "AA";
+
+    // A good token whose signature, in base64url, has '-' or '_': sent with '+' and '/' instead.
+    private static string StandardBase64Signature(AttackApp f)
+    {
+        while (true)
+        {
+            var token = f.Hs();
+            var dot = token.LastIndexOf('.');
+            var signature = token[(dot + 1)..];
+            if (signature.AsSpan().IndexOfAny('-', '_') >= 0)
+            {
+                return token[..(dot + 1)] + signature.Replace('-', '+').Replace('_', '/');
+            }
+        }
+    }
 
     private static Attempt App(string token) => new(AttackApp.OAuthApp, Http.Bearer(token));
 

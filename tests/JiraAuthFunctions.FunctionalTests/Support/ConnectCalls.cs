@@ -99,7 +99,7 @@ public static class ConnectCalls
             Assert.True(request.Headers.TryAddWithoutValidation("Authorization", authorization));
         }
 
-        request.Headers.Add("X-Azure-Functions-InvocationId", invocationId);
+        request.Headers.Add(TestRequestIds.Header, invocationId);
         using var response = await client.SendAsync(request);
         var headers = response.Headers.Concat(response.Content.Headers)
             .SelectMany(h => h.Value.Select(v => new KeyValuePair<string, string>(h.Key, v)))

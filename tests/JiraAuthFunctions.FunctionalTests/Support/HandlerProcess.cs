@@ -7,8 +7,8 @@ namespace JiraAuthFunctions.FunctionalTests.Support;
 
 /// <summary>
 /// The app's own build (src/JiraAuthFunctions, copied beside the test assembly) run by dotnet as the
-/// Functions host would: <c>FUNCTIONS_CUSTOMHANDLER_PORT</c> set, so the environment is Production
-/// and the console carries JSON lines, as in Azure.
+/// standalone host on a server: environment Production (no demo integrations, JSON console lines),
+/// listening on 127.0.0.1 at the given port.
 /// </summary>
 public static class HandlerProcess
 {
@@ -23,16 +23,18 @@ public static class HandlerProcess
         };
         start.ArgumentList.Add(typeof(HandlerApp).Assembly.Location);
         start.ArgumentList.Add($"--DataPath={data}");
+        start.ArgumentList.Add($"--urls=http://127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         foreach (var (key, value) in settings)
         {
             start.ArgumentList.Add($"--{key}={value}");
         }
 
-        start.Environment[HandlerApp.CustomHandlerPortVariable] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var variable in new[] { "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS", "DOTNET_URLS" })
         {
             start.Environment.Remove(variable);
         }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
 
         var text = new StringBuilder();
         output = text;

@@ -69,7 +69,7 @@ public static class Http
 
         if (invocationId is not null)
         {
-            request.Headers.Add("X-Azure-Functions-InvocationId", invocationId);
+            request.Headers.Add(TestRequestIds.Header, invocationId);
         }
 
         using var response = await client.SendAsync(request, cancellationToken);

@@ -25,7 +25,7 @@ public static class Outcome
         var entry = Assert.Single(DecisionsFor(app, reply.RequestId));
         Assert.Equal(EventIds.EventAccepted, entry.EventId.Id);
         Assert.Equal(integration, entry["Integration"]);
-        Assert.Equal(reply.EventId, entry["EventId"]);
+        Assert.Equal(reply.EventId, entry["AcceptedEventId"]);
     }
 
     /// <summary>A retry of an accepted delivery: 202 with the first event id, one 250 line, no accepted or rejected line.</summary>
@@ -37,8 +37,8 @@ public static class Outcome
         Assert.Empty(DecisionsFor(app, reply.RequestId));
         var entry = Assert.Single(app.Logs.WithEventId(EventIds.DuplicateDeliveryAnswered), e => e["RequestId"] == reply.RequestId);
         Assert.Equal(integration, entry["Integration"]);
-        Assert.Equal(reply.EventId, entry["EventId"]);
-        Assert.Single(app.Logs.WithEventId(EventIds.EventAccepted), e => e["EventId"] == reply.EventId);
+        Assert.Equal(reply.EventId, entry["AcceptedEventId"]);
+        Assert.Single(app.Logs.WithEventId(EventIds.EventAccepted), e => e["AcceptedEventId"] == reply.EventId);
     }
 
     public static void AssertRejected(TestApp app, Reply reply, string integration, int status, string reason)

@@ -9,8 +9,8 @@ namespace JiraAuthFunctions.Tests.Inbound;
 public sealed class TableReplayCacheTests : ReplayTableTestBase
 {
     /// <summary>The cache as one instance of the app has it: its own client on the shared table.</summary>
-    private TableReplayCache Instance() =>
-        new(new TableClient(_azurite.ConnectionString, _tableName), _time, _logs.CreateLogger(nameof(TableReplayCache)));
+    private TableReplayCache Instance(TableClientOptions? options = null) =>
+        new(new TableClient(_azurite.ConnectionString, _tableName, options ?? new TableClientOptions()), _time, _logs.CreateLogger(nameof(TableReplayCache)));
 
     private DateTimeOffset InAnHour => _time.GetUtcNow().AddHours(1);
 
@@ -69,6 +69,82 @@ public sealed class TableReplayCacheTests : ReplayTableTestBase
         var left = Assert.Single(rows);
         Assert.Equal(("ci", TableReplayCache.RowKey("long-lived-jti")), (left.PartitionKey, left.RowKey));
         Assert.DoesNotContain(rows.SelectMany(r => r.Select(p => p.Value)), v => v is string text && text.Contains("jti", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_held_jti_is_refused_on_every_instance_until_released_or_committed()
+    {
+        var first = Instance();
+        var second = Instance();
+
+        var held = (await first.TryReserveAsync("ci", "jti-held", InAnHour))!;
+        Assert.Null(await second.TryReserveAsync("ci", "jti-held", InAnHour));
+        Assert.False(await second.TryAddAsync("ci", "jti-held", InAnHour));
+        await held.ReleaseAsync();
+        var retried = (await second.TryReserveAsync("ci", "jti-held", InAnHour))!; // the sender's retry, on the other instance
+        Assert.True(await retried.CommitAsync());
+
+        Assert.Null(await first.TryReserveAsync("ci", "jti-held", InAnHour));
+        _time.Advance(ReplayReservation.PendingHold + TimeSpan.FromMinutes(1));
+        Assert.Null(await first.TryReserveAsync("ci", "jti-held", InAnHour)); // committed: held until the token expires
+    }
+
+    [Fact]
+    public async Task A_hold_never_settled_frees_the_jti_after_the_pending_hold()
+    {
+        Assert.NotNull(await Instance().TryReserveAsync("ci", "jti-orphan", InAnHour)); // that instance dies here
+
+        _time.Advance(ReplayReservation.PendingHold - TimeSpan.FromSeconds(1));
+        Assert.Null(await Instance().TryReserveAsync("ci", "jti-orphan", InAnHour));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.NotNull(await Instance().TryReserveAsync("ci", "jti-orphan", InAnHour));
+    }
+
+    [Fact]
+    public async Task A_lapsed_hold_taken_by_another_instance_is_theirs_and_a_swept_one_is_taken_again()
+    {
+        var slow = (await Instance().TryReserveAsync("ci", "jti-slow", InAnHour))!;
+        var swept = (await Instance().TryReserveAsync("ci", "jti-swept", InAnHour))!;
+        _time.Advance(ReplayReservation.PendingHold + TimeSpan.FromSeconds(1));
+        var other = (await Instance().TryReserveAsync("ci", "jti-slow", InAnHour))!;
+        await Instance().SweepExpiredAsync();
+
+        Assert.False(await slow.RenewAsync());
+        Assert.False(await slow.CommitAsync());
+        await slow.ReleaseAsync(); // settled: a no-op, and the row is another's anyway
+        Assert.Null(await Instance().TryReserveAsync("ci", "jti-slow", InAnHour));
+        Assert.True(await other.CommitAsync());
+
+        Assert.True(await swept.RenewAsync()); // its row was swept: nobody holds it
+        Assert.Null(await Instance().TryReserveAsync("ci", "jti-swept", InAnHour));
+    }
+
+    [Fact]
+    public async Task Of_many_concurrent_reservations_on_two_instances_exactly_one_holds_the_jti()
+    {
+        var instances = new[] { Instance(), Instance() };
+        await instances[0].TryAddAsync("ci", "warm-up", InAnHour);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => instances[i % 2].TryReserveAsync("ci", "raced-reservation", InAnHour).AsTask()));
+
+        Assert.Single(results, r => r is not null);
+    }
+
+    [Fact]
+    public async Task A_commit_or_release_the_table_cannot_take_throws_without_the_jti_and_is_not_logged_as_a_refusal()
+    {
+        var instance = Instance(QueueEventSink.WithRequestPathRetries(new TableClientOptions())); // as the app has it: few, short retries
+        var held = (await instance.TryReserveAsync("ci", "jti-then-down", InAnHour))!;
+        var released = (await instance.TryReserveAsync("ci", "jti-release-down", InAnHour))!;
+        await _azurite.DisposeAsync(); // the table goes away
+        _azurite = await Azurite.StartAsync(); // (a new, empty one for DisposeAsync; these clients still point at the old port)
+
+        var commit = await Assert.ThrowsAsync<ReplayStoreUnavailableException>(() => held.CommitAsync().AsTask());
+        var release = await Assert.ThrowsAsync<ReplayStoreUnavailableException>(() => released.ReleaseAsync().AsTask());
+
+        Assert.DoesNotContain("jti-then-down", commit.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("jti-release-down", release.Message, StringComparison.Ordinal);
+        Assert.Empty(_logs.WithEventId(EventIds.ReplayStoreFailed));
     }
 
     [Fact]

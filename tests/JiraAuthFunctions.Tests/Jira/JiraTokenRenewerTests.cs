@@ -85,7 +85,7 @@ public sealed class JiraTokenRenewerTests : IAsyncLifetime
 
         Assert.True(await renewer.RenewIfDueAsync(Connection, _options.Connections[Connection], force: true));
         Assert.Equal(0, _endpoint.InvalidGrants);
-        Assert.Equal("ok", renewer.Status.Single().State);
+        Assert.Equal("ok", (await renewer.States.GetAsync(Connection)).State);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class JiraTokenRenewerTests : IAsyncLifetime
         var renewer = Renewer();
         Assert.False(await renewer.RenewIfDueAsync(Connection, _options.Connections[Connection], force: true));
 
-        Assert.Equal(JiraTokenRenewer.ReauthorizationRequired, renewer.Status.Single().State);
+        Assert.Equal(JiraTokenRenewer.ReauthorizationRequired, (await renewer.States.GetAsync(Connection)).State);
         var entry = Assert.Single(_logs.WithEventId(EventIds.JiraReauthorizationRequired));
         Assert.Equal(LogLevel.Error, entry.Level);
         Assert.Equal(1, _endpoint.InvalidGrants); // one call, no retry loop

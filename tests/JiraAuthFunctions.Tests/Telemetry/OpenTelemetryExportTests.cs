@@ -72,7 +72,7 @@ public sealed partial class OpenTelemetryExportTests
         const string secret = "exported-secret-never-a-tag";
         await factory.Services.GetRequiredService<ISecretStore>().SetSecretAsync("inbound-ci", secret, new SecretAttributes { ExpiresOn = TimeProvider.System.GetUtcNow().AddDays(10) });
 
-        using var timer = await client.PostAsync(new Uri("/CredentialsTimer", UriKind.Relative), new StringContent("""{"Data":{"timer":{}},"Metadata":{}}""", Encoding.UTF8, "application/json"));
+        using var timer = await client.PostAsync(new Uri(JiraAuthFunctions.Credentials.CredentialsServiceCollectionExtensions.RunNowRoute, UriKind.Relative), null);
         Assert.True(timer.IsSuccessStatusCode);
         using var health = await client.GetAsync(new Uri("/api/health", UriKind.Relative));
         for (var i = 0; i < 2; i++)

@@ -75,7 +75,7 @@ public sealed class SecretMetricsTests : IAsyncLifetime
     public async Task The_published_signing_keys_count_hits_and_misses()
     {
         var ring = new SigningKeyRing(_store, Microsoft.Extensions.Options.Options.Create(new SigningKeyOptions()), _time, _recorder.Metrics);
-        await new SigningKeyRotator(ring, _store, _time, NullLogger<SigningKeyRotator>.Instance).RunAsync();
+        await new SigningKeyRotator(ring, _store, new JiraAuthFunctions.Jira.ProcessLeaseProvider(), _time, NullLogger<SigningKeyRotator>.Instance).RunAsync();
 
         await ring.GetPublishedAsync();
         await ring.GetPublishedAsync();
