@@ -82,7 +82,7 @@ public sealed class QueryTokenLogTests
             var badLineToken = Sent("jwt in a bad request line", TestTokens.Create(TestTokens.Header("HS256", version), TestTokens.Claims(now), TestTokens.Hmac(Secret)));
             await SendRawAsync(port, $"POST /api/jira/events/{Integration}?jwt={badLineToken}\r\nHost: 127.0.0.1\r\n\r\n");
 
-            await WaitForAsync(output, "query-log-connect", "Request finished", "bad request data");
+            await WaitForAsync(output, "accepted for conn", "Request finished", "bad request data");
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
             string all;
