@@ -257,6 +257,19 @@ module alerts 'modules/alerts.bicep' = {
   }
 }
 
+// /api/health from outside, every 5 minutes from five locations: alerts while it says unhealthy or does not answer 200.
+module availability 'modules/availability.bicep' = {
+  name: 'availability'
+  params: {
+    name: nameBase
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.insightsId
+    hostName: defaultHostName
+    actionGroupId: notifiedActionGroupId
+  }
+}
+
 // ======== //
 // Outputs  //
 // ======== //

@@ -104,6 +104,13 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       linuxFxVersion: 'DOTNET-ISOLATED|10.0'
       // One warm instance at least, so the first Jira request after a quiet night is not a cold start.
       minimumElasticInstanceCount: 1
+      // The platform's health check pings /api/health on each instance every minute: an instance that
+      // answers non-2xx is taken out of the load balancer and replaced after an hour. The endpoint answers
+      // 503 only for a fault of that instance that a new one fixes (HealthEndpoint); shared outages
+      // (Key Vault, the storage account) answer 200 with "unhealthy" in the body, for the availability
+      // alert (availability.bicep), so they never recycle every instance. Flex Consumption has no
+      // platform health check (functionapp.bicep): there the availability alert alone watches it.
+      healthCheckPath: '/api/health'
       // The settings shared with functionapp.bicep, then the Premium ones (the infra tests check both).
       appSettings: [
         // The Functions host's own storage, by identity (no account keys).

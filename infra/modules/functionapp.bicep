@@ -121,6 +121,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      // No healthCheckPath: Flex Consumption does not support the platform's health check (Premium and
+      // Dedicated do); /api/health is watched by the availability test and its alert (availability.bicep).
       // Flex takes the runtime from functionAppConfig: no FUNCTIONS_WORKER_RUNTIME, no WEBSITE_RUN_FROM_PACKAGE.
       // The settings below are the ones functionapp-premium.bicep shares (the infra tests check both).
       appSettings: [

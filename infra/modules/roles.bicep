@@ -16,7 +16,7 @@ param appInsightsName string
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -57,15 +57,14 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// The app sends accepted events to the one accepted-events queue, and nothing else: the role is
-// scoped to that queue, not the account. Contributor, not Message Sender: the app's queue sink calls
-// CreateIfNotExists on its first send (src/JiraAuthFunctions/Inbound/QueueEventSink.cs), which needs
-// the queue write permission Message Sender lacks (an existing queue answers 403, not 409, without it).
-resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+// The app sends accepted events to the one accepted-events queue, and nothing else: Message Sender
+// (send only: no read, no delete, no create) scoped to that queue, not the account. The deployment
+// creates the queue (storage.bicep); the app's queue sink does not try to with this identity.
+resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: queue
-  name: guid(queue.id, principalId, roles.storageQueueDataContributor)
+  name: guid(queue.id, principalId, roles.storageQueueDataMessageSender)
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

@@ -124,4 +124,51 @@ public sealed class ReplayTableTests : IAsyncLifetime
         Assert.Equal(ReasonCode.ReplayCheckUnavailable.ToCode(), Assert.Single(app.Logs.WithEventId(EventIds.RequestRejected))["Reason"]);
         Assert.Single(app.Logs.WithEventId(EventIds.ReplayStoreFailed));
     }
+
+    [Fact]
+    public async Task Health_reports_the_replay_table_unhealthy_during_an_outage_with_its_last_success_and_ok_after_it()
+    {
+        var (app, version) = await StartAsync(_azurite.ConnectionString);
+        await using var _ = app;
+        var table = new Azure.Data.Tables.TableClient(_azurite.ConnectionString, JiraAuthFunctions.Inbound.TableReplayCache.DefaultTableName);
+        Assert.Equal(202, (await app.PostEventAsync("ci", Http.Bearer(Token(version)))).Status);
+        var before = await ReplayStoreAsync(app);
+        Assert.Equal("ok", before.GetProperty("state").GetString());
+        var lastSuccess = before.GetProperty("lastSuccess").GetDateTimeOffset();
+
+        // The outage: the table is gone (TableNotFound), so every check fails closed. (The in-process
+        // credentials job may sweep the table around this line: a success of its that lands first
+        // still counts; "unhealthy" below says the failure is newer than the success reported.)
+        await table.DeleteAsync();
+        var secretToken = Token(version);
+        Assert.Equal(503, (await app.PostEventAsync("ci", Http.Bearer(secretToken))).Status);
+        var (during, body, status) = await HealthAsync(app);
+
+        Assert.Equal(200, status); // a shared store's outage is not fixed by replacing the instance
+        Assert.Equal("unhealthy", during.GetProperty("status").GetString());
+        var replay = ReplayStore(during);
+        Assert.Equal("unhealthy", replay.GetProperty("state").GetString());
+        Assert.Equal("http_404:TableNotFound", replay.GetProperty("detail").GetString());
+        Assert.InRange(replay.GetProperty("lastSuccess").GetDateTimeOffset(), lastSuccess, TimeProvider.System.GetUtcNow());
+        Assert.DoesNotContain(secretToken, body, StringComparison.Ordinal);
+
+        await table.CreateIfNotExistsAsync();
+        Assert.Equal(202, (await app.PostEventAsync("ci", Http.Bearer(Token(version)))).Status);
+        var after = await ReplayStoreAsync(app);
+
+        Assert.Equal("ok", after.GetProperty("state").GetString());
+        Assert.True(after.GetProperty("lastSuccess").GetDateTimeOffset() >= lastSuccess);
+    }
+
+    private static async Task<(System.Text.Json.JsonElement Health, string Body, int Status)> HealthAsync(TestApp app)
+    {
+        using var response = await app.Client.GetAsync("/api/health");
+        var body = await response.Content.ReadAsStringAsync();
+        return (System.Text.Json.JsonDocument.Parse(body).RootElement.Clone(), body, (int)response.StatusCode);
+    }
+
+    private static async Task<System.Text.Json.JsonElement> ReplayStoreAsync(TestApp app) => ReplayStore((await HealthAsync(app)).Health);
+
+    private static System.Text.Json.JsonElement ReplayStore(System.Text.Json.JsonElement health) =>
+        Assert.Single(health.GetProperty("dependencies").EnumerateArray(), d => d.GetProperty("name").GetString() == "replay_store");
 }

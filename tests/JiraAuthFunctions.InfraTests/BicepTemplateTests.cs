@@ -185,7 +185,7 @@ public sealed class BicepTemplateTests
         var expected = new[]
         {
             ("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "Microsoft.Storage/storageAccounts"), // Storage Blob Data Owner
-            ("974c5e8b-45b9-4653-ba55-5f855dd0fb88", "Microsoft.Storage/storageAccounts/queueServices/queues"), // Storage Queue Data Contributor, on the one queue
+            ("c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", "Microsoft.Storage/storageAccounts/queueServices/queues"), // Storage Queue Data Message Sender, on the one queue
             ("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Microsoft.Storage/storageAccounts"), // Storage Table Data Contributor
             ("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "Microsoft.KeyVault/vaults"), // Key Vault Secrets Officer
             ("3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components"), // Monitoring Metrics Publisher
@@ -216,14 +216,14 @@ public sealed class BicepTemplateTests
         var rules = module["variables"]!["rules"]!.AsArray();
 
         Assert.NotNull(rule["copy"]);
-        Assert.Equal(13, rules.Count);
+        Assert.Equal(19, rules.Count);
         // The worker's log records (OpenTelemetry): fields are customDimensions, no console text to parse.
         var logs = module["variables"]!["logs"]!.GetValue<string>();
         Assert.Contains("customDimensions.EventId", logs, StringComparison.Ordinal);
         Assert.DoesNotContain("Host.Function.Console", module.ToJsonString(), StringComparison.Ordinal);
         Assert.DoesNotContain("parse_json", module.ToJsonString(), StringComparison.Ordinal);
         Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r!["description"]!.GetValue<string>())));
-        Assert.Equal([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
+        Assert.Equal([1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class DeploymentShapeTests
     public void The_queue_role_is_scoped_to_the_one_queue_and_the_other_roles_to_one_resource_each()
     {
         var assignments = Variants.TwoIntegrations.OfType("Microsoft.Authorization/roleAssignments").ToList();
-        var queueRole = assignments.Single(a => a["properties"]!["roleDefinitionId"]!.GetValue<string>().EndsWith("974c5e8b-45b9-4653-ba55-5f855dd0fb88", StringComparison.Ordinal));
+        var queueRole = assignments.Single(a => a["properties"]!["roleDefinitionId"]!.GetValue<string>().EndsWith("c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", StringComparison.Ordinal));
 
         // The id is extensionResourceId(<scope>, ...): the assignment's scope first.
         Assert.StartsWith($"[extensionResourceId('/subscriptions/{Deployment.SubscriptionId}/resourceGroups/{Deployment.ResourceGroup}/providers/Microsoft.Storage/storageAccounts/jiraauthdevvxau7ubwo2s7w/queueServices/default/queues/accepted-events', ", queueRole["id"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -187,6 +187,8 @@ public sealed class DeploymentShapeTests
             ["Microsoft.Insights/components"] = "2020-02-02",
             ["Microsoft.Insights/actionGroups"] = "2024-10-01-preview",
             ["Microsoft.Insights/diagnosticSettings"] = "2021-05-01-preview",
+            ["Microsoft.Insights/webtests"] = "2022-06-15",
+            ["Microsoft.Insights/metricAlerts"] = "2018-03-01",
             ["Microsoft.Authorization/roleAssignments"] = "2022-04-01",
             ["Microsoft.Network/virtualNetworks"] = "2025-05-01",
             ["Microsoft.Network/privateEndpoints"] = "2025-05-01",
@@ -202,6 +204,45 @@ public sealed class DeploymentShapeTests
 
         Assert.All(used, r => Assert.Equal((r.Type, expected.GetValueOrDefault(r.Type, "not listed")), r));
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), used.Select(r => r.Type).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void An_availability_test_checks_health_from_outside_and_its_alert_notifies_the_action_group()
+    {
+        var deployment = Deployment.Of(Variants.FlexPrivate);
+        var insights = deployment.Single("Microsoft.Insights/components");
+        var insightsId = $"/subscriptions/{Deployment.SubscriptionId}/resourceGroups/{Deployment.ResourceGroup}/providers/Microsoft.Insights/components/{insights["name"]}";
+
+        var test = deployment.Single("Microsoft.Insights/webtests");
+        Assert.Equal("standard", test["kind"]!.GetValue<string>());
+        var properties = test["properties"]!;
+        // The host name is the app's output, which the snapshot leaves as an expression: https://<that>/api/health.
+        var url = properties["Request"]!["RequestUrl"]!.GetValue<string>();
+        Assert.Contains("https://", url, StringComparison.Ordinal);
+        Assert.Contains("/api/health", url, StringComparison.Ordinal);
+        Assert.Contains("defaultHostName", url, StringComparison.Ordinal);
+        Assert.Equal(200, properties["ValidationRules"]!["ExpectedHttpStatusCode"]!.GetValue<int>());
+        var content = properties["ValidationRules"]!["ContentValidation"]!;
+        Assert.Equal("\"status\":\"unhealthy\"", content["ContentMatch"]!.GetValue<string>());
+        Assert.False(content["PassIfTextFound"]!.GetValue<bool>());
+        Assert.True(properties["Enabled"]!.GetValue<bool>());
+        Assert.Equal("Resource", test["tags"]![$"hidden-link:{insightsId}"]!.GetValue<string>());
+
+        var alert = deployment.Single("Microsoft.Insights/metricAlerts");
+        var criteria = alert["properties"]!["criteria"]!;
+        Assert.Equal("Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria", criteria["odata.type"]!.GetValue<string>());
+        Assert.EndsWith($"/webtests/{test["name"]}", criteria["webTestId"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(insightsId, criteria["componentId"]!.GetValue<string>());
+        var group = deployment.Single("Microsoft.Insights/actionGroups");
+        Assert.EndsWith($"/actionGroups/{group["name"]}", Assert.Single(alert["properties"]!["actions"]!.AsArray())!["actionGroupId"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(Variants.TwoIntegrations.Single("Microsoft.Insights/metricAlerts")["properties"]!["actions"]!.AsArray());
+    }
+
+    [Fact]
+    public void The_platform_health_check_probes_health_on_premium_and_flex_which_has_none_leaves_it_unset()
+    {
+        Assert.Equal("/api/health", Deployment.Of(Variants.PremiumPrivate).Single("Microsoft.Web/sites")["properties"]!["siteConfig"]!["healthCheckPath"]!.GetValue<string>());
+        Assert.Null(Deployment.Of(Variants.FlexPrivate).Single("Microsoft.Web/sites")["properties"]!["siteConfig"]!["healthCheckPath"]);
     }
 
     private static JsonNode Module(string name) => BicepTemplateTests.Template["resources"]![name]!;

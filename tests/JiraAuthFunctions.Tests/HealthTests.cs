@@ -111,4 +111,41 @@ public sealed class HealthTests
         Assert.Equal("expired", connection.GetProperty("state").GetString());
         Assert.DoesNotContain("never-shown", body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_failing_json_lines_sink_on_this_instance_answers_503_so_the_platform_replaces_the_instance()
+    {
+        // The instance's own disk: a file where the events folder should be, so the folder cannot be made.
+        var root = Directory.CreateTempSubdirectory("health-sink-").FullName;
+        try
+        {
+            var notAFolder = Path.Combine(root, "a-file");
+            await File.WriteAllTextAsync(notAFolder, "");
+            await using var sink = new JiraAuthFunctions.Inbound.JsonLinesEventSink(Path.Combine(notAFolder, "events"), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<JiraAuthFunctions.Inbound.JsonLinesEventSink>.Instance);
+            await Assert.ThrowsAsync<JiraAuthFunctions.Inbound.EventSinkUnavailableException>(() => sink.AppendAsync(new JiraAuthFunctions.Inbound.AcceptedEvent
+            {
+                EventId = "nowhere",
+                ReceivedAt = TimeProvider.System.GetUtcNow(),
+                Integration = "ci",
+                Format = JiraAuthFunctions.Inbound.JiraEventFormat.Webhook,
+                Caller = JiraAuthFunctions.Inbound.CallerInfo.FromToken("kid-1", "jira", "rule-1", "jti-1", "HS256"),
+                Payload = """{"webhookEvent":"jira:issue_updated"}"""u8.ToArray(),
+            }).AsTask().WaitAsync(TimeSpan.FromSeconds(60)));
+            await using var factory = new HandlerFactory();
+            factory.ExtraServices = s => s.AddSingleton<JiraAuthFunctions.Inbound.IEventSink>(sink);
+            var client = factory.CreateClient();
+
+            var response = await client.GetAsync("/api/health");
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("unhealthy", health.RootElement.GetProperty("status").GetString());
+            var listed = health.RootElement.GetProperty("dependencies").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "sink");
+            Assert.Equal("folder_missing", listed.GetProperty("detail").GetString());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

@@ -5,6 +5,31 @@ namespace JiraAuthFunctions.Tests;
 /// <summary>Options are validated when the host starts, with every mistake named by its full key and no secret in the text.</summary>
 public sealed class HostingTests
 {
+    /// <summary>
+    /// Starts the standalone host itself with these settings (as command-line arguments) and returns
+    /// why it refused to start. Not through WebApplicationFactory: when a start fails, its deferred
+    /// host races the entry point's disposal of the real host and sometimes reports
+    /// ObjectDisposedException instead of the start error.
+    /// </summary>
+    private static async Task<OptionsValidationException> StartFailsAsync(IDictionary<string, string?> settings)
+    {
+        var data = Directory.CreateTempSubdirectory("jiraauth-hosting-").FullName;
+        try
+        {
+            string[] args = [.. settings.Select(s => $"--{s.Key}={s.Value}"), $"--DataPath={data}", "--urls=http://127.0.0.1:0"];
+            return await Assert.ThrowsAnyAsync<OptionsValidationException>(async () =>
+            {
+                await using var app = JiraAuthFunctions.Hosting.HandlerApp.Build(args);
+                await app.StartAsync();
+                await app.StopAsync();
+            });
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_bad_integration_stops_the_host_at_start_naming_each_bad_key()
     {
@@ -19,7 +44,7 @@ public sealed class HostingTests
         factory.Settings["Inbound:Integrations:ops:Audience"] = "jira-auth-functions";
         factory.Settings["Inbound:Integrations:ops:Algorithms:0"] = "XS999";
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+        var error = await StartFailsAsync(factory.Settings);
 
         Assert.Contains("Inbound:Integrations:ci:Audience", error.Message, StringComparison.Ordinal);
         Assert.Contains("Inbound:Integrations:ci:Algorithms", error.Message, StringComparison.Ordinal);
@@ -48,7 +73,7 @@ public sealed class HostingTests
         factory.Settings["Inbound:Integrations:ci:Algorithms:0"] = "HS256";
         factory.Settings[$"Inbound:Integrations:ci:{key}"] = value;
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+        var error = await StartFailsAsync(factory.Settings);
 
         Assert.Contains($"Inbound:Integrations:ci:{key}", error.Message, StringComparison.Ordinal);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
@@ -63,7 +88,7 @@ public sealed class HostingTests
         factory.Settings["Inbound:Integrations:b:Replay"] = "Sometimes";
         factory.Settings["Inbound:ClockSkew"] = "a minute";
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+        var error = await StartFailsAsync(factory.Settings);
 
         Assert.Contains("Inbound:Integrations:a:Verification", error.Message, StringComparison.Ordinal);
         Assert.Contains("Inbound:Integrations:b:Replay", error.Message, StringComparison.Ordinal);
@@ -77,7 +102,7 @@ public sealed class HostingTests
         factory.Settings["Inbound:Integrations:ci:Verification"] = "SharedSecret";
         factory.Settings["Inbound:Integrations:ci:MaxTokenLifetime"] = "pasted-secret-by-mistake-0123456789";
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+        var error = await StartFailsAsync(factory.Settings);
 
         Assert.Contains("Inbound:Integrations:ci:MaxTokenLifetime", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("pasted-secret-by-mistake", error.Message, StringComparison.Ordinal);
@@ -99,7 +124,7 @@ public sealed class HostingTests
             return;
         }
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+        var error = await StartFailsAsync(factory.Settings);
         Assert.Contains(expectedError, error.Message, StringComparison.Ordinal);
     }
 
@@ -112,7 +137,7 @@ public sealed class HostingTests
         factory.Settings["Storage:QueueServiceUri"] = "queue.core.windows.net";
         factory.Settings["Storage:BlobServiceUri"] = "https://acct.blob.core.windows.net/";
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+        var error = await StartFailsAsync(factory.Settings);
 
         Assert.Contains("Events:QueueName", error.Message, StringComparison.Ordinal);
         Assert.Contains("Storage:QueueServiceUri must be an absolute URL", error.Message, StringComparison.Ordinal);
@@ -128,7 +153,7 @@ public sealed class HostingTests
         factory.Settings["KeyVault:VaultUri"] = "https://vault.example/";
         factory.Settings[key] = value;
 
-        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+        var error = await StartFailsAsync(factory.Settings);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 }

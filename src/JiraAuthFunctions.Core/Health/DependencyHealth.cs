@@ -11,6 +11,13 @@ public interface IDependencyHealth
 {
     /// <summary>The dependency's current state.</summary>
     ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The dependency belongs to this instance alone (its own disk), so a replacement instance does
+    /// not share its fault: only such a dependency, when unhealthy, makes health answer 503 to the
+    /// platform's probe. False for anything every instance shares (Key Vault, storage, Atlassian).
+    /// </summary>
+    bool InstanceLocal => false;
 }
 
 /// <summary>How a dependency is doing, worst last.</summary>

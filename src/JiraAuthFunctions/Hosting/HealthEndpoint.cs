@@ -9,9 +9,17 @@ namespace JiraAuthFunctions.Hosting;
 /// <c>GET /api/health</c>, for the platform's health check and for on-call: the secret store
 /// reachable, each integration's keys loaded, each Jira connection's state, each connection's dynamic
 /// webhooks (state, count, earliest expiry), and every registered <see cref="IDependencyHealth"/>
-/// (<c>dependencies</c>: name, state, detail, last success). Never a secret.
-/// Always 200 while the process serves: a Key Vault outage must not make the platform replace
-/// every instance; the body says <c>degraded</c> and why. The store probe is cached for 30 s.
+/// (<c>dependencies</c>: name, state, detail, last success). Never a secret. The store probe is cached for 30 s.
+/// <para>
+/// The status code is for the platform's health check (Premium: <c>healthCheckPath</c>), which takes
+/// an instance that answers non-2xx out of the load balancer and replaces it after an hour. That
+/// helps only for a fault of this instance that a new instance does not have: the JSON-lines sink on
+/// the instance's own disk (full, its folder gone) is the one such dependency (its state says
+/// <see cref="IDependencyHealth.InstanceLocal"/>), so it alone answers 503. Everything else is shared by every instance (Key Vault, the storage account's queue, replay
+/// table and revocations, Atlassian's key endpoints): answering 503 for it would pull every instance at
+/// once and fix nothing, so those answer 200 and the body says <c>degraded</c> or <c>unhealthy</c> and
+/// why, which the availability test alerts on (infra/modules/availability.bicep).
+/// </para>
 /// </summary>
 internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry integrations, JiraTokenRenewer jira, JiraWebhookRefresher webhooks, IEnumerable<IDependencyHealth> dependencies, TimeProvider timeProvider)
 {
@@ -36,10 +44,12 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
         var hooks = webhooks.Status.Select(s => new WebhooksHealth(s.Connection, s.State, s.Webhooks, s.EarliestExpiry)).ToList();
         var states = new List<DependencyHealthReport>();
         var worst = HealthStatus.Healthy;
+        var instanceFault = false;
         foreach (var dependency in dependencies)
         {
             var state = await dependency.CheckAsync(cancellationToken);
             worst = state.Status > worst ? state.Status : worst;
+            instanceFault |= state.Status == HealthStatus.Unhealthy && dependency.InstanceLocal;
             states.Add(new DependencyHealthReport(state.Name, state.Status.ToCode(), state.Detail, state.LastSuccess));
         }
 
@@ -51,7 +61,8 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
 
         return Results.Json(
             new HealthReport(worst.ToCode(), storeState, keys, connections, hooks, states),
-            HostingJsonContext.Default.HealthReport);
+            HostingJsonContext.Default.HealthReport,
+            statusCode: instanceFault ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }
 
     private const string StoreReachable = "reachable";

@@ -12,4 +12,7 @@ internal sealed class EventSinkHealth(IEventSink sink) : IDependencyHealth
         sink is IDependencyHealth reporting
             ? reporting.CheckAsync(cancellationToken)
             : ValueTask.FromResult(new DependencyState(JsonLinesEventSink.HealthName, HealthStatus.Healthy, "not_reported"));
+
+    /// <summary>The JSON-lines sink writes to this instance's own disk; the queue sink is shared.</summary>
+    public bool InstanceLocal => sink is JsonLinesEventSink;
 }

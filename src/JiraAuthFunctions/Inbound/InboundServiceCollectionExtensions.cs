@@ -34,13 +34,16 @@ public static class InboundServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplayStoreOptions>>(new ReplayStoreOptionsValidator(configuration)));
         if (string.Equals(configuration["Inbound:ReplayStore"], ReplayStoreOptions.Table, StringComparison.OrdinalIgnoreCase))
         {
-            services.TryAddSingleton<IReplayCache>(sp => new TableReplayCache(CreateReplayTableClient(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableReplayCache>>()));
+            // One health record for the table's two users: replay_store in /api/health.
+            services.TryAddSingleton(sp => new ReplayTableHealth(sp.GetRequiredService<TimeProvider>()));
+            services.TryAddSingleton<IReplayCache>(sp => new TableReplayCache(CreateReplayTableClient(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableReplayCache>>(), sp.GetRequiredService<ReplayTableHealth>()));
 
             // Webhook deliveries already accepted, shared the same way: a retry reaching another instance is not stored twice.
-            services.TryAddSingleton<IDeliveryLog>(sp => new TableDeliveryLog(CreateReplayTableClient(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableDeliveryLog>>()));
+            services.TryAddSingleton<IDeliveryLog>(sp => new TableDeliveryLog(CreateReplayTableClient(configuration, sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TableDeliveryLog>>(), sp.GetRequiredService<ReplayTableHealth>()));
         }
 
         services.TryAddSingleton<IReplayCache, MemoryReplayCache>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDependencyHealth, ReplayStoreHealth>());
         services.AddRevocationList(configuration);
         services.TryAddSingleton<ITokenValidator, TokenValidator>();
         services.TryAddSingleton<WebhookSignatureVerifier>();
@@ -108,7 +111,8 @@ public static class InboundServiceCollectionExtensions
         return new QueueEventSink(
             new Azure.Storage.Queues.QueueServiceClient(queueService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Queues.QueueClientOptions())).GetQueueClient(queueName),
             new Azure.Storage.Blobs.BlobServiceClient(blobService, credential, QueueEventSink.WithRequestPathRetries(new Azure.Storage.Blobs.BlobClientOptions())).GetBlobContainerClient(queueName),
-            services.GetRequiredService<TimeProvider>());
+            services.GetRequiredService<TimeProvider>(),
+            createIfMissing: false); // the deployment creates both; the identity may only send (Storage Queue Data Message Sender)
     }
 
     // Storage:ConnectionString (Azurite), else the managed identity with Storage:TableServiceUri.

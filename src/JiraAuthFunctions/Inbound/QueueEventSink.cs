@@ -14,7 +14,12 @@ namespace JiraAuthFunctions.Inbound;
 /// gets 503 with Retry-After (Jira retries) and nothing is lost. Health says whether the last
 /// write worked (<c>write_failed</c> until one works again) and when one last did.
 /// </summary>
-public sealed class QueueEventSink(QueueClient queue, BlobContainerClient overflow, TimeProvider? timeProvider = null) : IEventSink, IDependencyHealth
+/// <param name="createIfMissing">
+/// Create the queue and the overflow container on first use: for a connection string (Azurite, local).
+/// False in Azure, where the deployment creates both and the identity holds only *Storage Queue Data
+/// Message Sender* on the queue, which cannot create one (a create on an existing queue answers 403).
+/// </param>
+public sealed class QueueEventSink(QueueClient queue, BlobContainerClient overflow, TimeProvider? timeProvider = null, bool createIfMissing = true) : IEventSink, IDependencyHealth
 {
     public const string DefaultQueueName = "accepted-events";
 
@@ -70,7 +75,7 @@ public sealed class QueueEventSink(QueueClient queue, BlobContainerClient overfl
 
     private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _ready) == 1)
+        if (!createIfMissing || Volatile.Read(ref _ready) == 1)
         {
             return;
         }

@@ -18,19 +18,7 @@ public sealed class RevocationStoreOptionsValidator(IConfiguration configuration
 
         if (options.UsesTable)
         {
-            if (string.IsNullOrEmpty(configuration["Storage:TableServiceUri"]) && string.IsNullOrEmpty(configuration["Storage:ConnectionString"]))
-            {
-                errors.Add("Inbound:RevocationStore is Table: set Storage:TableServiceUri (the managed identity signs in) or Storage:ConnectionString (Azurite).");
-            }
-            else if (configuration["Storage:TableServiceUri"] is { Length: > 0 } uri && !Uri.TryCreate(uri, UriKind.Absolute, out _))
-            {
-                errors.Add($"Storage:TableServiceUri must be an absolute URL, e.g. https://<account>.table.core.windows.net/; it is '{uri}'.");
-            }
-
-            if (options.ReplayTableName is not { Length: >= 3 and <= 63 } table || !char.IsAsciiLetter(table[0]) || !table.All(char.IsAsciiLetterOrDigit))
-            {
-                errors.Add($"Inbound:ReplayTableName must be 3-63 letters and digits, starting with a letter; it is '{options.ReplayTableName}'.");
-            }
+            ReplayTable.CheckSettings(configuration, "Inbound:RevocationStore", options.ReplayTableName, errors);
 
             if (options.RevocationPollInterval < RevocationStoreOptions.MinPollInterval || options.RevocationPollInterval > RevocationStoreOptions.MaxPollInterval)
             {

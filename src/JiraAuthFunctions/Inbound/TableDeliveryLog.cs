@@ -11,9 +11,9 @@ namespace JiraAuthFunctions.Inbound;
 /// <see cref="MemoryDeliveryLog.DefaultRetention"/> so the credentials job's sweep removes it. A
 /// retry that reaches another instance is answered with the first event id too. When the table
 /// cannot answer, the delivery counts as new: the worst outcome is one more sink write, never a
-/// lost event (event id 601).
+/// lost event (event id 601). Each call's outcome goes to the replay store's health when one is given.
 /// </summary>
-public sealed partial class TableDeliveryLog(TableClient table, TimeProvider timeProvider, ILogger logger) : IDeliveryLog
+public sealed partial class TableDeliveryLog(TableClient table, TimeProvider timeProvider, ILogger logger, ReplayTableHealth? health = null) : IDeliveryLog
 {
     private const string ExpiresOn = ReplayTable.ExpiresOn;
     private const string EventId = "EventId";
@@ -24,6 +24,7 @@ public sealed partial class TableDeliveryLog(TableClient table, TimeProvider tim
         try
         {
             var held = await table.GetEntityIfExistsAsync<TableEntity>(Partition(integration), RowKey(deliveryKey), [ExpiresOn, EventId], cancellationToken).ConfigureAwait(false);
+            health?.Succeeded();
             return held.HasValue && held.Value!.GetDateTimeOffset(ExpiresOn) > timeProvider.GetUtcNow()
                 ? held.Value.GetString(EventId)
                 : null;
@@ -45,6 +46,7 @@ public sealed partial class TableDeliveryLog(TableClient table, TimeProvider tim
         try
         {
             await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            health?.Succeeded();
         }
         catch (Exception ex) when (ReplayTable.IsStorageFailure(ex, cancellationToken))
         {
@@ -58,6 +60,7 @@ public sealed partial class TableDeliveryLog(TableClient table, TimeProvider tim
 
     private void LogFailure(Exception ex, string integration, string operation)
     {
+        health?.Failed(ex);
         var (status, code) = ReplayTable.Describe(ex);
         Log.DeliveryLogFailed(logger, table.Name, operation, integration, status, code);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Azure;
 using Azure.Data.Tables;
+using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Telemetry;
 
 namespace JiraAuthFunctions.Inbound;
@@ -14,9 +15,10 @@ namespace JiraAuthFunctions.Inbound;
 /// not here: the SDK creates tables through reflection-based JSON, which Native AOT does not keep.
 /// When the table cannot answer (or is missing: TableNotFound), the token is refused
 /// (<see cref="ReplayStoreUnavailableException"/>, 503 with Retry-After): a replay check that did not
-/// run must never accept.
+/// run must never accept. Each table call's outcome goes to <see cref="ReplayTableHealth"/>
+/// (<c>replay_store</c> in health), shared with the <see cref="TableDeliveryLog"/> on the same table.
 /// </summary>
-public sealed partial class TableReplayCache(TableClient table, TimeProvider timeProvider, ILogger logger) : IReplayCache
+public sealed partial class TableReplayCache(TableClient table, TimeProvider timeProvider, ILogger logger, ReplayTableHealth? health = null) : IReplayCache, IDependencyHealth
 {
     public const string DefaultTableName = "replay";
     private const string ExpiresOn = ReplayTable.ExpiresOn;
@@ -27,6 +29,11 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
     private TableClient Table => table;
 
     private TimeProvider Clock => timeProvider;
+
+    private ReplayTableHealth Health { get; } = health ?? new ReplayTableHealth(timeProvider);
+
+    /// <summary>The table's last outcomes (<see cref="ReplayTableHealth"/>): a probe does not call the table.</summary>
+    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => Health.CheckAsync(cancellationToken);
 
     // The SDK builds each entity it reads with new T(): keep TableEntity's constructor under Native AOT trimming.
     [DynamicDependency(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor, typeof(TableEntity))]
@@ -46,6 +53,21 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
 
     /// <summary>The check: places the row and answers its ETag, or null when a live row holds the jti (seen, or held by a request under way).</summary>
     private async Task<ETag?> TakeAsync(string integration, string rowKey, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var taken = await TakeCoreAsync(integration, rowKey, until, cancellationToken).ConfigureAwait(false);
+            Health.Succeeded();
+            return taken;
+        }
+        catch (ReplayStoreUnavailableException ex)
+        {
+            Health.Failed(ex);
+            throw;
+        }
+    }
+
+    private async Task<ETag?> TakeCoreAsync(string integration, string rowKey, DateTimeOffset until, CancellationToken cancellationToken)
     {
         var row = new TableEntity(integration, rowKey) { [ExpiresOn] = until };
         try
@@ -112,6 +134,20 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
     public async ValueTask SweepExpiredAsync(CancellationToken cancellationToken = default)
     {
         var filter = TableClient.CreateQueryFilter($"ExpiresOn lt {timeProvider.GetUtcNow()}");
+        try
+        {
+            await SweepCoreAsync(filter, cancellationToken).ConfigureAwait(false);
+            Health.Succeeded();
+        }
+        catch (Exception ex) when (ReplayTable.IsStorageFailure(ex, cancellationToken))
+        {
+            Health.Failed(ex);
+            throw;
+        }
+    }
+
+    private async Task SweepCoreAsync(string filter, CancellationToken cancellationToken)
+    {
         var swept = 0;
         await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
@@ -171,13 +207,23 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
             try
             {
                 await cache.Table.DeleteEntityAsync(Integration, rowKey, _etag, cancellationToken).ConfigureAwait(false);
+                cache.Health.Succeeded();
             }
             catch (RequestFailedException ex) when (ex.Status is 404 or 412)
             {
-                // gone already, or another request holds it now: not ours to delete
+                // gone already, or another request holds it now: not ours to delete (a missing table is no answer)
+                if (ex.ErrorCode == "TableNotFound")
+                {
+                    cache.Health.Failed(ex);
+                }
+                else
+                {
+                    cache.Health.Succeeded();
+                }
             }
             catch (Exception ex) when (ReplayTable.IsStorageFailure(ex, cancellationToken))
             {
+                cache.Health.Failed(ex);
                 throw cache.Failed(ex, Integration, "could not release a token", log: false);
             }
         }
@@ -190,9 +236,11 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
                 try
                 {
                     next = cache.ETagOf(await cache.Table.UpdateEntityAsync(new TableEntity(Integration, rowKey) { [ReplayTable.ExpiresOn] = until }, _etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false));
+                    cache.Health.Succeeded();
                 }
                 catch (RequestFailedException ex) when (ex.Status == 412)
                 {
+                    cache.Health.Succeeded();
                     return false;
                 }
                 catch (RequestFailedException ex) when (ex.Status == 404)
@@ -210,6 +258,7 @@ public sealed partial class TableReplayCache(TableClient table, TimeProvider tim
             }
             catch (Exception ex) when (ex is not ReplayStoreUnavailableException && ReplayTable.IsStorageFailure(ex, cancellationToken))
             {
+                cache.Health.Failed(ex);
                 throw cache.Failed(ex, Integration, "could not record a token", logFailure);
             }
         }

@@ -111,7 +111,7 @@ public static class MalformedCases
 
         if (target == "timer")
         {
-            // The custom handler's timer invocation (only the Functions host should reach it).
+            // The retired custom handler's timer route: no longer served (404); the job runs on demand only from loopback.
             return new MalformedRow(new RawRequest("POST", "/CredentialsTimer") { Body = [0xFF, (byte)'{'], Headers = [new("Content-Type", "application/json")] }, [200, 400, 401, 404, 405], false, []);
         }
 

@@ -171,4 +171,29 @@ public sealed class TableReplayCacheTests : ReplayTableTestBase
         Assert.DoesNotContain("jti-while-down", entry.Message, StringComparison.Ordinal);
         Assert.Contains("ci", entry.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Health_is_unhealthy_while_the_last_table_call_failed_and_ok_after_any_call_of_cache_or_delivery_log_succeeds()
+    {
+        var health = new ReplayTableHealth(_time);
+        var unreachable = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=AAAA;TableEndpoint=http://127.0.0.1:{Ports.Free()}/devstoreaccount1;";
+        var up = new TableReplayCache(new TableClient(_azurite.ConnectionString, _tableName), _time, _logs.CreateLogger(nameof(TableReplayCache)), health);
+        var down = new TableReplayCache(new TableClient(unreachable, _tableName, QueueEventSink.WithRequestPathRetries(new TableClientOptions())), _time, _logs.CreateLogger(nameof(TableReplayCache)), health);
+        var deliveries = new TableDeliveryLog(new TableClient(_azurite.ConnectionString, _tableName), _time, _logs.CreateLogger(nameof(TableDeliveryLog)), health);
+        Assert.Equal(new JiraAuthFunctions.Health.DependencyState("replay_store", JiraAuthFunctions.Health.HealthStatus.Healthy, "not_used_yet"), await up.CheckAsync());
+
+        Assert.True(await up.TryAddAsync("ci", "jti-up", InAnHour));
+        var succeededAt = _time.GetUtcNow();
+        Assert.False(await up.TryAddAsync("ci", "jti-up", InAnHour)); // a replay is an answer too
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await Assert.ThrowsAsync<ReplayStoreUnavailableException>(() => down.TryAddAsync("ci", "jti-while-down", InAnHour).AsTask());
+
+        var failing = await up.CheckAsync();
+        Assert.Equal(new JiraAuthFunctions.Health.DependencyState("replay_store", JiraAuthFunctions.Health.HealthStatus.Unhealthy, "unreachable", succeededAt), failing);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await deliveries.RecordAsync("ci", "delivery-1", "event-1");
+
+        Assert.Equal(new JiraAuthFunctions.Health.DependencyState("replay_store", JiraAuthFunctions.Health.HealthStatus.Healthy, null, _time.GetUtcNow()), await up.CheckAsync());
+    }
 }
