@@ -30,7 +30,7 @@ public sealed class ClientCredentialsTests : IAsyncLifetime
         var settings = Integrations.Merge(Integrations.ClientCredentials("cc"), Integrations.ClientCredentials("cc-rule", replay: "LongLivedToken"));
         _app = await TestApp.StartAsync(settings, services => services.AddSingleton<TimeProvider>(_time));
         _settings = await AdminCli.SettingsFileAsync(_app.DataPath, settings);
-        await _app.Services.GetRequiredService<SigningKeyRotator>().RunAsync();
+        await AppSigningKey.CurrentAsync(_app);
     }
 
     public async Task DisposeAsync()

@@ -133,9 +133,7 @@ public sealed class AttackApp : IAsyncLifetime
         _jwks = await JwksServer.StartAsync(JwksDocument());
         AppSettings = Settings(_forgeJwks.Uri, InstallKeys.BaseUrl, _jwks.Uri);
         App = await TestApp.StartAsync(AppSettings, services => services.AddSingleton<TimeProvider>(Time));
-        await App.Services.GetRequiredService<JiraAuthFunctions.Signing.SigningKeyRotator>().RunAsync();
-        OwnKey = await App.Services.GetRequiredService<JiraAuthFunctions.Signing.SigningKeyRing>().GetCurrentAsync()
-            ?? throw new InvalidOperationException("No current signing key after the rotator ran.");
+        OwnKey = await AppSigningKey.CurrentAsync(App);
         var store = App.Services.GetRequiredService<ISecretStore>();
         Kid = (await store.SetSecretAsync(SecretNames.ForIntegration("hs"), Secret)).Version;
         await store.SetSecretAsync(JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(OAuthConnection), ClientSecret);
