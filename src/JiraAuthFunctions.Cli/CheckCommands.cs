@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using JiraAuthFunctions.Connect;
 using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.OAuth;
 using JiraAuthFunctions.Signing;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,6 +22,7 @@ internal static class CheckCommands
 {
     private const string EventsPath = "/api/jira/events/";
     private const string ConnectPath = "/api/connect/";
+    private const string TokenEndpointPath = "/api/oauth/token";
 
     public static Command Create(CliContext context)
     {
@@ -28,7 +30,7 @@ internal static class CheckCommands
         var token = new Option<string?>("--token") { Description = "The bearer token to check, as POST /api/jira/events/<integration> would receive it." };
         var requestFile = new Option<string?>("--request-file")
         {
-            Description = "A whole HTTP request to check (signed webhooks, Connect, body checks): request line (POST /api/... HTTP/1.1), headers, an empty line, the exact body.",
+            Description = "A whole HTTP request to check (signed webhooks, Connect, body checks, or a token request to POST /api/oauth/token): request line (POST /api/... HTTP/1.1), headers, an empty line, the exact body.",
         };
 
         var check = new Command("check", "Explain why the events endpoint would accept or refuse a request, without sending it and without using up its jti.") { integration, token, requestFile };
@@ -43,13 +45,19 @@ internal static class CheckCommands
             }
 
             var settings = context.Settings(parse);
-            var request = file is null ? TokenRequest(name, tokenValue!) : ReadRequest(await File.ReadAllBytesAsync(file, cancellationToken));
-            if (request is null)
+            var written = file is null ? null : ReadRequestFile(await File.ReadAllBytesAsync(file, cancellationToken));
+            if (file is not null && written is null)
             {
                 context.Error.WriteLine("The request file must start with a request line (POST /api/jira/events/<integration> HTTP/1.1), then headers, an empty line and the body.");
                 return 2;
             }
 
+            if (written?.Path == TokenEndpointPath)
+            {
+                return await CheckTokenRequestAsync(context, settings, name, written, cancellationToken);
+            }
+
+            var request = written is null ? BearerRequest(name, tokenValue!) : written.ToInbound();
             var (reason, caller) = await CheckAsync(context, settings, name, request, bodyChecks: file is not null, cancellationToken);
             context.Output.WriteLine($"reason: {reason.ToCode()}");
             context.Output.WriteLine(reason.Explain());
@@ -121,15 +129,68 @@ internal static class CheckCommands
         }
     }
 
-    private static InboundRequest TokenRequest(string integration, string token) => new()
+    private static InboundRequest BearerRequest(string integration, string token) => new()
     {
         Method = "POST",
         Path = EventsPath + integration,
         Header = header => header.Equals("Authorization", StringComparison.OrdinalIgnoreCase) ? "Bearer " + token : null,
     };
 
-    /// <summary>A request as written in a file: request line, headers, empty line, body (exact bytes).</summary>
-    internal static InboundRequest? ReadRequest(byte[] file)
+    /// <summary>
+    /// A token request (<c>POST /api/oauth/token</c>): the endpoint's checks in its order (the form, the
+    /// grant type, the client id, the secret against the stored hashes in constant time, the scope),
+    /// without issuing a token. What it cannot know: the failures the running app has counted for this
+    /// client (its rate limit), so a wrong secret it calls bad_client_secret may get 429 there.
+    /// </summary>
+    private static async Task<int> CheckTokenRequestAsync(CliContext context, CliSettings settings, string name, RequestFile file, CancellationToken cancellationToken)
+    {
+        var time = context.TimeProvider;
+        var store = settings.SecretStore(time);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var ring = new SigningKeyRing(store, Options.Create(settings.Signing), time);
+        var registry = IntegrationRegistry.Create(settings.Inbound, store, http, time, NullLoggerFactory.Instance, ownKeys: ring);
+        var grant = new ClientCredentialsGrant(registry, new ClientSecrets(store, time), new ClientRateLimiter(time), new OwnTokenIssuer(ring, time));
+
+        var request = file.Method == "POST" && TokenRequestReader.IsForm(file.Header("Content-Type"))
+            ? TokenRequestReader.Read(file.HeaderValues("Authorization"), file.Body.Span)
+            : null;
+        var result = request is null
+            ? new TokenGrant(ReasonCode.InvalidTokenRequest, ClientRateLimiter.UnknownClients, ClientRateLimiter.UnknownClients)
+            : await grant.CheckAsync(request, cancellationToken);
+
+        context.Output.WriteLine($"reason: {result.Reason.ToCode()}");
+        context.Output.WriteLine(result.Reason.Explain());
+        if (result.ClientId != ClientRateLimiter.UnknownClients)
+        {
+            // A known client's id, as the endpoint logs it; never the secret.
+            context.Output.WriteLine($"client: {result.ClientId} of {result.Integration}{(result.Succeeded ? ", scope " + result.Scope : "")}");
+        }
+
+        if (result.Integration != ClientRateLimiter.UnknownClients && result.Integration != name)
+        {
+            context.Output.WriteLine($"Note: the client id is {result.Integration}'s, not {name}'s.");
+        }
+
+        if (result.Succeeded || result.Reason == ReasonCode.BadClientSecret)
+        {
+            context.Output.WriteLine("Not checked: the failures the app has counted for this client (after 5 in 5 minutes a wrong secret gets 429 client_rate_limited); this check counted none.");
+        }
+
+        return result.Succeeded ? 0 : 1;
+    }
+
+    /// <summary>A request as written in a file: request line, headers (every value), empty line, body (exact bytes).</summary>
+    internal sealed record RequestFile(string Method, string Path, string Query, Dictionary<string, List<string>> Headers, ReadOnlyMemory<byte> Body)
+    {
+        public IReadOnlyList<string?> HeaderValues(string name) => Headers.TryGetValue(name, out var values) ? values : [];
+
+        // As the endpoint reads headers: a header sent twice counts as absent.
+        public string? Header(string name) => Headers.TryGetValue(name, out var values) && values.Count == 1 ? values[0] : null;
+
+        public InboundRequest ToInbound() => new() { Method = Method, Path = Path, Query = Query, Header = Header, Body = Body };
+    }
+
+    internal static RequestFile? ReadRequestFile(byte[] file)
     {
         var (headEnd, bodyStart) = IndexOf(file, "\r\n\r\n"u8) is var crlf and >= 0 ? (crlf, crlf + 4)
             : IndexOf(file, "\n\n"u8) is var lf and >= 0 ? (lf, lf + 2)
@@ -161,16 +222,12 @@ internal static class CheckCommands
 
         var target = requestLine[1];
         var query = target.IndexOf('?', StringComparison.Ordinal);
-        return new InboundRequest
-        {
-            Method = requestLine[0].ToUpperInvariant(),
-            Path = query >= 0 ? target[..query] : target,
-            Query = query >= 0 ? target[(query + 1)..] : "",
-
-            // As the endpoint reads headers: a header sent twice counts as absent.
-            Header = header => headers.TryGetValue(header, out var values) && values.Count == 1 ? values[0] : null,
-            Body = file.AsMemory(bodyStart),
-        };
+        return new RequestFile(
+            requestLine[0].ToUpperInvariant(),
+            query >= 0 ? target[..query] : target,
+            query >= 0 ? target[(query + 1)..] : "",
+            headers,
+            file.AsMemory(bodyStart));
     }
 
     private static int IndexOf(byte[] data, ReadOnlySpan<byte> value) => data.AsSpan().IndexOf(value);

@@ -4,13 +4,12 @@ using JiraAuthFunctions.FunctionalTests.Support;
 namespace JiraAuthFunctions.FunctionalTests;
 
 /// <summary>
-/// <c>jiraauth check</c> agrees with the endpoint on every row of the attack suite it can check: the
-/// CLI reads the same settings (the app's, given as --settings) and data folder (secrets, Connect
-/// tenants, revocations, the signing key) and must name the row's reason. Rows it cannot check,
-/// because their outcome depends on what the app saw before (state no check can read), are skipped:
-/// replays and retries (a first request sent before: <see cref="Attempt.SendTwice"/>, <see cref="Attempt.Before"/>:
-/// replayed jti, Forge and access-token replays, long-lived second use, duplicate deliveries,
-/// replayed lifecycle tokens) and the Connect lifecycle calls (another endpoint, which changes tenants).
+/// <c>jiraauth check</c> agrees with the endpoints on every row of the attack suite (events, Connect and
+/// the token endpoint): the CLI reads the same settings (the app's, given as --settings) and data folder
+/// (secrets, client secret hashes, Connect tenants, revocations, the signing key) and must name the
+/// row's reason. A row it cannot judge says why in the test data (<see cref="Attempt.NotCheckable"/>):
+/// its outcome depends on what the app saw before (replays, retries, a client's counted failures), or
+/// it is a Connect lifecycle call.
 /// </summary>
 public sealed class CliCheckTests(AttackApp f) : IClassFixture<AttackApp>
 {
@@ -22,9 +21,9 @@ public sealed class CliCheckTests(AttackApp f) : IClassFixture<AttackApp>
     {
         _ = status;
         var attempt = AttackCases.Build(f, name);
-        if (SkipReason(attempt) is { } skip)
+        if (attempt.NotCheckable is { } why)
         {
-            Assert.False(string.IsNullOrEmpty(skip));
+            Assert.False(string.IsNullOrWhiteSpace(why));
             return;
         }
 
@@ -32,7 +31,7 @@ public sealed class CliCheckTests(AttackApp f) : IClassFixture<AttackApp>
         var settings = await AdminCli.SettingsFileAsync(work, f.AppSettings);
 
         // A plain bearer token on the events route goes in as --token; everything else as the whole request.
-        string[] input = attempt.Path is null && attempt.Headers.Count == 0 && attempt.Authorization?.StartsWith("Bearer ", StringComparison.Ordinal) == true
+        string[] input = attempt.Path is null && attempt.ContentType is null && attempt.Headers.Count == 0 && attempt.Authorization?.StartsWith("Bearer ", StringComparison.Ordinal) == true
             ? ["--token", attempt.Authorization["Bearer ".Length..]]
             : ["--request-file", await WriteRequestAsync(work, attempt)];
 
@@ -45,6 +44,11 @@ public sealed class CliCheckTests(AttackApp f) : IClassFixture<AttackApp>
         {
             var credentials = authorization[(authorization.IndexOf(' ', StringComparison.Ordinal) + 1)..];
             Assert.DoesNotContain(credentials, result.Output + result.Error, StringComparison.Ordinal);
+        }
+
+        foreach (var secret in new[] { f.CcClientSecret, f.OtherCcClientSecret })
+        {
+            Assert.DoesNotContain(secret, result.Output + result.Error, StringComparison.Ordinal);
         }
     }
 
@@ -63,14 +67,9 @@ public sealed class CliCheckTests(AttackApp f) : IClassFixture<AttackApp>
         Outcome.AssertAccepted(f.App, await f.App.PostEventAsync("hs", Http.Bearer(token)), "hs");
     }
 
-    private static string? SkipReason(Attempt attempt) =>
-        attempt.SendTwice || attempt.Before is not null ? "its outcome depends on a request the app saw first"
-        : attempt.Path is { } path && (path.EndsWith("/installed", StringComparison.Ordinal) || path.EndsWith("/uninstalled", StringComparison.Ordinal)) ? "a Connect lifecycle call: another endpoint"
-        : null;
-
     private static async Task<string> WriteRequestAsync(string work, Attempt attempt)
     {
-        var head = new StringBuilder($"POST {attempt.Path ?? "/api/jira/events/" + attempt.Integration} HTTP/1.1\r\nContent-Type: application/json; charset=utf-8\r\n");
+        var head = new StringBuilder($"POST {attempt.Path ?? "/api/jira/events/" + attempt.Integration} HTTP/1.1\r\nContent-Type: {attempt.ContentType ?? "application/json"}; charset=utf-8\r\n");
         if (attempt.Authorization is { } authorization)
         {
             head.Append($"Authorization: {authorization}\r\n");

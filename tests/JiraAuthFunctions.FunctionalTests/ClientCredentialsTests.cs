@@ -133,7 +133,7 @@ public sealed class ClientCredentialsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Five_failures_lock_the_client_out_even_with_the_right_secret_until_they_age_out()
+    public async Task Five_failures_slow_down_wrong_secrets_but_the_right_secret_always_gets_a_token()
     {
         var (id, secret) = await CreateClientAsync("cc");
         for (var i = 0; i < ClientRateLimiter.MaxFailures; i++)
@@ -141,19 +141,35 @@ public sealed class ClientCredentialsTests : IAsyncLifetime
             Assert.Equal(401, (await RequestTokenAsync(Basic(id, "wrong-" + i), "grant_type=client_credentials")).Status);
         }
 
-        var (status, body, headers) = await RequestTokenAsync(Basic(id, secret), "grant_type=client_credentials");
-        var otherClient = await CreateClientAsync("cc-rule");
-        var other = await RequestTokenAsync(Basic(otherClient.Id, otherClient.Secret), "grant_type=client_credentials");
+        // Someone who knows the client id keeps guessing for half an hour: over the limit a guess gets 429
+        // with a bounded Retry-After, and the rule's own requests get their token all along (each
+        // success starts the client from zero, so the next guess is a plain 401 again).
+        for (var minute = 0; minute < 30; minute++)
+        {
+            var (status, body, headers) = await RequestTokenAsync(Basic(id, "guess-" + minute), "grant_type=client_credentials");
+            Assert.Equal(minute == 0 ? 429 : 401, status);
+            if (status == 429)
+            {
+                Assert.Equal("slow_down", body.GetProperty("error").GetString());
+                Assert.InRange(int.Parse(headers["Retry-After"], System.Globalization.CultureInfo.InvariantCulture), 1, (int)ClientRateLimiter.Window.TotalSeconds);
+            }
 
-        Assert.Equal(429, status);
-        Assert.Equal("slow_down", body.GetProperty("error").GetString());
-        Assert.InRange(int.Parse(headers["Retry-After"], System.Globalization.CultureInfo.InvariantCulture), 1, (int)ClientRateLimiter.Window.TotalSeconds);
+            Assert.Equal(200, (await RequestTokenAsync(Basic(id, secret), "grant_type=client_credentials")).Status);
+            _time.Advance(TimeSpan.FromMinutes(1));
+        }
+
         Assert.Single(_app.Logs.WithEventId(EventIds.ClientLockedOut));
-        Assert.Equal("client_rate_limited", _app.Logs.WithEventId(EventIds.TokenRequestRefused).Last()["Reason"]);
-        Assert.Equal(200, other.Status);
+        Assert.Contains(_app.Logs.WithEventId(EventIds.TokenRequestRefused), e => e["Reason"] == "client_rate_limited" && e["ClientId"] == id);
 
+        // Failures stop: the 429s end with the window, wrong secrets are plain 401s again.
+        for (var i = 0; i < ClientRateLimiter.MaxFailures; i++)
+        {
+            await RequestTokenAsync(Basic(id, "again-" + i), "grant_type=client_credentials");
+        }
+
+        Assert.Equal(429, (await RequestTokenAsync(Basic(id, "again"), "grant_type=client_credentials")).Status);
         _time.Advance(ClientRateLimiter.Window);
-        Assert.Equal(200, (await RequestTokenAsync(Basic(id, secret), "grant_type=client_credentials")).Status);
+        Assert.Equal(401, (await RequestTokenAsync(Basic(id, "after-the-window"), "grant_type=client_credentials")).Status);
     }
 
     [Fact]

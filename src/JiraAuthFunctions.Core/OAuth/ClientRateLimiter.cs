@@ -4,11 +4,13 @@ namespace JiraAuthFunctions.OAuth;
 
 /// <summary>
 /// Failed token requests per client: after <see cref="MaxFailures"/> within <see cref="Window"/> every
-/// request of that client gets 429 until the oldest of them leaves the window, its secret not even
-/// checked. Failures of ids that name no client share one key (<see cref="UnknownClients"/>), so
-/// made-up ids cannot grow the table and cannot lock a real client out. Per instance: with N
+/// further failure of that client gets 429 (not counted again) until the oldest of them leaves the
+/// window, so the 429s end at most <see cref="Window"/> after the last failure counted. The right secret
+/// is never refused (<see cref="ClientCredentialsGrant"/> checks it first): someone who knows a client id
+/// can make its wrong guesses slow, not lock the rule out. Failures of ids that name no client share
+/// one key (<see cref="UnknownClients"/>), so made-up ids cannot grow the table. Per instance: with N
 /// instances a guesser gets N times the attempts, which a 256-bit secret does not notice; the limit is
-/// there to bound the hashing, store reads and log lines a caller can cause.
+/// there to tell a misconfigured rule (or a guesser) to back off, and to mark it in the log (event 287).
 /// </summary>
 public sealed class ClientRateLimiter(TimeProvider timeProvider)
 {

@@ -1,12 +1,7 @@
 using System.Globalization;
-using System.Net;
-using System.Text;
 using System.Text.Json;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Primitives;
-using Microsoft.Net.Http.Headers;
 
 namespace JiraAuthFunctions.OAuth;
 
@@ -19,9 +14,6 @@ namespace JiraAuthFunctions.OAuth;
 internal sealed class TokenEndpoint(ClientCredentialsGrant grant, ILogger<TokenEndpoint> logger)
 {
     public const string Route = "/api/oauth/token";
-
-    // A token request is a few short parameters; anything larger is not one.
-    private const int MaxBodyBytes = 4096;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -93,91 +85,16 @@ internal sealed class TokenEndpoint(ClientCredentialsGrant grant, ILogger<TokenE
         _ => ("invalid_request", "Send grant_type=client_credentials as application/x-www-form-urlencoded, each parameter once, with the client authenticated one way."),
     };
 
-    /// <summary>The request's parameters and client credentials; null when it is not a well-formed token request.</summary>
+    /// <summary>The request's parameters and client credentials (<see cref="TokenRequestReader"/>); null when it is not a well-formed token request.</summary>
     private static async Task<TokenRequest?> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
-            !mediaType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        if (!TokenRequestReader.IsForm(request.ContentType))
         {
             return null;
         }
 
-        using var body = await EventsEndpoint.ReadBodyAsync(request, MaxBodyBytes, cancellationToken);
-        if (body is null)
-        {
-            return null;
-        }
-
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body.Memory.Span);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
-
-        // RFC 6749 3.2: parameters sent without a value are treated as omitted; none may repeat.
-        var form = QueryHelpers.ParseQuery(text);
-        if (form.Values.Any(v => v.Count > 1))
-        {
-            return null;
-        }
-
-        var (clientId, clientSecret) = (Value(form, "client_id"), Value(form, "client_secret"));
-        var authorization = request.Headers.Authorization;
-        if (authorization.Count > 1)
-        {
-            return null;
-        }
-
-        if (authorization.Count == 1)
-        {
-            // RFC 6749 2.3: one authentication method per request.
-            if (clientSecret is not null || !TryReadBasic(authorization[0], out var basicId, out var basicSecret) ||
-                (clientId is not null && clientId != basicId))
-            {
-                return null;
-            }
-
-            (clientId, clientSecret) = (basicId, basicSecret);
-        }
-
-        return new TokenRequest(Value(form, "grant_type"), clientId, clientSecret, Value(form, "scope"));
-    }
-
-    private static string? Value(Dictionary<string, StringValues> form, string name) =>
-        form.TryGetValue(name, out var values) && values.Count == 1 && !string.IsNullOrEmpty(values[0]) ? values[0] : null;
-
-    // RFC 6749 2.3.1: base64 of client_id ":" client_secret, each form-urlencoded first.
-    private static bool TryReadBasic(string? header, out string clientId, out string clientSecret)
-    {
-        (clientId, clientSecret) = ("", "");
-        if (AuthorizationHeader.Credentials(header, "Basic") is not { } credentials || credentials.Length > 2048)
-        {
-            return false;
-        }
-
-        string decoded;
-        try
-        {
-            decoded = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(Convert.FromBase64String(credentials));
-        }
-        catch (Exception ex) when (ex is FormatException or DecoderFallbackException)
-        {
-            return false;
-        }
-
-        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0)
-        {
-            return false;
-        }
-
-        clientId = WebUtility.UrlDecode(decoded[..colon]);
-        clientSecret = WebUtility.UrlDecode(decoded[(colon + 1)..]);
-        return clientSecret.Length > 0;
+        using var body = await EventsEndpoint.ReadBodyAsync(request, TokenRequestReader.MaxBodyBytes, cancellationToken);
+        return body is null ? null : TokenRequestReader.Read(request.Headers.Authorization.ToArray(), body.Memory.Span);
     }
 
     private static async Task WriteAsync(HttpResponse response, int status, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)

@@ -122,6 +122,12 @@ public sealed class AttackApp : IAsyncLifetime
     /// <summary>The settings the app was started with (beyond the embedded ones), for the CLI's --settings.</summary>
     public Dictionary<string, string?> AppSettings { get; private set; } = [];
 
+    /// <summary>The token endpoint's clients of <see cref="Cc"/> and <see cref="OtherCc"/>, made with <c>jiraauth client create</c>.</summary>
+    public string CcClientId { get; private set; } = "";
+    public string CcClientSecret { get; private set; } = "";
+    public string OtherCcClientId { get; private set; } = "";
+    public string OtherCcClientSecret { get; private set; } = "";
+
     /// <summary>The app's current signing key: what its token endpoint signs access tokens with.</summary>
     public JiraAuthFunctions.Signing.SigningKey OwnKey { get; private set; } = null!;
 
@@ -134,6 +140,9 @@ public sealed class AttackApp : IAsyncLifetime
         AppSettings = Settings(_forgeJwks.Uri, InstallKeys.BaseUrl, _jwks.Uri);
         App = await TestApp.StartAsync(AppSettings, services => services.AddSingleton<TimeProvider>(Time));
         OwnKey = await AppSigningKey.CurrentAsync(App);
+        var settingsFile = await AdminCli.SettingsFileAsync(App.DataPath, AppSettings);
+        (CcClientId, CcClientSecret) = await CreateClientAsync(Cc, settingsFile);
+        (OtherCcClientId, OtherCcClientSecret) = await CreateClientAsync(OtherCc, settingsFile);
         var store = App.Services.GetRequiredService<ISecretStore>();
         Kid = (await store.SetSecretAsync(SecretNames.ForIntegration("hs"), Secret)).Version;
         await store.SetSecretAsync(JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(OAuthConnection), ClientSecret);
@@ -169,6 +178,14 @@ public sealed class AttackApp : IAsyncLifetime
         }
 
         await InstallKeys.DisposeAsync();
+    }
+
+    private async Task<(string Id, string Secret)> CreateClientAsync(string integration, string settingsFile)
+    {
+        var lines = (await AdminCli.RunOkAsync(App.DataPath, Time, "client", "create", integration, "--settings", settingsFile)).Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return (lines.Single(l => l.StartsWith("client_id=", StringComparison.Ordinal))["client_id=".Length..],
+            lines.Single(l => l.StartsWith("client_secret=", StringComparison.Ordinal))["client_secret=".Length..]);
     }
 
     /// <summary>Installs a tenant the way Atlassian does (signed install over HTTP); asserts the 204.</summary>
