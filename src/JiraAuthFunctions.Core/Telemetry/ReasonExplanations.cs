@@ -49,7 +49,7 @@ public static class ReasonExplanations
         ReasonCode.MalformedSignature => "X-Hub-Signature is not sha256= and 64 hex digits: not Jira's signature.",
         ReasonCode.SignatureAlgorithmNotAllowed => "X-Hub-Signature names another algorithm than sha256: check what sends to this URL.",
         ReasonCode.ForgeAppMismatch => "A Forge token whose app.id is not the integration's AppId: compare the manifest's app.id with AppId.",
-        ReasonCode.KeyAlgorithmMismatch => "The key the kid names verifies another algorithm than the header's alg (e.g. PS256 sent to an RS256 key): compare the signer's alg with the key's Algorithm, the JWK's alg or the EC curve.",
+        ReasonCode.KeyAlgorithmMismatch => "The key the kid names verifies another algorithm than the header's alg (PS256 sent to an RS256 key, say): compare the signer's alg with the key's Algorithm, the JWK's alg or the EC curve.",
         ReasonCode.DuplicateDelivery => "A Jira retry of a delivery already stored: answered with the first event id, not stored again.",
         ReasonCode.WebhookRefreshFailed => "Listing or extending a connection's dynamic webhooks failed: retried every run; check the HTTP status in the log.",
         ReasonCode.WebhookExpired => "A dynamic webhook passed its 30-day expiry: the app that registered it must register it again.",
