@@ -17,13 +17,17 @@ public static class CliApp
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider timeProvider, TextReader? input = null)
     {
         var dataOption = new Option<string?>("--data") { Description = "The data folder (default: setting DataPath, else ./data).", Recursive = true };
-        var root = new RootCommand("JiraAuthFunctions admin CLI: mint test tokens, revoke tokens, rotate local shared secrets.");
+        var settingsOption = new Option<string?>("--settings") { Description = "Another settings file (JSON, shaped like appsettings.json), read after the embedded ones and before environment variables.", Recursive = true };
+        var root = new RootCommand("JiraAuthFunctions admin CLI: mint test tokens, revoke tokens, rotate local shared secrets, manage token-endpoint clients, explain a refusal.");
         root.Options.Add(dataOption);
+        root.Options.Add(settingsOption);
 
-        var context = new CliContext(output, error, input ?? Console.In, timeProvider, parse => LoadSettings(parse.GetValue(dataOption)));
+        var context = new CliContext(output, error, input ?? Console.In, timeProvider, parse => LoadSettings(parse.GetValue(dataOption), parse.GetValue(settingsOption)));
         root.Subcommands.Add(TokenCommands.Create(context));
         root.Subcommands.Add(RevocationCommands.Create(context));
         root.Subcommands.Add(SecretCommands.Create(context));
+        root.Subcommands.Add(ClientCommands.Create(context));
+        root.Subcommands.Add(CheckCommands.Create(context));
 
         var parseResult = root.Parse(args);
         try
@@ -46,7 +50,7 @@ public static class CliApp
         IOException or
         UnauthorizedAccessException;
 
-    private static CliSettings LoadSettings(string? dataOverride)
+    private static CliSettings LoadSettings(string? dataOverride, string? settingsFile)
     {
         // The app's own rule: an explicit environment wins, else Local (the CLI is a workstation tool).
         var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 } d ? d
@@ -55,6 +59,7 @@ public static class CliApp
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, $"appsettings.{environment}.json"), optional: true)
+            .AddJsonFile(settingsFile is null ? "(none)" : Path.GetFullPath(settingsFile), optional: settingsFile is null)
             .AddEnvironmentVariables()
             .Build();
         var section = configuration.GetSection(InboundOptions.SectionName);
@@ -66,9 +71,10 @@ public static class CliApp
 
         var inbound = new InboundOptions();
         section.Bind(inbound);
-
+        var signing = new JiraAuthFunctions.Signing.SigningKeyOptions();
+        configuration.GetSection(JiraAuthFunctions.Signing.SigningKeyOptions.SectionName).Bind(signing);
         var data = Path.GetFullPath(dataOverride ?? (configuration["DataPath"] is { Length: > 0 } p ? p : "data"));
-        return new CliSettings(inbound, data, configuration);
+        return new CliSettings(inbound, data, configuration) { Signing = signing };
     }
 }
 
@@ -91,6 +97,9 @@ internal sealed record CliSettings(InboundOptions Inbound, string DataPath, ICon
             return errors.Count == 0 ? storage : throw new Microsoft.Extensions.Options.OptionsValidationException(StorageOptions.SectionName, typeof(StorageOptions), errors);
         }
     }
+
+    /// <summary>The app's signing-key settings (the token endpoint's access tokens verify against those keys).</summary>
+    public JiraAuthFunctions.Signing.SigningKeyOptions Signing { get; init; } = new();
 
     public FileSecretStore SecretStore(TimeProvider timeProvider) => new(Path.Combine(DataPath, "secrets.json"), timeProvider);
 

@@ -25,6 +25,7 @@ public sealed class HostContractTests
         ("ConnectUninstalled", "api/connect/{app}/uninstalled", "POST"),
         ("Health", "api/health", "GET"),
         ("Jwks", "api/.well-known/jwks.json", "GET"),
+        ("OAuthToken", "api/oauth/token", "POST"),
     ];
 
     private const string TimerName = "CredentialsTimer";

@@ -33,8 +33,8 @@ public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
             var sent = await AttackCases.SendAsync(f, attempt);
             AttackCases.AssertOutcome(f, attempt, sent[^1], status, reason);
             replies.AddRange(sent);
-            rejections += status is 202 or 204 ? 0 : 1; // a lifecycle 204 logs 240-242, not 201
-            foreach (var request in new[] { attempt, attempt.Before })
+            rejections += status is 200 or 202 or 204 || attempt.IsTokenRequest ? 0 : 1; // a lifecycle 204 logs 240-242, a token request 285/286, not 201
+            foreach (var request in attempt.RefusedBefore.Append(attempt).Append(attempt.Before))
             {
                 AddCredentials(scanner, name, request);
             }
@@ -81,6 +81,8 @@ public sealed class LogScanTests(AttackApp f) : IClassFixture<AttackApp>
         await AddStoredSecretsAsync(scanner);
         scanner.AddSecret("hs secret", AttackApp.Secret);
         scanner.AddSecret("OAuth app client secret", AttackApp.ClientSecret);
+        scanner.AddSecret("token endpoint client secret of cc", f.CcClientSecret);
+        scanner.AddSecret("token endpoint client secret of cc-other", f.OtherCcClientSecret);
         scanner.AddSecret("webhook secret", AttackApp.HookSecret);
         scanner.AddSecret("previous webhook secret", AttackApp.PreviousHookSecret);
         scanner.AddPem("Forge private key", AttackApp.ForgeRsa.ExportPkcs8PrivateKeyPem());

@@ -39,7 +39,7 @@ public sealed class PackageTests
         Assert.Equal("JiraAuthFunctions.dll", description.GetProperty("defaultWorkerPath").GetString());
         using var metadata = JsonDocument.Parse(archive.GetEntry("functions.metadata")!.Open());
         Assert.Equal(
-            ["ConnectEvents", "ConnectInstalled", "ConnectUninstalled", "CredentialsTimer", "Health", "JiraEvents", "Jwks"],
+            ["ConnectEvents", "ConnectInstalled", "ConnectUninstalled", "CredentialsTimer", "Health", "JiraEvents", "Jwks", "OAuthToken"],
             metadata.RootElement.EnumerateArray().Select(f => f.GetProperty("name").GetString()).Order());
 
         // ReadyToRun: the dll carries precompiled native code (a managed native header), for linux-x64.

@@ -170,6 +170,15 @@ public sealed class IntegrationOptions
     /// </summary>
     public List<string> ContextQshRoutes { get; set; } = [];
 
+    /// <summary>
+    /// For <see cref="VerificationMethod.ClientCredentials"/>: the scopes a client may ask the token endpoint for
+    /// (<c>POST /api/oauth/token</c>); a request for any other is refused (invalid_scope). Default: <see cref="RequiredScopes"/>.
+    /// </summary>
+    public List<string> AllowedScopes { get; set; } = [];
+
+    /// <summary>For <see cref="VerificationMethod.ClientCredentials"/>: how long an access token from the token endpoint lives. Default 5 minutes (1 minute to 1 hour).</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Atlassian's install-keys service for production Connect apps.</summary>
     public const string DefaultInstallKeysBaseUrl = "https://connect-install-keys.atlassian.com/";
 }
@@ -229,6 +238,13 @@ public enum VerificationMethod
     /// HMAC-SHA256 of the raw body with the secret from the secret store. No token, no timestamp.
     /// </summary>
     WebhookSecret,
+
+    /// <summary>
+    /// Access tokens from this app's own token endpoint (<c>POST /api/oauth/token</c>, RFC 6749 client
+    /// credentials): ES256 with the app's signing keys, issuer and audience fixed by the app
+    /// (<see cref="OAuth.ClientCredentialsToken"/>). For callers that cannot sign, such as a Jira automation rule.
+    /// </summary>
+    ClientCredentials,
 }
 
 public enum ReplayProtection

@@ -57,7 +57,7 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         switch (options.Verification)
         {
             case null:
-                errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys, Jwks, Connect, OAuthApp, Forge or WebhookSecret.");
+                errors.Add($"{key}:Verification is required: SharedSecret, PublicKeys, Jwks, Connect, OAuthApp, Forge, WebhookSecret or ClientCredentials.");
                 ValidateTokenRules(key, options, errors);
                 break;
             case VerificationMethod.SharedSecret:
@@ -127,6 +127,15 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 
                 ValidateSecretName(key, options, errors);
                 break;
+        }
+
+        if (options.Verification == VerificationMethod.ClientCredentials)
+        {
+            ValidateClientCredentials(key, options, errors);
+        }
+        else if (options.AllowedScopes.Count > 0 || options.AccessTokenLifetime != TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{key}:AllowedScopes and AccessTokenLifetime are only used with Verification ClientCredentials: remove them.");
         }
 
         if (options.AppId is not null && options.Verification != VerificationMethod.Forge)
@@ -228,6 +237,37 @@ public sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
         }
 
         ValidateJwks(key, options, errors);
+    }
+
+    // The app issues these tokens itself: issuer, audience and algorithm are fixed (ClientCredentialsToken);
+    // the integration says which scopes a client may ask for and how long a token lives.
+    private static void ValidateClientCredentials(string key, IntegrationOptions options, List<string> errors)
+    {
+        RejectTokenSettings(key, options, "ClientCredentials", $"the app issues these tokens: issuer {OAuth.ClientCredentialsToken.Issuer}, audience {OAuth.ClientCredentialsToken.AudienceFor("<integration>")}, {OAuth.ClientCredentialsToken.Algorithm}", errors);
+        ValidateLifetimeAndScopes(key, options, errors);
+        if (options.AllowedScopes.Any(s => string.IsNullOrWhiteSpace(s) || s.Contains(' ', StringComparison.Ordinal)))
+        {
+            errors.Add($"{key}:AllowedScopes entries must be single non-empty words.");
+        }
+
+        if (options.AllowedScopes.Count > 0 && options.RequiredScopes.FirstOrDefault(r => !options.AllowedScopes.Contains(r, StringComparer.Ordinal)) is { } missing)
+        {
+            errors.Add($"{key}:AllowedScopes must include every RequiredScopes entry ('{missing}' is missing), or no token the endpoint issues would be accepted.");
+        }
+
+        if (options.AccessTokenLifetime < TimeSpan.FromMinutes(1) || options.AccessTokenLifetime > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{key}:AccessTokenLifetime must be between 00:01:00 and 01:00:00; it is {options.AccessTokenLifetime}.");
+        }
+        else if (options.AccessTokenLifetime > options.MaxTokenLifetime)
+        {
+            errors.Add($"{key}:AccessTokenLifetime must be at most MaxTokenLifetime ({options.MaxTokenLifetime}); it is {options.AccessTokenLifetime}.");
+        }
+
+        if (options.SharedSecretName is not null)
+        {
+            errors.Add($"{key}:SharedSecretName is not used with Verification ClientCredentials (the client's secret is {OAuth.ClientId.SecretName("<integration>")}): remove it.");
+        }
     }
 
     private static void RejectTokenSettings(string key, IntegrationOptions options, string method, string why, List<string> errors)

@@ -19,12 +19,15 @@ public sealed class Integration
         var (issuers, audience, algorithms) = profile is not null ? (profile.Issuers, profile.Audience, profile.Algorithms) : Verification switch
         {
             VerificationMethod.Forge => ForgeInvocationToken.Profile(options.AppId!),
+            VerificationMethod.ClientCredentials => OAuth.ClientCredentialsToken.Profile(name),
             VerificationMethod.OAuthApp when options.Algorithms.Count == 0 => (options.Issuers, options.Audience, ["HS256"]),
             _ => ((IReadOnlyList<string>)options.Issuers, options.Audience, (IReadOnlyList<string>)options.Algorithms),
         };
         ForgeAppId = Verification == VerificationMethod.Forge ? options.AppId : null;
         Algorithms = algorithms.ToFrozenSet(StringComparer.Ordinal);
         RequiredScopes = [.. options.RequiredScopes];
+        AllowedScopes = options.AllowedScopes.Count > 0 ? [.. options.AllowedScopes] : RequiredScopes;
+        AccessTokenLifetime = options.AccessTokenLifetime;
         MaxTokenLifetime = options.MaxTokenLifetime;
         Replay = options.Replay;
         ClockSkew = clockSkew;
@@ -51,6 +54,12 @@ public sealed class Integration
     public bool HoldsKeys { get; }
     public FrozenSet<string> Algorithms { get; }
     public string[] RequiredScopes { get; }
+
+    /// <summary>For <see cref="VerificationMethod.ClientCredentials"/>: the scopes the token endpoint may grant (default the required ones).</summary>
+    public string[] AllowedScopes { get; }
+
+    /// <summary>For <see cref="VerificationMethod.ClientCredentials"/>: the lifetime of the token endpoint's access tokens.</summary>
+    public TimeSpan AccessTokenLifetime { get; }
     public TimeSpan MaxTokenLifetime { get; }
     public ReplayProtection Replay { get; }
     public TimeSpan ClockSkew { get; }

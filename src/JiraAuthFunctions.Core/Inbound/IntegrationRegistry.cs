@@ -51,7 +51,8 @@ public sealed class IntegrationRegistry
         ILoggerFactory loggerFactory,
         JiraAuthMetrics? metrics = null,
         IEnumerable<InboundSchemeRegistration>? schemes = null,
-        IServiceProvider? services = null)
+        IServiceProvider? services = null,
+        Signing.SigningKeyRing? ownKeys = null)
     {
         var schemeOptions = InboundSchemes.Latest(schemes ?? []);
         var context = new InboundSchemeContext
@@ -107,6 +108,8 @@ public sealed class IntegrationRegistry
                     loggerFactory.CreateLogger<JwksKeySource>(),
                     metrics,
                     settings.Verification == VerificationMethod.Forge ? ForgeInvocationToken.Algorithm : settings.JwksRsaAlgorithm),
+                // The app's own access tokens (POST /api/oauth/token), verified with its signing keys.
+                VerificationMethod.ClientCredentials => new OAuth.OwnKeySource(ownKeys ?? services?.GetService(typeof(Signing.SigningKeyRing)) as Signing.SigningKeyRing ?? throw new InvalidOperationException($"Integration '{name}' verifies the app's own access tokens: pass the signing key ring.")),
                 // Connect finds a tenant's secret per call; a scheme without built-in keys brings its own or needs none.
                 _ => StaticKeySource.None,
             };

@@ -15,6 +15,7 @@ public sealed class SecretKinds
     public const string JiraClientSecret = "jira_client_secret";
     public const string JiraRefreshToken = "jira_refresh_token";
     public const string JiraAccessToken = "jira_access_token";
+    public const string OAuthClientSecret = "oauth_client_secret";
     public const string Other = "other";
 
     private readonly HashSet<string> _sharedSecretNames;
@@ -36,6 +37,7 @@ public sealed class SecretKinds
         _ when secretName.StartsWith("jira-", StringComparison.Ordinal) && secretName.EndsWith("-client-secret", StringComparison.Ordinal) => JiraClientSecret,
         _ when secretName.StartsWith("jira-", StringComparison.Ordinal) && secretName.EndsWith("-refresh-token", StringComparison.Ordinal) => JiraRefreshToken,
         _ when secretName.StartsWith("jira-", StringComparison.Ordinal) && secretName.EndsWith("-access-token", StringComparison.Ordinal) => JiraAccessToken,
+        _ when secretName.StartsWith("oauth-client-", StringComparison.Ordinal) => OAuthClientSecret,
         _ => Other,
     };
 }

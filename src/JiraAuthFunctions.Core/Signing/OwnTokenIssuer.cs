@@ -10,7 +10,11 @@ namespace JiraAuthFunctions.Signing;
 /// </summary>
 public sealed class OwnTokenIssuer(SigningKeyRing ring, TimeProvider timeProvider)
 {
-    public async Task<string> IssueAsync(string issuer, string audience, string subject, IEnumerable<string> scopes, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    public async Task<string> IssueAsync(string issuer, string audience, string subject, IEnumerable<string> scopes, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        (await IssueWithIdAsync(issuer, audience, subject, scopes, lifetime, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), cancellationToken).ConfigureAwait(false)).Token;
+
+    /// <summary>A token with the given <paramref name="jti"/>; also says which key signed it (for the caller's log line).</summary>
+    public async Task<(string Token, string Kid)> IssueWithIdAsync(string issuer, string audience, string subject, IEnumerable<string> scopes, TimeSpan lifetime, string jti, CancellationToken cancellationToken = default)
     {
         if (lifetime <= TimeSpan.Zero || lifetime > ring.Options.MaxTokenLifetime)
         {
@@ -21,7 +25,7 @@ public sealed class OwnTokenIssuer(SigningKeyRing ring, TimeProvider timeProvide
         var key = await ring.GetCurrentAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("No current signing key yet: the credentials job creates one on its first run.");
         var now = timeProvider.GetUtcNow().UtcDateTime;
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        var token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = audience,
@@ -31,10 +35,11 @@ public sealed class OwnTokenIssuer(SigningKeyRing ring, TimeProvider timeProvide
             Claims = new Dictionary<string, object>
             {
                 ["sub"] = subject,
-                ["jti"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+                ["jti"] = jti,
                 ["scope"] = string.Join(' ', scopes),
             },
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key.Key) { KeyId = key.Kid }, SecurityAlgorithms.EcdsaSha256),
         });
+        return (token, key.Kid);
     }
 }

@@ -37,6 +37,9 @@ public static class EventIds
     public const int ConnectTenantLookupThrottled = 245;
     public const int DuplicateDeliveryAnswered = 250;
     public const int JwksKeySkipped = 265;
+    public const int AccessTokenIssued = 285;
+    public const int TokenRequestRefused = 286;
+    public const int ClientLockedOut = 287;
 
     // Secrets 300-399
     public const int SecretCreated = 300;

@@ -75,6 +75,14 @@ public enum ReasonCode
     // Jira's dynamic webhooks, kept alive by the credentials job (log and health only, never a response).
     WebhookRefreshFailed = 800,
     WebhookExpired,
+
+    // The token endpoint (POST /api/oauth/token, RFC 6749 client credentials): why no access token was issued.
+    UnknownClient = 900,
+    BadClientSecret,
+    ClientRateLimited,
+    InvalidScope,
+    UnsupportedGrantType,
+    InvalidTokenRequest,
 }
 
 public static class ReasonCodes
@@ -131,6 +139,12 @@ public static class ReasonCodes
         ReasonCode.DuplicateDelivery => "duplicate_delivery",
         ReasonCode.WebhookRefreshFailed => "webhook_refresh_failed",
         ReasonCode.WebhookExpired => "webhook_expired",
+        ReasonCode.UnknownClient => "unknown_client",
+        ReasonCode.BadClientSecret => "bad_client_secret",
+        ReasonCode.ClientRateLimited => "client_rate_limited",
+        ReasonCode.InvalidScope => "invalid_scope",
+        ReasonCode.UnsupportedGrantType => "unsupported_grant_type",
+        ReasonCode.InvalidTokenRequest => "invalid_token_request",
     };
 #pragma warning restore CS8524
 }

@@ -1,3 +1,4 @@
+using JiraAuthFunctions.OAuth;
 using JiraAuthFunctions.Credentials;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Jira;
@@ -36,6 +37,7 @@ public static class HandlerApp
         builder.Services.AddInbound(builder.Configuration);
         builder.Services.AddSigning(builder.Configuration);
         builder.Services.AddJira(builder.Configuration);
+        builder.Services.AddOAuth();
         builder.Services.AddCredentialsJob();
         builder.Services.AddSingleton<HealthEndpoint>();
         return builder;
@@ -50,6 +52,7 @@ public static class HandlerApp
         endpoints.MapGet(HealthEndpoint.Route, (HealthEndpoint health, CancellationToken cancellationToken) => health.HandleAsync(cancellationToken));
         endpoints.MapInbound();
         endpoints.MapSigning();
+        endpoints.MapOAuth();
         return endpoints;
     }
 

@@ -34,6 +34,11 @@ internal static class InboundResponses
     private static readonly Answer NotAJiraEvent = new(StatusCodes.Status400BadRequest, "invalid_request", "The body is not a Jira event: send a webhook payload, or issue data in Jira or Automation format.");
     private static readonly Answer InvalidLifecyclePayload = new(StatusCodes.Status400BadRequest, "invalid_request", "The body is not a valid Atlassian Connect lifecycle payload.");
     private static readonly Answer Accepted = new(StatusCodes.Status202Accepted);
+    private static readonly Answer InvalidClient = new(StatusCodes.Status401Unauthorized, "invalid_client", "Client authentication failed.", $"Basic realm=\"{Realm}\"");
+    private static readonly Answer ClientRateLimited = new(StatusCodes.Status429TooManyRequests, "invalid_client", "Too many failed attempts for this client; retry later.");
+    private static readonly Answer InvalidScope = new(StatusCodes.Status400BadRequest, "invalid_scope", "The requested scope is not allowed for this client.");
+    private static readonly Answer UnsupportedGrantType = new(StatusCodes.Status400BadRequest, "unsupported_grant_type", "Only client_credentials is supported.");
+    private static readonly Answer InvalidTokenRequest = new(StatusCodes.Status400BadRequest, "invalid_request", "The token request is malformed.");
 
     public static int StatusCodeFor(ReasonCode reason) => AnswerFor(reason).Status;
 
@@ -52,6 +57,13 @@ internal static class InboundResponses
         ReasonCode.BodyTooLarge => BodyTooLarge,
         ReasonCode.NotAJiraEvent => NotAJiraEvent,
         ReasonCode.InvalidLifecyclePayload => InvalidLifecyclePayload,
+
+        // The token endpoint's refusals (RFC 6749 5.2: invalid_client 401 with a Basic challenge, the others 400; 429 while failures are throttled).
+        ReasonCode.UnknownClient or ReasonCode.BadClientSecret => InvalidClient,
+        ReasonCode.ClientRateLimited => ClientRateLimited,
+        ReasonCode.InvalidScope => InvalidScope,
+        ReasonCode.UnsupportedGrantType => UnsupportedGrantType,
+        ReasonCode.InvalidTokenRequest => InvalidTokenRequest,
         ReasonCode.TokenTooLarge or ReasonCode.MalformedToken or ReasonCode.DuplicateMember
             or ReasonCode.EncryptedToken or ReasonCode.AlgorithmNotAllowed or ReasonCode.ForbiddenHeader
             or ReasonCode.UnknownCriticalHeader or ReasonCode.UnknownIntegration or ReasonCode.UnknownKid

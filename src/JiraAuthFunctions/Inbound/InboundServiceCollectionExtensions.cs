@@ -31,7 +31,8 @@ public static class InboundServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<JiraAuthFunctions.Telemetry.JiraAuthMetrics>(),
             sp.GetServices<InboundSchemeRegistration>(),
-            sp));
+            sp,
+            sp.GetService<JiraAuthFunctions.Signing.SigningKeyRing>()));
         AddKeyFetchHealth(services, configuration);
 
         // Memory or the shared table (Inbound:ReplayStore); the delivery log of webhook deliveries
@@ -57,6 +58,7 @@ public static class InboundServiceCollectionExtensions
         services.AddInboundScheme<BearerScheme>(VerificationMethod.Jwks);
         services.AddInboundScheme<BearerScheme>(VerificationMethod.OAuthApp);
         services.AddInboundScheme<BearerScheme>(VerificationMethod.Forge);
+        services.AddInboundScheme<BearerScheme>(VerificationMethod.ClientCredentials);
         services.AddInboundScheme<ConnectScheme>(VerificationMethod.Connect, new ConnectSchemeOptions());
         services.AddInboundScheme<WebhookSignatureVerifier>(VerificationMethod.WebhookSecret);
         services.TryAddSingleton<InboundSchemes>();

@@ -146,7 +146,7 @@ public class InboundOptionsValidatorTests
         Assert.Equal(
             [
                 "Inbound:Integrations:a:Algorithms needs at least one algorithm.",
-                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys, Jwks, Connect, OAuthApp, Forge or WebhookSecret.",
+                "Inbound:Integrations:b:Verification is required: SharedSecret, PublicKeys, Jwks, Connect, OAuthApp, Forge, WebhookSecret or ClientCredentials.",
                 "Inbound:Integrations:b:Algorithms needs at least one algorithm.",
             ],
             Errors(options));

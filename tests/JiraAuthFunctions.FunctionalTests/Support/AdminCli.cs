@@ -15,6 +15,30 @@ public static class AdminCli
         return new Result(code, output.ToString(), error.ToString());
     }
 
+    /// <summary>
+    /// Writes configuration keys (<c>a:b:0</c>) as the nested JSON of a settings file in the data folder,
+    /// for <c>--settings</c>: the settings a test app was started with, which the CLI cannot see otherwise.
+    /// </summary>
+    public static async Task<string> SettingsFileAsync(string dataPath, IDictionary<string, string?> settings)
+    {
+        var root = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, value) in settings.Where(s => s.Value is not null))
+        {
+            var node = root;
+            var parts = key.Split(':');
+            foreach (var part in parts[..^1])
+            {
+                node = (node[part] ??= new System.Text.Json.Nodes.JsonObject()).AsObject();
+            }
+
+            node[parts[^1]] = value;
+        }
+
+        var file = Path.Combine(dataPath, $"settings-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, root.ToJsonString());
+        return file;
+    }
+
     /// <summary>Runs and asserts exit code 0; returns stdout.</summary>
     public static async Task<Result> RunOkAsync(string dataPath, TimeProvider time, params string[] args)
     {

@@ -31,6 +31,10 @@ public sealed class AttackApp : IAsyncLifetime
     public const string Hooks = "hooks";
     public const string Forge = "forge";
 
+    /// <summary>ClientCredentials integrations: access tokens of the app's token endpoint, ES256 with its own signing key.</summary>
+    public const string Cc = "cc";
+    public const string OtherCc = "cc-other";
+
     /// <summary>PublicKeys with one key per algorithm (RS256 PEM, PS256 JWK with alg, ES256 JWK whose curve fixes it), all four algorithms allowed.</summary>
     public const string Mixed = "mixed";
     public const string PsKid = "ps-1";
@@ -99,6 +103,8 @@ public sealed class AttackApp : IAsyncLifetime
         Integrations.OAuthApp(OAuthApp, OAuthConnection),
         Integrations.WebhookSecret(Hooks),
         Integrations.Forge(Forge, ForgeTokens.AppId, forgeJwks),
+        Integrations.ClientCredentials(Cc),
+        Integrations.ClientCredentials(OtherCc),
         ConnectCalls.Settings(installKeys),
         Integrations.PublicKeys(Mixed, "RS256,PS256,ES256,ES384",
             (RsaKid, "RS256", Rsa.ExportSubjectPublicKeyInfoPem(), null),
@@ -113,13 +119,30 @@ public sealed class AttackApp : IAsyncLifetime
         TestTokens.PublicJwk(JwksEc, "j-ec"),
         TestTokens.PublicJwk(JwksNoAlg, "j-noalg"));
 
+    /// <summary>The settings the app was started with (beyond the embedded ones), for the CLI's --settings.</summary>
+    public Dictionary<string, string?> AppSettings { get; private set; } = [];
+
+    /// <summary>The token endpoint's clients of <see cref="Cc"/> and <see cref="OtherCc"/>, made with <c>jiraauth client create</c>.</summary>
+    public string CcClientId { get; private set; } = "";
+    public string CcClientSecret { get; private set; } = "";
+    public string OtherCcClientId { get; private set; } = "";
+    public string OtherCcClientSecret { get; private set; } = "";
+
+    /// <summary>The app's current signing key: what its token endpoint signs access tokens with.</summary>
+    public JiraAuthFunctions.Signing.SigningKey OwnKey { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         _forgeJwks = await JwksServer.StartAsync(TestTokens.Jwks(TestTokens.PublicJwk(ForgeRsa, ForgeKid)));
         InstallKeys = await FakeInstallKeys.StartAsync();
         InstallKey = InstallKeys.Publish(InstallKid);
         _jwks = await JwksServer.StartAsync(JwksDocument());
-        App = await TestApp.StartAsync(Settings(_forgeJwks.Uri, InstallKeys.BaseUrl, _jwks.Uri), services => services.AddSingleton<TimeProvider>(Time));
+        AppSettings = Settings(_forgeJwks.Uri, InstallKeys.BaseUrl, _jwks.Uri);
+        App = await TestApp.StartAsync(AppSettings, services => services.AddSingleton<TimeProvider>(Time));
+        OwnKey = await AppSigningKey.CurrentAsync(App);
+        var settingsFile = await AdminCli.SettingsFileAsync(App.DataPath, AppSettings);
+        (CcClientId, CcClientSecret) = await CreateClientAsync(Cc, settingsFile);
+        (OtherCcClientId, OtherCcClientSecret) = await CreateClientAsync(OtherCc, settingsFile);
         var store = App.Services.GetRequiredService<ISecretStore>();
         Kid = (await store.SetSecretAsync(SecretNames.ForIntegration("hs"), Secret)).Version;
         await store.SetSecretAsync(JiraAuthFunctions.Jira.JiraSecretNames.ClientSecret(OAuthConnection), ClientSecret);
@@ -155,6 +178,14 @@ public sealed class AttackApp : IAsyncLifetime
         }
 
         await InstallKeys.DisposeAsync();
+    }
+
+    private async Task<(string Id, string Secret)> CreateClientAsync(string integration, string settingsFile)
+    {
+        var lines = (await AdminCli.RunOkAsync(App.DataPath, Time, "client", "create", integration, "--settings", settingsFile)).Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return (lines.Single(l => l.StartsWith("client_id=", StringComparison.Ordinal))["client_id=".Length..],
+            lines.Single(l => l.StartsWith("client_secret=", StringComparison.Ordinal))["client_secret=".Length..]);
     }
 
     /// <summary>Installs a tenant the way Atlassian does (signed install over HTTP); asserts the 204.</summary>
@@ -234,6 +265,28 @@ public sealed class AttackApp : IAsyncLifetime
     /// <summary>X-Hub-Signature of the body as Jira computes it: sha256= and the lower-case hex HMAC-SHA256.</summary>
     public static string HubSignature(string body, string secret = HookSecret) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes(body)));
+
+    /// <summary>Claims of an access token the token endpoint issues for <paramref name="integration"/> (5 minutes), with one change.</summary>
+    public Dictionary<string, object?> AccessClaims(string integration = Cc, Action<Dictionary<string, object?>>? change = null)
+    {
+        var claims = new Dictionary<string, object?>
+        {
+            ["iss"] = JiraAuthFunctions.OAuth.ClientCredentialsToken.Issuer,
+            ["aud"] = JiraAuthFunctions.OAuth.ClientCredentialsToken.AudienceFor(integration),
+            ["sub"] = integration + ".0123456789abcdef01234567",
+            ["jti"] = Guid.NewGuid().ToString("N"),
+            ["scope"] = "events:write events:read",
+            ["iat"] = Now.ToUnixTimeSeconds(),
+            ["nbf"] = Now.ToUnixTimeSeconds(),
+            ["exp"] = (Now + TimeSpan.FromMinutes(5)).ToUnixTimeSeconds(),
+        };
+        change?.Invoke(claims);
+        return claims;
+    }
+
+    /// <summary>An access token signed as the token endpoint signs it (ES256, the app's current key and kid), or with another key under that kid.</summary>
+    public string AccessToken(Dictionary<string, object?>? claims = null, ECDsa? key = null) =>
+        TestTokens.Create(TestTokens.Header("ES256", OwnKey.Kid), claims ?? AccessClaims(), TestTokens.Ecdsa(key ?? OwnKey.Key));
 
     /// <summary>A demo-rule token as the CLI would mint it: 30 days, issuer jira-auth-cli.</summary>
     public string RuleToken(string jti)

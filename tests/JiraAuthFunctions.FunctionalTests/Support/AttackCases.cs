@@ -17,13 +17,28 @@ public sealed record Attempt(string Integration, string? Authorization, bool Sen
 
     /// <summary>Another request sent first, which must be accepted (e.g. the delivery a later one claims to retry).</summary>
     public Attempt? Before { get; init; }
+
+    /// <summary>Requests sent first that must be refused (the failed token requests that put a client over its limit).</summary>
+    public IReadOnlyList<Attempt> RefusedBefore { get; init; } = [];
+
+    /// <summary>The body's media type; null: the events' <c>application/json</c>.</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>
+    /// Why <c>jiraauth check</c> cannot judge this row, or null when it must name the row's reason: the
+    /// outcome depends on state the app built from earlier requests, which no check can read.
+    /// </summary>
+    public string? NotCheckable { get; init; }
+
+    /// <summary>A request to the token endpoint (<c>POST /api/oauth/token</c>), not to an events route.</summary>
+    public bool IsTokenRequest => Path == AttackCases.TokenPath;
 }
 
 /// <summary>
 /// The attack table over HTTP: each row names a request an attacker (or a legitimate caller) sends
 /// and the exact status and logged reason it must get. Shared by the attack suite and the log scan.
 /// </summary>
-public static class AttackCases
+public static partial class AttackCases
 {
     public const string Accepted = "accepted";
 
@@ -136,6 +151,38 @@ public static class AttackCases
         ("Forge token, tampered payload", 401, "bad_signature"),
         ("Forge token replayed", 401, "replayed_jti"),
         ("Forge token at the webhook integration", 401, "missing_signature"),
+
+        // Access tokens of the app's token endpoint (ClientCredentials integrations cc and cc-other).
+        ("client credentials: good access token", 202, Accepted),
+        ("client credentials: access token replayed", 401, "replayed_jti"),
+        ("client credentials: access token of another integration", 401, "invalid_audience"),
+        ("client credentials: expired access token", 401, "token_expired"),
+        ("client credentials: access token without the required scope", 403, "insufficient_scope"),
+        ("client credentials: access token signed with another key", 401, "bad_signature"),
+        ("client credentials: access token from another issuer", 401, "invalid_issuer"),
+        ("client credentials: HS256 token", 401, "alg_not_allowed"),
+        ("client credentials: shared-secret token at the access-token integration", 401, "alg_not_allowed"),
+
+        // The token endpoint itself (POST /api/oauth/token, RFC 6749 client credentials): the client of cc
+        // (cc-other's client for the failure limit), made with jiraauth client create.
+        ("token endpoint: good request, Basic", 200, Accepted),
+        ("token endpoint: good request, credentials in the body", 200, Accepted),
+        ("token endpoint: good request, one allowed scope", 200, Accepted),
+        ("token endpoint: wrong secret", 401, "bad_client_secret"),
+        ("token endpoint: wrong secret in the body", 401, "bad_client_secret"),
+        ("token endpoint: secret of another integration's client", 401, "bad_client_secret"),
+        ("token endpoint: unknown client", 401, "unknown_client"),
+        ("token endpoint: client id of the integration's shape, not its client", 401, "unknown_client"),
+        ("token endpoint: no client credentials", 401, "unknown_client"),
+        ("token endpoint: scope escalation", 400, "invalid_scope"),
+        ("token endpoint: grant_type password", 400, "unsupported_grant_type"),
+        ("token endpoint: no grant_type", 400, "invalid_token_request"),
+        ("token endpoint: credentials in the Basic header and in the body", 400, "invalid_token_request"),
+        ("token endpoint: grant_type twice", 400, "invalid_token_request"),
+        ("token endpoint: body over 4 KB", 400, "invalid_token_request"),
+        ("token endpoint: JSON body", 400, "invalid_token_request"),
+        ("token endpoint: wrong secret after 5 failures within 5 minutes", 429, "client_rate_limited"),
+        ("token endpoint: right secret after 5 failures within 5 minutes", 200, Accepted),
 
         // Atlassian Connect: requests from a tenant's Jira (POST /api/connect/conn/events/...).
         ("connect: good event", 202, Accepted),
@@ -251,6 +298,18 @@ public static class AttackCases
 
     public static Attempt Build(AttackApp f, string name)
     {
+        var attempt = BuildRequest(f, name);
+
+        // Said once here for every row of its kind; the token endpoint's rows say it on their own.
+        return attempt.NotCheckable is not null ? attempt
+            : attempt.SendTwice || attempt.Before is not null ? attempt with { NotCheckable = "its outcome depends on a request the app saw first (a replay, a retry, a used lifecycle token)" }
+            : attempt.Path is { } path && (path.EndsWith("/installed", StringComparison.Ordinal) || path.EndsWith("/uninstalled", StringComparison.Ordinal))
+                ? attempt with { NotCheckable = "a Connect lifecycle call: another endpoint, which changes tenants rather than checking a request" }
+            : attempt;
+    }
+
+    private static Attempt BuildRequest(AttackApp f, string name)
+    {
         var now = f.Now;
         var pem = AttackApp.Rsa.ExportSubjectPublicKeyInfoPem();
         return name switch
@@ -278,6 +337,19 @@ public static class AttackCases
             "RS256 claimed, HMAC signature keyed with the RSA PEM" => new Attempt("rsa", Http.Bearer(TestTokens.Create(TestTokens.Header("RS256", AttackApp.RsaKid), f.Claims(),
                 input => HMACSHA256.HashData(Encoding.UTF8.GetBytes(pem), input)))),
             "ES256 token on the RSA integration" => new Attempt("rsa", Http.Bearer(f.Es())),
+            "client credentials: good access token" => Cc(f.AccessToken()),
+            "client credentials: access token replayed" => Cc(f.AccessToken()) with { SendTwice = true },
+            "client credentials: access token of another integration" => Cc(f.AccessToken(f.AccessClaims(AttackApp.OtherCc))),
+            "client credentials: expired access token" => Cc(f.AccessToken(f.AccessClaims(change: c =>
+            {
+                c["iat"] = c["nbf"] = (now - TimeSpan.FromMinutes(10)).ToUnixTimeSeconds();
+                c["exp"] = (now - TimeSpan.FromMinutes(2)).ToUnixTimeSeconds();
+            }))),
+            "client credentials: access token without the required scope" => Cc(f.AccessToken(f.AccessClaims(change: c => c["scope"] = "events:read"))),
+            "client credentials: access token signed with another key" => Cc(f.AccessToken(key: AttackApp.OtherEc)),
+            "client credentials: access token from another issuer" => Cc(f.AccessToken(f.AccessClaims(change: c => c["iss"] = TestTokens.Issuer))),
+            "client credentials: HS256 token" => Cc(TestTokens.Create(TestTokens.Header("HS256", f.OwnKey.Kid), f.AccessClaims(), TestTokens.Hmac(AttackApp.Secret))),
+            "client credentials: shared-secret token at the access-token integration" => Cc(f.Hs()),
             "wrong iss" => Hs(f.Hs(f.Claims(c => c["iss"] = "someone-else"))),
             "wrong aud" => Hs(f.Hs(f.Claims(c => c["aud"] = "another-api"))),
             "expired" => Hs(f.Hs(f.ExpiredClaims())),
@@ -404,6 +476,7 @@ public static class AttackCases
             "RS256, aud with a trailing slash" => new Attempt("rsa", Http.Bearer(f.Rs(f.Claims(c => c["aud"] = TestTokens.Audience + "/")))),
             "Forge token, aud with a trailing slash" => Fit(f.Fit(f.ForgeClaims(c => c["aud"] = ForgeTokens.AppId + "/"))),
             _ when name.StartsWith("connect", StringComparison.Ordinal) => ConnectAttack(f, name),
+            _ when name.StartsWith("token endpoint", StringComparison.Ordinal) => TokenEndpointAttack(f, name),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such case."),
         };
     }
@@ -585,6 +658,13 @@ public static class AttackCases
     public static async Task<IReadOnlyList<Reply>> SendAsync(AttackApp f, Attempt attempt)
     {
         var replies = new List<Reply>();
+        foreach (var refused in attempt.RefusedBefore)
+        {
+            var reply = await SendOneAsync(f, refused);
+            Assert.True(reply.Status >= 400, $"Expected the request sent first to be refused, got {reply.Status}: {reply.Body}");
+            replies.Add(reply);
+        }
+
         foreach (var first in new[] { attempt.Before, attempt.SendTwice ? attempt : null })
         {
             if (first is not null)
@@ -599,8 +679,9 @@ public static class AttackCases
         return replies;
     }
 
-    private static async Task<Reply> SendOneAsync(AttackApp f, Attempt attempt) => attempt.Path is null
-        ? await f.App.PostEventAsync(attempt.Integration, attempt.Authorization, attempt.Body, headers: attempt.Headers)
+    private static async Task<Reply> SendOneAsync(AttackApp f, Attempt attempt) =>
+        attempt.IsTokenRequest ? await PostTokenRequestAsync(f, attempt)
+        : attempt.Path is null ? await f.App.PostEventAsync(attempt.Integration, attempt.Authorization, attempt.Body, headers: attempt.Headers)
         : await ConnectCalls.PostAsync(f.App.Client, attempt.Path, attempt.Authorization, attempt.Body, Guid.NewGuid().ToString("N"));
 
     // A lifecycle call is accepted with 204 and no body, an event with 202.
@@ -618,7 +699,11 @@ public static class AttackCases
 
     public static void AssertOutcome(AttackApp f, Attempt attempt, Reply reply, int status, string reason)
     {
-        if (reason == DuplicateDelivery)
+        if (attempt.IsTokenRequest)
+        {
+            AssertTokenOutcome(f, attempt, reply, status, reason);
+        }
+        else if (reason == DuplicateDelivery)
         {
             Outcome.AssertDuplicate(f.App, reply, attempt.Integration);
         }
@@ -640,6 +725,8 @@ public static class AttackCases
     }
 
     private static Attempt Hs(string token) => new("hs", Http.Bearer(token));
+
+    private static Attempt Cc(string token) => new(AttackApp.Cc, Http.Bearer(token));
 
     private static Attempt Mixed(string token) => new(AttackApp.Mixed, Http.Bearer(token));
 

@@ -77,6 +77,16 @@ public static class Integrations
         [$"Inbound:Integrations:{name}:JwksUri"] = jwksUri.ToString(),
     };
 
+    /// <summary>A ClientCredentials integration: access tokens from the app's token endpoint; the client is created by the test (jiraauth client create).</summary>
+    public static Dictionary<string, string?> ClientCredentials(string name, string replay = "PerRequest") => new()
+    {
+        [$"Inbound:Integrations:{name}:Verification"] = "ClientCredentials",
+        [$"Inbound:Integrations:{name}:RequiredScopes:0"] = "events:write",
+        [$"Inbound:Integrations:{name}:AllowedScopes:0"] = "events:write",
+        [$"Inbound:Integrations:{name}:AllowedScopes:1"] = "events:read",
+        [$"Inbound:Integrations:{name}:Replay"] = replay,
+    };
+
     public static Dictionary<string, string?> Merge(params Dictionary<string, string?>[] parts) =>
         parts.SelectMany(p => p).ToDictionary();
 }

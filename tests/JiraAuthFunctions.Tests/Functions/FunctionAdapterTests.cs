@@ -40,10 +40,11 @@ public sealed class FunctionAdapterTests : IDisposable
         }
     }
 
-    private IHost Build(Action<IServiceCollection>? seams = null)
+    private IHost Build(Action<IServiceCollection>? seams = null, IDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, EnvironmentName = Environments.Production });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["DataPath"] = _data });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.AddJiraAuthFunctions();
         builder.Services.AddSingleton<ILoggerProvider>(_logs);
         builder.Services.AddSingleton(_validator.Object);
@@ -156,6 +157,62 @@ public sealed class FunctionAdapterTests : IDisposable
         await CredentialsTimerFunction.Run(new TimerInfo(), Invocation(host.Services));
 
         Assert.Empty(_logs.WithEventId(EventIds.CredentialsJobFailed));
+    }
+
+    private static readonly Dictionary<string, string?> TokenClientSettings = new()
+    {
+        ["Inbound:Integrations:cc:Verification"] = "ClientCredentials",
+        ["Inbound:Integrations:cc:RequiredScopes:0"] = "events:write",
+    };
+
+    private static HttpRequest PostForm(IServiceProvider services, string form, string? authorization)
+    {
+        var request = Post(services, "/api/oauth/token", form);
+        request.ContentType = "application/x-www-form-urlencoded";
+        request.Headers.Authorization = authorization;
+        return request;
+    }
+
+    [Fact]
+    public async Task A_token_request_answers_200_with_an_access_token_and_logs_285_with_the_invocation_id()
+    {
+        using var host = Build(settings: TokenClientSettings);
+        await host.Services.GetRequiredService<JiraAuthFunctions.Signing.SigningKeyRotator>().RunAsync();
+        var (secret, stored) = JiraAuthFunctions.OAuth.ClientSecretHash.Create();
+        const string ClientId = "cc.0123456789abcdef01234567";
+        await host.Services.GetRequiredService<ISecretStore>().SetSecretAsync(JiraAuthFunctions.OAuth.ClientId.SecretName("cc"), stored,
+            new SecretAttributes { Tags = new Dictionary<string, string> { [JiraAuthFunctions.OAuth.ClientId.Tag] = ClientId } });
+        var request = PostForm(host.Services, $"grant_type=client_credentials&client_id={ClientId}&client_secret={secret}", null);
+
+        var result = await OAuthTokenFunction.Run(request, Invocation(host.Services));
+
+        Assert.IsType<EmptyResult>(result);
+        Assert.Equal(StatusCodes.Status200OK, request.HttpContext.Response.StatusCode);
+        Assert.Equal("no-store", request.HttpContext.Response.Headers.CacheControl.ToString());
+        Assert.Equal("Bearer", (await ResponseJsonAsync(request)).GetProperty("token_type").GetString());
+        var issued = Assert.Single(_logs.WithEventId(EventIds.AccessTokenIssued));
+        Assert.Equal(InvocationId, issued["RequestId"]);
+        Assert.Equal(ClientId, issued["ClientId"]);
+        Assert.DoesNotContain(secret, _logs.AllText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_token_request_answers_401_invalid_client_with_the_basic_challenge_and_logs_286()
+    {
+        using var host = Build(settings: TokenClientSettings);
+        var request = PostForm(host.Services, "grant_type=client_credentials", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("cc.0123456789abcdef01234567:not-the-secret")));
+
+        await OAuthTokenFunction.Run(request, Invocation(host.Services));
+
+        Assert.Equal(StatusCodes.Status401Unauthorized, request.HttpContext.Response.StatusCode);
+        Assert.StartsWith("Basic realm=", request.HttpContext.Response.Headers.WWWAuthenticate.ToString(), StringComparison.Ordinal);
+        var body = await ResponseJsonAsync(request);
+        Assert.Equal("invalid_client", body.GetProperty("error").GetString());
+        Assert.Equal(InvocationId, body.GetProperty("requestId").GetString());
+        var refused = Assert.Single(_logs.WithEventId(EventIds.TokenRequestRefused));
+        Assert.Equal("unknown_client", refused["Reason"]);
+        Assert.Equal(InvocationId, refused["RequestId"]);
+        _sink.VerifyNoOtherCalls();
     }
 
     private static HttpRequest Get(IServiceProvider services, string path)
