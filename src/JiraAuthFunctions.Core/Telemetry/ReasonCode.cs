@@ -75,6 +75,11 @@ public enum ReasonCode
     // Jira's dynamic webhooks, kept alive by the credentials job (log and health only, never a response).
     WebhookRefreshFailed = 800,
     WebhookExpired,
+
+    // Outbound Jira connections' credentials, checked by the credentials job (log and health only, never a response).
+
+    /// <summary>A token response granted less than the connection's RequiredScopes (or refused them: invalid_scope).</summary>
+    ScopeMissing = 820,
 }
 
 public static class ReasonCodes
@@ -127,6 +132,7 @@ public static class ReasonCodes
         ReasonCode.DuplicateDelivery => "duplicate_delivery",
         ReasonCode.WebhookRefreshFailed => "webhook_refresh_failed",
         ReasonCode.WebhookExpired => "webhook_expired",
+        ReasonCode.ScopeMissing => "scope_missing",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Reason code without a string."),
     };
 }

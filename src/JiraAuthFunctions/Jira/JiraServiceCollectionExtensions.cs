@@ -10,11 +10,12 @@ public static class JiraServiceCollectionExtensions
     public static IServiceCollection AddJira(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<JiraOptions>().BindStrict(configuration.GetSection(JiraOptions.SectionName))
-            .Validate(o => o.Connections.All(c => !string.IsNullOrEmpty(c.Value.ClientId)), "Jira:Connections:<name>:ClientId is required for every connection.")
             .Validate(o => o.Connections.Keys.All(k => k.Length > 0 && k.All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch == '-')),
                 "Jira:Connections names use lowercase letters, digits and '-' (they name secrets).")
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<JiraOptions>, JiraWebhookOptionsValidator>());
+        // What each connection's Auth kind needs (ClientId, CloudId or BaseUrl, Email...), named by full key.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<JiraOptions>, JiraConnectionOptionsValidator>());
         services.AddHttpClient<AtlassianTokenClient>(client => client.Timeout = TimeSpan.FromSeconds(15));
 
         // One renewer per connection across instances: a blob lease when a storage account is
@@ -39,6 +40,7 @@ public static class JiraServiceCollectionExtensions
         // (in Azure it takes the user-assigned identity named by AZURE_CLIENT_ID).
         services.TryAddSingleton<Azure.Core.TokenCredential>(_ => new Azure.Identity.DefaultAzureCredential());
         services.AddSingleton<JiraTokenRenewer>();
+        services.AddSingleton<JiraAuthFunctions.Health.IDependencyHealth, JiraConnectionsHealth>();
         services.AddHttpClient<JiraRestClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<JiraWebhookRefresher>();
         return services;
