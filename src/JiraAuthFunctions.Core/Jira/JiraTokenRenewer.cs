@@ -31,6 +31,9 @@ public sealed partial class JiraTokenRenewer(
     public const string ReauthorizationRequired = JiraConnectionStates.ReauthorizationRequired;
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
 
+    /// <summary>How often a request that met a 401 tries the lease another instance holds.</summary>
+    public static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(250);
+
     private int _gaugeRegistered;
     private JiraCredentials? _credentials;
     private JiraConnectionStates? _states;
@@ -99,7 +102,7 @@ public sealed partial class JiraTokenRenewer(
             return false;
         }
 
-        await using var lease = await leases.TryAcquireAsync($"jira-{name}", LeaseDuration, linked.Token).ConfigureAwait(false);
+        await using var lease = await AcquireAsync(name, waitForHolder: force && rejectedAccessToken is not null, linked.Token).ConfigureAwait(false);
         if (lease is null)
         {
             return false; // another instance is renewing this connection right now
@@ -188,6 +191,25 @@ public sealed partial class JiraTokenRenewer(
                 Log.RenewalFailed(logger, name, result.Detail ?? "unavailable", status.State, status.AccessTokenExpiresOn);
                 metrics?.Renewal(name, "failed");
                 return false;
+        }
+    }
+
+    /// <summary>
+    /// The connection's lease. The job gives up when another instance holds it (that one renews); a request
+    /// that met a 401 waits for the holder (within the budget), then finds its new token under the lease
+    /// instead of asking for another one.
+    /// </summary>
+    private async Task<IAsyncDisposable?> AcquireAsync(string name, bool waitForHolder, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var lease = await leases.TryAcquireAsync($"jira-{name}", LeaseDuration, cancellationToken).ConfigureAwait(false);
+            if (lease is not null || !waitForHolder)
+            {
+                return lease;
+            }
+
+            await Task.Delay(LeasePollInterval, timeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -50,7 +50,15 @@ internal sealed class OAuthTokenCredential(string name, JiraConnectionOptions se
                 return current;
             }
 
-            await renewer.RenewIfDueAsync(name, settings, cancellationToken, force: true, rejectedAccessToken: rejected.Parameter).ConfigureAwait(false);
+            try
+            {
+                await renewer.RenewIfDueAsync(name, settings, cancellationToken, force: true, rejectedAccessToken: rejected.Parameter).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The run budget ended waiting for another instance's renewal: read what the store holds now.
+            }
+
             var renewed = await GetAuthorizationAsync(cancellationToken).ConfigureAwait(false);
             return renewed.Parameter == rejected.Parameter ? null : renewed;
         }
