@@ -77,6 +77,26 @@ var rules alertRule[] = [
     ]
   }
   {
+    key: 'jira-scope-missing'
+    severity: 1
+    description: 'A Jira connection stopped: its token grant lacks a scope the connection requires (event 450, reason scope_missing; MissingScopes names them). Add the scopes to the credential in Atlassian (or consent again), or remove them from RequiredScopes; the next run picks it up.'
+    query: '${logs} | where EventId == 450 | extend Connection = tostring(customDimensions.Connection) | summarize Count = count() by Connection'
+    threshold: 0
+    dimensions: [
+      'Connection'
+    ]
+  }
+  {
+    key: 'jira-credential-refused'
+    severity: 1
+    description: 'A Jira connection sends nothing: a service account\'s client secret was refused (event 452, credential_refused), its API token or PAT expired (453), or Jira refused it (454). Store a working credential as a new version of the secret the line names.'
+    query: '${logs} | where EventId in (452, 453, 454) | extend Connection = tostring(customDimensions.Connection) | summarize Count = count() by Connection'
+    threshold: 0
+    dimensions: [
+      'Connection'
+    ]
+  }
+  {
     key: 'events-not-stored'
     severity: 1
     description: 'Accepted events could not be written (503 sink_unavailable): Jira retries, but check the storage account.'
@@ -236,6 +256,16 @@ var rules alertRule[] = [
     threshold: 0
     dimensions: [
       'Integration'
+    ]
+  }
+  {
+    key: 'jira-credential-expiring'
+    severity: 3
+    description: 'A Jira connection\'s API token or PAT expires within 14 days (event 451, reason credential_expiring), or its secret has no expiry attribute to warn by (455): create a new token and store it as a new version with its expiry.'
+    query: '${logs} | where EventId in (451, 455) | extend Connection = tostring(customDimensions.Connection) | summarize Count = count() by Connection'
+    threshold: 0
+    dimensions: [
+      'Connection'
     ]
   }
 ]

@@ -79,10 +79,22 @@ type publicKeyType = {
 
 @export()
 @sealed()
-@description('One outbound Jira connection (Jira:Connections:<name>) over Atlassian OAuth 2.0 (3LO); its client secret and refresh token are the Key Vault secrets jira-<name>-client-secret and jira-<name>-refresh-token.')
+@description('One outbound Jira connection (Jira:Connections:<name>), authenticated as Auth says; its secrets are in Key Vault, never here (docs/outbound-connections.md): jira-<name>-client-secret (OAuth3LO, ServiceAccount, DataCenterServiceAccount), jira-<name>-refresh-token (OAuth3LO), jira-<name>-api-token (ApiToken), jira-<name>-pat (DataCenterPat).')
 type jiraConnectionType = {
-  @description('Required. The OAuth app\'s client id (not a secret).')
-  ClientId: string
+  @description('Optional. How the connection authenticates (default OAuth3LO).')
+  Auth: ('OAuth3LO' | 'ServiceAccount' | 'ApiToken' | 'DataCenterPat' | 'DataCenterServiceAccount')?
+
+  @description('Optional. The OAuth app\'s or service account credential\'s client id (not a secret); required for OAuth3LO, ServiceAccount and DataCenterServiceAccount.')
+  ClientId: string?
+
+  @description('Optional. Data Center kinds: the instance\'s base URL (required); ApiToken: the site URL for an unscoped token.')
+  BaseUrl: string?
+
+  @description('Optional. ApiToken: the e-mail of the account the token belongs to (required).')
+  Email: string?
+
+  @description('Optional. Scopes the connection\'s work needs; a grant lacking one stops the connection (scope_missing).')
+  RequiredScopes: string[]?
 
   @description('Optional. The token endpoint (default Atlassian\'s).')
   TokenEndpoint: string?
@@ -137,4 +149,4 @@ func integrationSettings(integrations object) appSettingType[] =>
 @export()
 @description('The app settings of Jira connections (Jira__Connections__<name>__<Key>).')
 func jiraConnectionSettings(connections object) appSettingType[] =>
-  renderSettings('Jira__Connections', connections, ['ClientId', 'TokenEndpoint', 'RenewBefore', 'RunBudget', 'CloudId', 'ApiBaseUrl', 'RefreshWebhooks', 'WebhookRefreshBefore'], [], {})
+  renderSettings('Jira__Connections', connections, ['Auth', 'ClientId', 'BaseUrl', 'Email', 'TokenEndpoint', 'RenewBefore', 'RunBudget', 'CloudId', 'ApiBaseUrl', 'RefreshWebhooks', 'WebhookRefreshBefore'], ['RequiredScopes'], {})

@@ -32,6 +32,9 @@ public sealed partial class AlertRuleTests
 
     [Theory]
     [InlineData("jira-reauthorization", "Connection")]
+    [InlineData("jira-scope-missing", "Connection")]
+    [InlineData("jira-credential-refused", "Connection")]
+    [InlineData("jira-credential-expiring", "Connection")]
     [InlineData("jira-webhook-expired", "Connection")]
     [InlineData("jira-renewal-failing", "Connection")]
     [InlineData("jira-webhook-refresh-failing", "Connection")]

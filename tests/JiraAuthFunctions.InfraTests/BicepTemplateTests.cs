@@ -216,14 +216,14 @@ public sealed class BicepTemplateTests
         var rules = module["variables"]!["rules"]!.AsArray();
 
         Assert.NotNull(rule["copy"]);
-        Assert.Equal(19, rules.Count);
+        Assert.Equal(22, rules.Count);
         // The worker's log records (OpenTelemetry): fields are customDimensions, no console text to parse.
         var logs = module["variables"]!["logs"]!.GetValue<string>();
         Assert.Contains("customDimensions.EventId", logs, StringComparison.Ordinal);
         Assert.DoesNotContain("Host.Function.Console", module.ToJsonString(), StringComparison.Ordinal);
         Assert.DoesNotContain("parse_json", module.ToJsonString(), StringComparison.Ordinal);
         Assert.All(rules, r => Assert.False(string.IsNullOrWhiteSpace(r!["description"]!.GetValue<string>())));
-        Assert.Equal([1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
+        Assert.Equal([1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3], rules.Select(r => r!["severity"]!.GetValue<int>()));
     }
 
     [Fact]

@@ -99,6 +99,58 @@ public sealed class ConfigurationSettingsTests
     }
 
     [Fact]
+    public void A_connection_renders_its_auth_kind_base_url_and_required_scopes_and_no_secret()
+    {
+        var settings = Configuration(Deployment.Of("""
+            param baseName = 'jiraauthdev'
+            param alertEmail = ''
+            param jiraConnections = {
+              dc: {
+                Auth: 'DataCenterServiceAccount'
+                ClientId: 'dc-client'
+                BaseUrl: 'https://jira.example.com/'
+                RequiredScopes: [ 'WRITE' ]
+              }
+              bot: {
+                Auth: 'ApiToken'
+                Email: 'automation@example.com'
+                CloudId: '11111111-2222-3333-4444-555555555555'
+              }
+            }
+            """));
+
+        Assert.Equal(
+            [
+                ("Jira__Connections__bot__Auth", "ApiToken"),
+                ("Jira__Connections__bot__CloudId", "11111111-2222-3333-4444-555555555555"),
+                ("Jira__Connections__bot__Email", "automation@example.com"),
+                ("Jira__Connections__dc__Auth", "DataCenterServiceAccount"),
+                ("Jira__Connections__dc__BaseUrl", "https://jira.example.com/"),
+                ("Jira__Connections__dc__ClientId", "dc-client"),
+                ("Jira__Connections__dc__RequiredScopes__0", "WRITE"),
+            ],
+            settings.Select(s => (s.Key, s.Value)).OrderBy(s => s.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void An_auth_kind_the_app_does_not_know_is_refused_by_the_compiler()
+    {
+        var (code, output) = Deployment.BuildParameters("""
+            param baseName = 'jiraauthdev'
+            param alertEmail = ''
+            param jiraConnections = {
+              dc: {
+                Auth: 'DataCenterBasic'
+                BaseUrl: 'https://jira.example.com/'
+              }
+            }
+            """);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("DataCenterBasic", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_key_the_app_does_not_know_is_refused_by_the_compiler()
     {
         // The types are sealed: a typo (Issuer for Issuers) fails the build, not the app's start in Azure.

@@ -21,6 +21,13 @@ public sealed class OAuthAppConnectionsValidator(IOptions<JiraOptions> jira) : I
             {
                 errors.Add($"{InboundOptions.SectionName}:Integrations:{integration}:JiraConnection '{settings.JiraConnection}' is not configured: add {JiraOptions.SectionName}:Connections:{settings.JiraConnection}:ClientId (the OAuth app's client id).");
             }
+            else if (settings.Verification == VerificationMethod.OAuthApp &&
+                !string.IsNullOrWhiteSpace(settings.JiraConnection) &&
+                jira.Value.Connections[settings.JiraConnection].Auth != JiraAuthKind.OAuth3LO)
+            {
+                // Jira signs an OAuth 2.0 app's webhooks with the app's client secret: only a 3LO app has one.
+                errors.Add($"{InboundOptions.SectionName}:Integrations:{integration}:JiraConnection '{settings.JiraConnection}' must be an OAuth3LO connection (Jira signs webhooks with the OAuth app's client secret); it is {jira.Value.Connections[settings.JiraConnection].Auth}.");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

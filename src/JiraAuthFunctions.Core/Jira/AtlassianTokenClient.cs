@@ -4,9 +4,10 @@ using System.Text.Json.Serialization;
 
 namespace JiraAuthFunctions.Jira;
 
-/// <summary>What the token endpoint answered to a refresh.</summary>
+/// <summary>What the token endpoint answered to a refresh or a client-credentials request.</summary>
 /// <param name="Detail">For a failure, what happened (HTTP status, no answer, timeout); never a token or the endpoint's text.</param>
-public sealed record TokenRefresh(TokenRefreshOutcome Outcome, string? AccessToken = null, string? RefreshToken = null, TimeSpan ExpiresIn = default, TimeSpan? RetryAfter = null, string? Detail = null);
+/// <param name="Scope">The granted scopes as the answer's <c>scope</c> member says (space-separated), or null when it has none.</param>
+public sealed record TokenRefresh(TokenRefreshOutcome Outcome, string? AccessToken = null, string? RefreshToken = null, TimeSpan ExpiresIn = default, TimeSpan? RetryAfter = null, string? Detail = null, string? Scope = null);
 
 public enum TokenRefreshOutcome
 {
@@ -17,6 +18,9 @@ public enum TokenRefreshOutcome
 
     /// <summary>Throttled, a server error or the network: worth another try.</summary>
     Transient,
+
+    /// <summary>The endpoint refused the requested scopes (RFC 6749 section 5.2 <c>invalid_scope</c>): the credential lacks a required scope.</summary>
+    ScopeRefused,
 }
 
 /// <summary>
@@ -25,12 +29,41 @@ public enum TokenRefreshOutcome
 /// </summary>
 public sealed class AtlassianTokenClient(HttpClient http)
 {
-    public async Task<TokenRefresh> RefreshAsync(Uri endpoint, string clientId, string clientSecret, string refreshToken, CancellationToken cancellationToken)
+    public Task<TokenRefresh> RefreshAsync(Uri endpoint, string clientId, string clientSecret, string refreshToken, CancellationToken cancellationToken) =>
+        SendAsync(() => http.PostAsJsonAsync(endpoint, new RefreshRequest("refresh_token", clientId, clientSecret, refreshToken), TokenJsonContext.Default.RefreshRequest, cancellationToken), requireRefreshToken: true, cancellationToken);
+
+    /// <summary>
+    /// <c>grant_type=client_credentials</c> (RFC 6749 section 4.4), form-encoded with the client's id and
+    /// secret in the body, as both Atlassian token endpoints document it:
+    /// Cloud service accounts at https://auth.atlassian.com/oauth/token (access token valid 60 minutes,
+    /// https://support.atlassian.com/user-management/docs/create-oauth-2-0-credential-for-service-accounts/),
+    /// Data Center at <c>{base}/rest/oauth2/latest/token</c> with <c>scope</c> space-separated (no refresh
+    /// tokens, https://confluence.atlassian.com/enterprise/service-accounts-overview-1627095923.html).
+    /// The answer is RFC 6749 section 5.1: <c>access_token</c>, <c>token_type</c>, <c>expires_in</c>, <c>scope</c>.
+    /// </summary>
+    /// <param name="scopes">The scopes to ask for; none leaves them to the credential (Atlassian Cloud fixes them when the credential is created).</param>
+    public Task<TokenRefresh> ClientCredentialsAsync(Uri endpoint, string clientId, string clientSecret, IReadOnlyCollection<string> scopes, CancellationToken cancellationToken)
+    {
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("grant_type", "client_credentials"),
+            new("client_id", clientId),
+            new("client_secret", clientSecret),
+        };
+        if (scopes.Count > 0)
+        {
+            form.Add(new("scope", string.Join(' ', scopes)));
+        }
+
+        return SendAsync(() => http.PostAsync(endpoint, new FormUrlEncodedContent(form), cancellationToken), requireRefreshToken: false, cancellationToken);
+    }
+
+    private static async Task<TokenRefresh> SendAsync(Func<Task<HttpResponseMessage>> send, bool requireRefreshToken, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsJsonAsync(endpoint, new RefreshRequest("refresh_token", clientId, clientSecret, refreshToken), TokenJsonContext.Default.RefreshRequest, cancellationToken).ConfigureAwait(false);
+            response = await send().ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
@@ -46,8 +79,8 @@ public sealed class AtlassianTokenClient(HttpClient http)
             if (response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadFromJsonAsync(TokenJsonContext.Default.TokenResponse, cancellationToken).ConfigureAwait(false);
-                return body is { AccessToken.Length: > 0, RefreshToken.Length: > 0, ExpiresIn: > 0 }
-                    ? new TokenRefresh(TokenRefreshOutcome.Refreshed, body.AccessToken, body.RefreshToken, TimeSpan.FromSeconds(body.ExpiresIn))
+                return body is { AccessToken.Length: > 0, ExpiresIn: > 0 } && (!requireRefreshToken || body.RefreshToken is { Length: > 0 })
+                    ? new TokenRefresh(TokenRefreshOutcome.Refreshed, body.AccessToken, body.RefreshToken, TimeSpan.FromSeconds(body.ExpiresIn), Scope: body.Scope)
                     : new TokenRefresh(TokenRefreshOutcome.Transient, Detail: "HTTP 200 without the expected tokens");
             }
 
@@ -58,6 +91,11 @@ public sealed class AtlassianTokenClient(HttpClient http)
 
             // 400/401/403 with invalid_grant (Atlassian documents 403) or any other refusal of the grant.
             var error = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
+            if (error == "invalid_scope")
+            {
+                return new TokenRefresh(TokenRefreshOutcome.ScopeRefused, Detail: $"HTTP {(int)response.StatusCode} invalid_scope");
+            }
+
             var known = error is "invalid_grant" or "unauthorized_client" or "invalid_client";
             return known || response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
                 ? new TokenRefresh(TokenRefreshOutcome.ReauthorizationRequired, Detail: $"HTTP {(int)response.StatusCode} {(known ? error : "without a known error code")}")
@@ -90,7 +128,8 @@ internal sealed record RefreshRequest(
 internal sealed record TokenResponse(
     [property: JsonPropertyName("access_token")] string? AccessToken,
     [property: JsonPropertyName("refresh_token")] string? RefreshToken,
-    [property: JsonPropertyName("expires_in")] int ExpiresIn);
+    [property: JsonPropertyName("expires_in")] int ExpiresIn,
+    [property: JsonPropertyName("scope")] string? Scope = null);
 
 internal sealed record ErrorResponse([property: JsonPropertyName("error")] string? Error);
 

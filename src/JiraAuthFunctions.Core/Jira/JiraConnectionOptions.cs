@@ -1,6 +1,6 @@
 namespace JiraAuthFunctions.Jira;
 
-/// <summary>Outbound Jira connections over Atlassian OAuth 2.0 (3LO) (section <c>Jira</c>).</summary>
+/// <summary>Outbound Jira connections, each authenticated as its <see cref="JiraConnectionOptions.Auth"/> says (section <c>Jira</c>).</summary>
 public sealed class JiraOptions
 {
     public const string SectionName = "Jira";
@@ -11,11 +11,41 @@ public sealed class JiraOptions
 
 public sealed class JiraConnectionOptions
 {
-    /// <summary>The OAuth app's client id (not a secret). The client secret is the secret <c>jira-{name}-client-secret</c>.</summary>
+    /// <summary>Atlassian's token endpoint for 3LO apps and cloud service accounts.</summary>
+    public static readonly Uri AtlassianTokenEndpoint = new("https://auth.atlassian.com/oauth/token");
+
+    /// <summary>How the connection authenticates; default <see cref="JiraAuthKind.OAuth3LO"/> (today's connections).</summary>
+    public JiraAuthKind Auth { get; set; } = JiraAuthKind.OAuth3LO;
+
+    /// <summary>The OAuth app's or service account's client id (not a secret). The client secret is the secret <c>jira-{name}-client-secret</c>.</summary>
     public string? ClientId { get; set; }
 
-    /// <summary>Atlassian's token endpoint unless set (tests, proxies).</summary>
-    public Uri TokenEndpoint { get; set; } = new("https://auth.atlassian.com/oauth/token");
+    /// <summary>
+    /// The token endpoint unless the kind's own (tests, proxies): Atlassian's for cloud kinds,
+    /// <c>{BaseUrl}/rest/oauth2/latest/token</c> for <see cref="JiraAuthKind.DataCenterServiceAccount"/>.
+    /// </summary>
+    public Uri? TokenEndpoint { get; set; }
+
+    /// <summary>
+    /// The Jira Data Center instance's base URL (e.g. <c>https://jira.example.com/</c>, with its context path),
+    /// for the Data Center kinds; for <see cref="JiraAuthKind.ApiToken"/>, the site URL
+    /// (<c>https://your-site.atlassian.net/</c>) when the token is not a scoped one (those use <see cref="CloudId"/>).
+    /// </summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>For <see cref="JiraAuthKind.ApiToken"/>: the e-mail of the account the token belongs to (Basic user name; not a secret).</summary>
+    public string? Email { get; set; }
+
+    /// <summary>
+    /// The scopes this connection's work needs. A token response whose granted <c>scope</c> lacks one
+    /// stops the connection at renewal (reason <c>scope_missing</c>). API tokens and PATs say nothing of
+    /// their scopes: health reports them as not verifiable.
+    /// </summary>
+    public List<string> RequiredScopes { get; set; } = [];
+
+    /// <summary>The token endpoint this connection's kind uses.</summary>
+    public Uri TokenUri => TokenEndpoint
+        ?? (Auth == JiraAuthKind.DataCenterServiceAccount && BaseUrl is not null ? new Uri(WithSlash(BaseUrl), "rest/oauth2/latest/token") : AtlassianTokenEndpoint);
 
     /// <summary>Renew when the access token has less than this left. Default 15 minutes (of Atlassian's 60).</summary>
     public TimeSpan RenewBefore { get; set; } = TimeSpan.FromMinutes(15);
@@ -35,8 +65,11 @@ public sealed class JiraConnectionOptions
     /// <summary>Extend a webhook when it has less than this left. Default 10 days of Jira's 30, so a few failing days are survived.</summary>
     public TimeSpan WebhookRefreshBefore { get; set; } = TimeSpan.FromDays(10);
 
-    /// <summary>Where the REST API is: <see cref="ApiBaseUrl"/>, else the api.atlassian.com base of <see cref="CloudId"/>; null when neither is set.</summary>
-    public Uri? RestBaseUrl => ApiBaseUrl ?? (string.IsNullOrEmpty(CloudId) ? null : new Uri($"https://api.atlassian.com/ex/jira/{Uri.EscapeDataString(CloudId)}/"));
+    /// <summary>Where the REST API is: <see cref="ApiBaseUrl"/>, else <see cref="BaseUrl"/>, else the api.atlassian.com base of <see cref="CloudId"/>; null when none is set.</summary>
+    public Uri? RestBaseUrl => ApiBaseUrl ?? (BaseUrl is not null ? WithSlash(BaseUrl) : string.IsNullOrEmpty(CloudId) ? null : new Uri($"https://api.atlassian.com/ex/jira/{Uri.EscapeDataString(CloudId)}/"));
+
+    // Relative URIs resolve under the last '/': a context path (https://host/jira) must keep its segment.
+    private static Uri WithSlash(Uri uri) => !uri.IsAbsoluteUri || uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
 }
 
 /// <summary>
@@ -82,4 +115,10 @@ public static class JiraSecretNames
     public static string ClientSecret(string connection) => $"jira-{connection}-client-secret";
     public static string RefreshToken(string connection) => $"jira-{connection}-refresh-token";
     public static string AccessToken(string connection) => $"jira-{connection}-access-token";
+
+    /// <summary>An <see cref="JiraAuthKind.ApiToken"/> connection's API token; its expiry attribute is the token's.</summary>
+    public static string ApiToken(string connection) => $"jira-{connection}-api-token";
+
+    /// <summary>A <see cref="JiraAuthKind.DataCenterPat"/> connection's personal access token; its expiry attribute is the token's.</summary>
+    public static string PersonalAccessToken(string connection) => $"jira-{connection}-pat";
 }

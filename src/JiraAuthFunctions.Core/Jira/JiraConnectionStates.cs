@@ -6,24 +6,59 @@ using Microsoft.Extensions.Options;
 namespace JiraAuthFunctions.Jira;
 
 /// <summary>The state of one connection, for the health endpoint, the outbound client and on-call.</summary>
-/// <param name="State"><c>ok</c>, <c>renewal_overdue</c>, <c>expired</c>, <c>reauthorization_required</c>, or <c>unknown</c> (the store could not be read).</param>
-public sealed record JiraConnectionStatus(string Connection, string State, DateTimeOffset? AccessTokenExpiresOn);
+/// <param name="State">
+/// <c>ok</c>, <c>renewal_overdue</c>, <c>expired</c>, <c>reauthorization_required</c> (3LO refresh token refused),
+/// <c>credential_refused</c> (a service account's client secret refused), <c>scope_missing</c> (the grant lacks a
+/// required scope), <c>credential_expiring</c> (an API token or PAT within its warning window), or <c>unknown</c>
+/// (the store could not be read).
+/// </param>
+/// <param name="AccessTokenExpiresOn">When what is sent to Jira expires: the access token, or the API token or PAT itself.</param>
+public sealed record JiraConnectionStatus(string Connection, string State, DateTimeOffset? AccessTokenExpiresOn)
+{
+    public JiraAuthKind Auth { get; init; }
+
+    /// <summary>How the granted scopes were verified: one of the <see cref="JiraScopes"/> constants, or <c>unchecked</c> before any grant.</summary>
+    public string Scopes { get; init; } = JiraScopes.NoneRequired;
+
+    /// <summary>The required scopes the last grant lacked (names only).</summary>
+    public IReadOnlyList<string> MissingScopes { get; init; } = [];
+
+    /// <summary>For an API token or PAT: its expiry (the secret's expiry attribute), null when the secret has none.</summary>
+    public DateTimeOffset? CredentialExpiresOn { get; init; }
+
+    public bool Equals(JiraConnectionStatus? other) =>
+        other is not null && Connection == other.Connection && State == other.State && AccessTokenExpiresOn == other.AccessTokenExpiresOn
+        && Auth == other.Auth && Scopes == other.Scopes && MissingScopes.SequenceEqual(other.MissingScopes) && CredentialExpiresOn == other.CredentialExpiresOn;
+
+    public override int GetHashCode() => HashCode.Combine(Connection, State, AccessTokenExpiresOn, Auth, Scopes);
+}
 
 /// <summary>
 /// What every instance reports for each Jira connection, derived from the shared secret store and the
 /// clock, never from what this process happened to see: the Functions host runs the credentials timer
-/// on one instance at a time, so most instances never see the token endpoint's answer. A refresh token
-/// the endpoint refused carries the tag <see cref="RefusedTag"/> on its version; a new consent is a new
-/// version without it, which clears the state everywhere. Held for <see cref="HoldFor"/> per connection,
-/// so health probes and outbound calls are not store traffic; far within one job period (5 minutes).
+/// on one instance at a time, so most instances never see the token endpoint's answer. A secret the
+/// endpoint refused (a 3LO refresh token, a service account's client secret) carries the tag
+/// <see cref="RefusedTag"/> on its version; a new version without it clears the state everywhere. An
+/// access token whose grant lacked a required scope carries <see cref="JiraScopes.MissingTag"/>. Each
+/// connection's <see cref="IJiraCredential"/> reads its own secrets. Held for <see cref="HoldFor"/> per
+/// connection, so health probes and outbound calls are not store traffic; far within one job period (5 minutes).
 /// </summary>
-public sealed class JiraConnectionStates(IOptions<JiraOptions> options, ISecretStore store, TimeProvider timeProvider)
+public sealed class JiraConnectionStates(IOptions<JiraOptions> options, JiraCredentials credentials, TimeProvider timeProvider)
 {
     public const string Ok = "ok";
     public const string RenewalOverdue = "renewal_overdue";
     public const string Expired = "expired";
     public const string ReauthorizationRequired = "reauthorization_required";
     public const string Unknown = "unknown";
+
+    /// <summary>A service account's client secret was refused (invalid_client, unauthorized_client, invalid_grant) or is missing.</summary>
+    public const string CredentialRefused = "credential_refused";
+
+    /// <summary>The last grant lacked a required scope (reason <c>scope_missing</c>); nothing is sent until a grant has them all.</summary>
+    public static readonly string ScopeMissing = JiraAuthFunctions.Telemetry.ReasonCodes.ToCode(JiraAuthFunctions.Telemetry.ReasonCode.ScopeMissing);
+
+    /// <summary>An API token or PAT expires within <see cref="StoredTokenCredential.WarnBefore"/>; it still works.</summary>
+    public const string CredentialExpiring = "credential_expiring";
 
     /// <summary>The tag on a refresh-token version the token endpoint refused; its value is when.</summary>
     public const string RefusedTag = "refusedOn";
@@ -56,15 +91,14 @@ public sealed class JiraConnectionStates(IOptions<JiraOptions> options, ISecretS
         }
 
         JiraConnectionStatus status;
+        var credential = credentials.Get(name);
         try
         {
-            var refresh = await store.GetSecretAsync(JiraSecretNames.RefreshToken(name), cancellationToken: cancellationToken).ConfigureAwait(false);
-            var access = await store.GetSecretAsync(JiraSecretNames.AccessToken(name), cancellationToken: cancellationToken).ConfigureAwait(false);
-            status = Derive(name, Settings(name), refresh?.Properties, access?.Properties, now);
+            status = await credential.ReadStatusAsync(now, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SecretStoreUnavailableException or IOException or UnauthorizedAccessException)
         {
-            status = new JiraConnectionStatus(name, Unknown, found ? held.Status.AccessTokenExpiresOn : null);
+            status = new JiraConnectionStatus(name, Unknown, found ? held.Status.AccessTokenExpiresOn : null) { Auth = credential.Kind };
         }
 
         _held[name] = (status, now);
@@ -75,19 +109,25 @@ public sealed class JiraConnectionStates(IOptions<JiraOptions> options, ISecretS
     public void Forget(string name) => _held.TryRemove(name, out _);
 
     /// <summary>
-    /// The state from the two secrets and the time. A missing, disabled or refused refresh token needs a
-    /// person; otherwise the access token decides: past its expiry (or none) is <c>expired</c>; with less
-    /// than half of <see cref="JiraConnectionOptions.RenewBefore"/> left, at least one run that should have
-    /// renewed it did not (<c>renewal_overdue</c>).
+    /// The state of a connection with a token endpoint from its two secrets and the time. A missing,
+    /// disabled or refused grant secret (refresh token, client secret) needs a person
+    /// (<paramref name="refusedState"/>); an access token whose grant lacked a required scope is
+    /// <c>scope_missing</c>; otherwise the access token decides: past its expiry (or none) is <c>expired</c>;
+    /// with less than half of <see cref="JiraConnectionOptions.RenewBefore"/> left, at least one run that
+    /// should have renewed it did not (<c>renewal_overdue</c>).
     /// </summary>
-    public static JiraConnectionStatus Derive(string name, JiraConnectionOptions settings, SecretProperties? refreshToken, SecretProperties? accessToken, DateTimeOffset now)
+    public static JiraConnectionStatus Derive(string name, JiraConnectionOptions settings, string refusedState, SecretProperties? grantSecret, SecretProperties? accessToken, DateTimeOffset now)
     {
-        var expiresOn = accessToken is { Enabled: true } ? accessToken.ExpiresOn : null;
-        var state = refreshToken is null || !refreshToken.Enabled || IsRefused(refreshToken) ? ReauthorizationRequired
+        var usable = accessToken is { Enabled: true } ? accessToken : null;
+        var expiresOn = usable?.ExpiresOn;
+        var missing = usable?.Tags.GetValueOrDefault(JiraScopes.MissingTag) is { Length: > 0 } tag ? tag.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+        var state = grantSecret is null || !grantSecret.Enabled || IsRefused(grantSecret) ? refusedState
+            : missing.Length > 0 ? ScopeMissing
             : expiresOn is null || expiresOn <= now ? Expired
             : expiresOn - now <= settings.RenewBefore / 2 ? RenewalOverdue
             : Ok;
-        return new JiraConnectionStatus(name, state, expiresOn);
+        var scopes = usable?.Tags.GetValueOrDefault(JiraScopes.VerificationTag) ?? (settings.RequiredScopes.Count == 0 ? JiraScopes.NoneRequired : JiraScopes.Unchecked);
+        return new JiraConnectionStatus(name, state, expiresOn) { Auth = settings.Auth, Scopes = scopes, MissingScopes = missing };
     }
 
     public static bool IsRefused(SecretProperties refreshToken) => refreshToken.Tags.ContainsKey(RefusedTag);
@@ -95,7 +135,4 @@ public sealed class JiraConnectionStates(IOptions<JiraOptions> options, ISecretS
     /// <summary>The tags of a refresh-token version the token endpoint refused at <paramref name="now"/>.</summary>
     public static IReadOnlyDictionary<string, string> RefusedTags(SecretProperties refreshToken, DateTimeOffset now) =>
         new Dictionary<string, string>(refreshToken.Tags) { [RefusedTag] = now.ToString("O", CultureInfo.InvariantCulture) };
-
-    private JiraConnectionOptions Settings(string name) =>
-        options.Value.Connections.TryGetValue(name, out var settings) ? settings : new JiraConnectionOptions();
 }

@@ -4,7 +4,8 @@ namespace JiraAuthFunctions.Jira;
 
 /// <summary>
 /// Checks the connections of <see cref="JiraOptions"/> at start: every rule runs, each message names the
-/// full key. The webhook settings are checked by <see cref="JiraWebhookOptionsValidator"/>.
+/// full key. The webhook settings are checked by <see cref="JiraWebhookOptionsValidator"/>,
+/// what each Auth kind needs by <see cref="JiraConnectionOptionsValidator"/>.
 /// </summary>
 public sealed class JiraOptionsValidator : IValidateOptions<JiraOptions>
 {
@@ -18,11 +19,6 @@ public sealed class JiraOptionsValidator : IValidateOptions<JiraOptions>
             if (connection.Length == 0 || !connection.All(ch => char.IsAsciiLetterLower(ch) || char.IsAsciiDigit(ch) || ch == '-'))
             {
                 errors.Add($"{key}: connection names use lowercase letters, digits and '-' (they name secrets).");
-            }
-
-            if (string.IsNullOrEmpty(settings.ClientId))
-            {
-                errors.Add($"{key}:ClientId is required for every connection.");
             }
         }
 

@@ -6,15 +6,18 @@ using Microsoft.Extensions.Options;
 namespace JiraAuthFunctions.Jira;
 
 /// <summary>
-/// Keeps each Jira connection's access token fresh. Per connection and run: if the access token is
-/// within <see cref="JiraConnectionOptions.RenewBefore"/> of expiry, take the connection's lease
-/// (one renewer across all instances), read the tokens again under it, and only if still needed
-/// refresh; the new refresh token is stored before anything else, then the access token with its
-/// expiry. invalid_grant stops the connection loudly (reason <c>reauthorization_required</c>) with
-/// no retry loop, and marks the refused refresh token in the store, so every instance reports it and
-/// refuses to call Jira until a new consent is stored (<see cref="JiraConnectionStates"/>);
-/// throttling and server errors are retried with backoff and jitter within the run's budget
-/// (<see cref="JiraConnectionOptions.RunBudget"/>, which also bounds the lease calls).
+/// Keeps each Jira connection's credential fresh, through the connection's <see cref="IJiraCredential"/>
+/// (<see cref="Credentials"/>). For a kind with a token endpoint, per connection and run: if the access
+/// token is within <see cref="JiraConnectionOptions.RenewBefore"/> of expiry, take the connection's lease
+/// (one renewer across all instances), read the tokens again under it, and only if still needed ask the
+/// kind's <see cref="JiraTokenGrant"/>; a 3LO refresh token is stored before anything else, then the access
+/// token with its expiry and what its granted scopes said. A refused grant secret (invalid_grant for a
+/// refresh token; invalid_client for a client secret) stops the connection loudly with no retry loop, and
+/// is marked in the store, so every instance reports it and refuses to call Jira until a new version is
+/// stored (<see cref="JiraConnectionStates"/>); a grant lacking a <see cref="JiraConnectionOptions.RequiredScopes"/>
+/// entry does the same (reason <c>scope_missing</c>) and is asked again every run; throttling and server
+/// errors are retried with backoff and jitter within the run's budget (<see cref="JiraConnectionOptions.RunBudget"/>,
+/// which also bounds the lease calls). API tokens and PATs are not renewed: their expiry is warned of.
 /// </summary>
 public sealed partial class JiraTokenRenewer(
     IOptions<JiraOptions> options,
@@ -28,10 +31,20 @@ public sealed partial class JiraTokenRenewer(
     public const string ReauthorizationRequired = JiraConnectionStates.ReauthorizationRequired;
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
 
+    /// <summary>How often a request that met a 401 tries the lease another instance holds.</summary>
+    public static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(250);
+
     private int _gaugeRegistered;
+    private JiraCredentials? _credentials;
+    private JiraConnectionStates? _states;
+
+    /// <summary>Each connection's credential, chosen once per connection from its Auth kind.</summary>
+    public JiraCredentials Credentials => _credentials ??= new JiraCredentials(options, store, this, timeProvider, logger);
 
     /// <summary>What every instance reports for each connection: read from the shared store, not from this process's runs.</summary>
-    public JiraConnectionStates States { get; } = new(options, store, timeProvider);
+    public JiraConnectionStates States => _states ??= new JiraConnectionStates(options, Credentials, timeProvider);
+
+    internal DateTimeOffset Now => timeProvider.GetUtcNow();
 
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
@@ -47,7 +60,7 @@ public sealed partial class JiraTokenRenewer(
             // One connection's trouble never stops the others; each is logged with what on-call needs.
             try
             {
-                await RenewIfDueAsync(name, connection, cancellationToken).ConfigureAwait(false);
+                await Credentials.Get(name).RunAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (LeaseUnavailableException ex)
             {
@@ -67,9 +80,18 @@ public sealed partial class JiraTokenRenewer(
         }
     }
 
-    /// <summary>Renews one connection if its access token is due; returns whether a refresh was made.</summary>
-    public async Task<bool> RenewIfDueAsync(string name, JiraConnectionOptions connection, CancellationToken cancellationToken = default, bool force = false)
+    /// <summary>
+    /// Renews one connection if its access token is due; returns whether a new access token was stored.
+    /// <paramref name="force"/> renews even if not due (after a 401); with <paramref name="rejectedAccessToken"/>,
+    /// only while the stored token is still the rejected one (else another instance renewed it already).
+    /// </summary>
+    public async Task<bool> RenewIfDueAsync(string name, JiraConnectionOptions connection, CancellationToken cancellationToken = default, bool force = false, string? rejectedAccessToken = null)
     {
+        if (JiraTokenGrant.For(connection.Auth) is not { } grant)
+        {
+            return false; // API tokens and PATs: nothing to renew (their RunAsync warns of expiry)
+        }
+
         // The budget bounds the lease calls (acquire and release), the reads and the token endpoint. The
         // writes after a refresh take the caller's token only: a refresh token Atlassian has rotated must
         // not be lost to a timer.
@@ -80,7 +102,7 @@ public sealed partial class JiraTokenRenewer(
             return false;
         }
 
-        await using var lease = await leases.TryAcquireAsync($"jira-{name}", LeaseDuration, linked.Token).ConfigureAwait(false);
+        await using var lease = await AcquireAsync(name, waitForHolder: force && rejectedAccessToken is not null, linked.Token).ConfigureAwait(false);
         if (lease is null)
         {
             return false; // another instance is renewing this connection right now
@@ -92,35 +114,76 @@ public sealed partial class JiraTokenRenewer(
             return false;
         }
 
-        var refreshToken = await store.GetSecretAsync(JiraSecretNames.RefreshToken(name), cancellationToken: linked.Token).ConfigureAwait(false);
-        var clientSecret = await store.GetSecretAsync(JiraSecretNames.ClientSecret(name), cancellationToken: linked.Token).ConfigureAwait(false);
-        if (refreshToken is null || clientSecret is null || string.IsNullOrEmpty(connection.ClientId))
+        if (force && rejectedAccessToken is not null)
         {
-            Fail(name, "no refresh token or client credentials in the secret store");
+            var stored = await store.GetSecretAsync(JiraSecretNames.AccessToken(name), cancellationToken: linked.Token).ConfigureAwait(false);
+            if (stored is not null && stored.Value != rejectedAccessToken)
+            {
+                States.Forget(name);
+                return false; // renewed since that request read it: one 401 wave, one token request
+            }
+        }
+
+        var refusable = await store.GetSecretAsync(grant.RefusableSecretName(name), cancellationToken: linked.Token).ConfigureAwait(false);
+        var clientSecret = grant.RefusableSecretName(name) == JiraSecretNames.ClientSecret(name)
+            ? refusable
+            : await store.GetSecretAsync(JiraSecretNames.ClientSecret(name), cancellationToken: linked.Token).ConfigureAwait(false);
+        if (refusable is null || clientSecret is null || string.IsNullOrEmpty(connection.ClientId))
+        {
+            Fail(name, grant, $"no {(refusable is null ? grant.RefusableSecretName(name) : JiraSecretNames.ClientSecret(name))} in the secret store");
             return false;
         }
 
-        if (JiraConnectionStates.IsRefused(refreshToken.Properties))
+        if (JiraConnectionStates.IsRefused(refusable.Properties))
         {
-            return false; // refused before (logged then): only a new consent, a new version, helps
+            return false; // refused before (logged then): only a new version helps
         }
 
-        var result = await RefreshWithRetriesAsync(connection, clientSecret.Value, refreshToken.Value, linked.Token).ConfigureAwait(false);
+        var result = await RequestWithRetriesAsync(grant, connection, clientSecret.Value, refusable.Value, linked.Token).ConfigureAwait(false);
         switch (result.Outcome)
         {
             case TokenRefreshOutcome.Refreshed:
-                // The old refresh token is spent from this moment: store the new one first.
-                await store.SetSecretAsync(JiraSecretNames.RefreshToken(name), result.RefreshToken!, new SecretAttributes { ContentType = "application/x-refresh-token" }, cancellationToken).ConfigureAwait(false);
+                if (result.RefreshToken is not null && grant.RefusableSecretName(name) == JiraSecretNames.RefreshToken(name))
+                {
+                    // The old refresh token is spent from this moment: store the new one first.
+                    await store.SetSecretAsync(JiraSecretNames.RefreshToken(name), result.RefreshToken, new SecretAttributes { ContentType = "application/x-refresh-token" }, cancellationToken).ConfigureAwait(false);
+                }
+
+                var scopes = JiraScopes.Check(connection.Auth, connection.RequiredScopes, result.Scope, grant.RequestsScopes(connection));
                 var expiresOn = timeProvider.GetUtcNow() + result.ExpiresIn;
-                await store.SetSecretAsync(JiraSecretNames.AccessToken(name), result.AccessToken!, new SecretAttributes { ContentType = "application/x-access-token", ExpiresOn = expiresOn }, cancellationToken).ConfigureAwait(false);
+                await store.SetSecretAsync(JiraSecretNames.AccessToken(name), result.AccessToken!, new SecretAttributes { ContentType = "application/x-access-token", ExpiresOn = expiresOn, Tags = ScopeTags(scopes) }, cancellationToken).ConfigureAwait(false);
                 States.Forget(name);
+                if (scopes.Failed)
+                {
+                    ScopeMissing(name, connection, scopes, result.Scope ?? "(no scope stated)");
+                    return true;
+                }
+
                 Log.Renewed(logger, name, expiresOn);
                 metrics?.Renewal(name, "ok");
                 return true;
+            case TokenRefreshOutcome.ScopeRefused:
+                // No token to mark: the current one (if any) carries the finding, so every instance stops.
+                var refused = JiraScopes.Refused(connection.RequiredScopes);
+                var current = await store.GetSecretAsync(JiraSecretNames.AccessToken(name), cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (current is not null)
+                {
+                    var tags = new Dictionary<string, string>(current.Properties.Tags);
+                    foreach (var (key, value) in ScopeTags(refused))
+                    {
+                        tags[key] = value;
+                    }
+
+                    await store.UpdateSecretPropertiesAsync(current.Properties with { Tags = tags }, cancellationToken).ConfigureAwait(false);
+                }
+
+                States.Forget(name);
+                ScopeMissing(name, connection, refused, $"nothing ({result.Detail})");
+                return false;
             case TokenRefreshOutcome.ReauthorizationRequired:
-                Fail(name, $"the token endpoint refused the refresh token: {result.Detail}");
-                // Marked in the store, so every instance stops until a person stores a new refresh token.
-                await store.UpdateSecretPropertiesAsync(refreshToken.Properties with { Tags = JiraConnectionStates.RefusedTags(refreshToken.Properties, timeProvider.GetUtcNow()) }, cancellationToken).ConfigureAwait(false);
+                Fail(name, grant, $"the token endpoint refused {grant.RefusableSecretName(name)}: {result.Detail}");
+                // Marked in the store, so every instance stops until a person stores a new version.
+                await store.UpdateSecretPropertiesAsync(refusable.Properties with { Tags = JiraConnectionStates.RefusedTags(refusable.Properties, timeProvider.GetUtcNow()) }, cancellationToken).ConfigureAwait(false);
                 States.Forget(name);
                 return false;
             default:
@@ -131,26 +194,66 @@ public sealed partial class JiraTokenRenewer(
         }
     }
 
+    /// <summary>
+    /// The connection's lease. The job gives up when another instance holds it (that one renews); a request
+    /// that met a 401 waits for the holder (within the budget), then finds its new token under the lease
+    /// instead of asking for another one.
+    /// </summary>
+    private async Task<IAsyncDisposable?> AcquireAsync(string name, bool waitForHolder, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var lease = await leases.TryAcquireAsync($"jira-{name}", LeaseDuration, cancellationToken).ConfigureAwait(false);
+            if (lease is not null || !waitForHolder)
+            {
+                return lease;
+            }
+
+            await Task.Delay(LeasePollInterval, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static Dictionary<string, string> ScopeTags(JiraScopeCheck scopes)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal) { [JiraScopes.VerificationTag] = scopes.Verification };
+        if (scopes.Failed)
+        {
+            // Key Vault holds at most 256 characters per tag value; scope names are short, a list of them may not be.
+            var missing = string.Join(' ', scopes.Missing);
+            tags[JiraScopes.MissingTag] = missing.Length <= 256 ? missing : missing[..missing.LastIndexOf(' ', 255)];
+        }
+
+        return tags;
+    }
+
+    private void ScopeMissing(string name, JiraConnectionOptions connection, JiraScopeCheck scopes, string granted)
+    {
+        JiraCredentialsLog.ScopeMissing(logger, name, JiraConnectionStates.ScopeMissing, string.Join(' ', scopes.Missing), granted, connection.Auth);
+        metrics?.Renewal(name, JiraConnectionStates.ScopeMissing);
+    }
+
     private Task<JiraConnectionStatus> FreshStateAsync(string name, CancellationToken cancellationToken)
     {
         States.Forget(name);
         return States.GetAsync(name, cancellationToken);
     }
 
+    // Due when near expiry, and every run while the stored grant lacked a required scope: a fix in
+    // Atlassian (scopes added to the credential, a new consent) is picked up by the next run.
     private async Task<bool> IsDueAsync(string name, JiraConnectionOptions connection, CancellationToken cancellationToken)
     {
         var access = await store.GetSecretAsync(JiraSecretNames.AccessToken(name), cancellationToken: cancellationToken).ConfigureAwait(false);
         var expiresOn = access?.Properties.ExpiresOn;
-        return expiresOn is null || expiresOn - timeProvider.GetUtcNow() <= connection.RenewBefore;
+        return expiresOn is null || expiresOn - timeProvider.GetUtcNow() <= connection.RenewBefore || access!.Properties.Tags.ContainsKey(JiraScopes.MissingTag);
     }
 
-    private async Task<TokenRefresh> RefreshWithRetriesAsync(JiraConnectionOptions connection, string clientSecret, string refreshToken, CancellationToken cancellationToken)
+    private async Task<TokenRefresh> RequestWithRetriesAsync(JiraTokenGrant grant, JiraConnectionOptions connection, string clientSecret, string refusable, CancellationToken cancellationToken)
     {
         var deadline = timeProvider.GetUtcNow() + connection.RunBudget;
         var delay = TimeSpan.FromSeconds(1);
         while (true)
         {
-            var result = await tokens.RefreshAsync(connection.TokenEndpoint, connection.ClientId!, clientSecret, refreshToken, cancellationToken).ConfigureAwait(false);
+            var result = await grant.RequestAsync(tokens, connection, clientSecret, refusable, cancellationToken).ConfigureAwait(false);
             if (result.Outcome != TokenRefreshOutcome.Transient)
             {
                 return result;
@@ -168,10 +271,18 @@ public sealed partial class JiraTokenRenewer(
         }
     }
 
-    private void Fail(string name, string detail)
+    private void Fail(string name, JiraTokenGrant grant, string detail)
     {
-        Log.ReauthorizationRequired(logger, name, ReauthorizationRequired, detail);
-        metrics?.Renewal(name, ReauthorizationRequired);
+        if (grant.RefusedState == ReauthorizationRequired)
+        {
+            Log.ReauthorizationRequired(logger, name, ReauthorizationRequired, detail);
+        }
+        else
+        {
+            JiraCredentialsLog.CredentialRefused(logger, name, grant.RefusedState, detail, grant.Remedy(name));
+        }
+
+        metrics?.Renewal(name, grant.RefusedState);
     }
 
     private static partial class Log

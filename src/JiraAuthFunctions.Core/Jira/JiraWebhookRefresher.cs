@@ -217,7 +217,7 @@ public sealed partial class JiraWebhookRefresher(
 
     // What a Jira call can fail with; the run's own cancellation (shutdown) is not one of them.
     private static bool IsCallFailure(Exception ex, CancellationToken runToken) =>
-        ex is JiraWebhookApiException or JiraReauthorizationRequiredException or JiraAccessTokenExpiredException or LeaseUnavailableException or Secrets.SecretStoreUnavailableException or HttpRequestException or JsonException or FormatException or KeyNotFoundException or InvalidOperationException
+        ex is JiraWebhookApiException or JiraReauthorizationRequiredException or JiraAccessTokenExpiredException or JiraCredentialUnavailableException or LeaseUnavailableException or Secrets.SecretStoreUnavailableException or HttpRequestException or JsonException or FormatException or KeyNotFoundException or InvalidOperationException
         || (ex is OperationCanceledException && !runToken.IsCancellationRequested);
 
     private static (string State, string Detail) Describe(Exception ex) => ex switch
@@ -225,6 +225,7 @@ public sealed partial class JiraWebhookRefresher(
         JiraReauthorizationRequiredException => (JiraTokenRenewer.ReauthorizationRequired, JiraTokenRenewer.ReauthorizationRequired),
         JiraWebhookApiException api => (ReasonCode.WebhookRefreshFailed.ToCode(), api.Detail),
         JiraAccessTokenExpiredException => (ReasonCode.WebhookRefreshFailed.ToCode(), "no usable access token"),
+        JiraCredentialUnavailableException unavailable => (unavailable.State, unavailable.State),
         LeaseUnavailableException or Secrets.SecretStoreUnavailableException => (ReasonCode.WebhookRefreshFailed.ToCode(), ex.Message),
         OperationCanceledException => (ReasonCode.WebhookRefreshFailed.ToCode(), "run budget exceeded"),
         _ => (ReasonCode.WebhookRefreshFailed.ToCode(), ex.GetType().Name),

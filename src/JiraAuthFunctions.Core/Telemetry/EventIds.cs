@@ -64,6 +64,12 @@ public static class EventIds
     public const int JiraWebhookExpired = 442;
     public const int JiraWebhooksListFailed = 443;
     public const int JiraWebhooksCurrent = 444;
+    public const int JiraScopeMissing = 450;
+    public const int JiraCredentialExpiring = 451;
+    public const int JiraCredentialRefused = 452;
+    public const int JiraCredentialExpired = 453;
+    public const int JiraCredentialRejected = 454;
+    public const int JiraCredentialExpiryUnknown = 455;
 
     // Operations: shared stores of a scaled-out app 600-699
     public const int ReplayStoreFailed = 600;

@@ -76,6 +76,11 @@ public enum ReasonCode
     WebhookRefreshFailed = 800,
     WebhookExpired,
 
+    // Outbound Jira connections' credentials, checked by the credentials job (log and health only, never a response).
+
+    /// <summary>A token response granted less than the connection's RequiredScopes (or refused them: invalid_scope).</summary>
+    ScopeMissing = 820,
+
     // The token endpoint (POST /api/oauth/token, RFC 6749 client credentials): why no access token was issued.
     UnknownClient = 900,
     BadClientSecret,
@@ -145,6 +150,7 @@ public static class ReasonCodes
         ReasonCode.InvalidScope => "invalid_scope",
         ReasonCode.UnsupportedGrantType => "unsupported_grant_type",
         ReasonCode.InvalidTokenRequest => "invalid_token_request",
+        ReasonCode.ScopeMissing => "scope_missing",
     };
 #pragma warning restore CS8524
 }

@@ -40,7 +40,10 @@ internal sealed class HealthEndpoint(ISecretStore store, IntegrationRegistry int
         }
 
         // From the shared store and the clock (held 30 s): the same on every instance, whichever ran the job.
-        var connections = (await jira.States.GetAllAsync(cancellationToken)).Select(s => new ConnectionHealth(s.Connection, s.State, s.AccessTokenExpiresOn)).ToList();
+        var now = timeProvider.GetUtcNow();
+        var connections = (await jira.States.GetAllAsync(cancellationToken)).Select(s => new ConnectionHealth(
+            s.Connection, s.State, s.AccessTokenExpiresOn, s.Auth.ToString(), s.Scopes.Replace('_', ' '), s.MissingScopes,
+            s.CredentialExpiresOn is { } expiresOn ? JiraConnectionsHealth.DaysLeft(expiresOn, now) : null)).ToList();
         var hooks = webhooks.Status.Select(s => new WebhooksHealth(s.Connection, s.State, s.Webhooks, s.EarliestExpiry)).ToList();
         var states = new List<DependencyHealthReport>();
         var worst = HealthStatus.Healthy;
@@ -103,7 +106,10 @@ internal sealed record DependencyHealthReport(string Name, string State, string?
 
 internal sealed record IntegrationHealth(string Name, string Keys);
 
-internal sealed record ConnectionHealth(string Name, string State, DateTimeOffset? AccessTokenExpiresOn);
+/// <param name="Auth">The connection's Auth kind.</param>
+/// <param name="Scopes">verified, missing, not stated, none required, unchecked, or not verifiable (API tokens and PATs).</param>
+/// <param name="DaysLeft">For an API token or PAT with an expiry: whole days until it expires.</param>
+internal sealed record ConnectionHealth(string Name, string State, DateTimeOffset? AccessTokenExpiresOn, string Auth, string Scopes, IReadOnlyList<string> MissingScopes, int? DaysLeft);
 
 internal sealed record WebhooksHealth(string Name, string State, int Webhooks, DateTimeOffset? EarliestExpiry);
 

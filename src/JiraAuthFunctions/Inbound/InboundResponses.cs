@@ -77,7 +77,7 @@ internal static class InboundResponses
             or ReasonCode.ReplayedLifecycleToken or ReasonCode.KeyAlgorithmMismatch => InvalidToken,
 
         // The credentials job's findings: logged and shown in health, never the answer to a request.
-        ReasonCode.WebhookRefreshFailed or ReasonCode.WebhookExpired =>
+        ReasonCode.WebhookRefreshFailed or ReasonCode.WebhookExpired or ReasonCode.ScopeMissing =>
             throw new InvalidOperationException($"Reason {reason} is logged only, never an HTTP answer."),
     };
 #pragma warning restore CS8524

@@ -13,6 +13,8 @@ public static class JiraServiceCollectionExtensions
     {
         services.AddSettings<JiraOptions, JiraOptionsValidator>(configuration, JiraOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<JiraOptions>, JiraWebhookOptionsValidator>());
+        // What each connection's Auth kind needs (ClientId, CloudId or BaseUrl, Email...), named by full key.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<JiraOptions>, JiraConnectionOptionsValidator>());
         services.AddHttpClient<AtlassianTokenClient>(client => client.Timeout = TimeSpan.FromSeconds(15));
 
         // One renewer per connection across instances: a blob lease when the blob service is
@@ -25,6 +27,7 @@ public static class JiraServiceCollectionExtensions
                 sp.GetRequiredService<ILogger<BlobLeaseProvider>>())
             : new ProcessLeaseProvider());
         services.AddSingleton<JiraTokenRenewer>();
+        services.AddSingleton<JiraAuthFunctions.Health.IDependencyHealth, JiraConnectionsHealth>();
         services.AddHttpClient<JiraRestClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<JiraWebhookRefresher>();
         return services;
