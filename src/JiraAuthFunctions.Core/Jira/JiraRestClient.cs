@@ -15,14 +15,16 @@ public sealed class JiraAccessTokenExpiredException(string connection)
 
 /// <summary>
 /// Calls Jira's REST API with a connection's current access token. A 401 triggers one renewal
-/// (single flight in this process, the lease across instances) and one retry; a 429 is retried
-/// once after its Retry-After (at most <see cref="MaxRetryAfter"/>). A connection the shared store
+/// (single flight in this process, the lease across instances) and one retry. A connection the shared store
 /// marks <c>reauthorization_required</c> sends nothing, on every instance (<see cref="JiraConnectionStates"/>).
 /// The request is built by the caller's factory, because a request message can be sent only once.
+/// Pacing, 429/503 handling and retries are the handlers' below this client (the host attaches them:
+/// <see cref="JiraRateLimitHandler"/> and a retry strategy following <see cref="JiraRetryRules"/>); each
+/// request names its connection (<see cref="JiraRequestOptions.Connection"/>) for them. A 429 that is
+/// still there when they give up becomes <see cref="JiraRateLimitedException"/>, never a silent wait.
 /// </summary>
 public sealed class JiraRestClient(HttpClient http, ISecretStore store, JiraTokenRenewer renewer, IOptions<JiraOptions> options, TimeProvider timeProvider)
 {
-    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _renewal = new(1, 1);
 
     public async Task<HttpResponseMessage> SendAsync(string connection, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken = default)
@@ -33,22 +35,31 @@ public sealed class JiraRestClient(HttpClient http, ISecretStore store, JiraToke
         }
 
         var token = await CurrentTokenAsync(connection, cancellationToken).ConfigureAwait(false);
-        var response = await SendOnceAsync(createRequest, token, cancellationToken).ConfigureAwait(false);
+        var response = await SendOnceAsync(connection, createRequest, token, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             response.Dispose();
             token = await RenewAfterUnauthorizedAsync(connection, settings, token, cancellationToken).ConfigureAwait(false);
-            response = await SendOnceAsync(createRequest, token, cancellationToken).ConfigureAwait(false);
+            response = await SendOnceAsync(connection, createRequest, token, cancellationToken).ConfigureAwait(false);
         }
 
-        if (response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.RetryAfter?.Delta is { } wait && wait <= MaxRetryAfter)
+        return ThrowIfStillRateLimited(connection, response);
+    }
+
+    // The handlers below retried what their budget allowed; a 429 left over is the caller's error, not a response to parse.
+    private HttpResponseMessage ThrowIfStillRateLimited(string connection, HttpResponseMessage response)
+    {
+        if (response.StatusCode != HttpStatusCode.TooManyRequests)
         {
-            response.Dispose();
-            await Task.Delay(wait, timeProvider, cancellationToken).ConfigureAwait(false);
-            response = await SendOnceAsync(createRequest, token, cancellationToken).ConfigureAwait(false);
+            return response;
         }
 
-        return response;
+        using (response)
+        {
+            var throttle = JiraThrottle.Read(response, timeProvider.GetUtcNow());
+            var attempts = response.RequestMessage?.Options.TryGetValue(JiraRequestOptions.Attempts, out var sent) == true ? sent : 1;
+            throw new JiraRateLimitedException(connection, throttle.Reason, throttle.RetryAt, attempts);
+        }
     }
 
     private async Task<string> CurrentTokenAsync(string connection, CancellationToken cancellationToken)
@@ -85,9 +96,10 @@ public sealed class JiraRestClient(HttpClient http, ISecretStore store, JiraToke
         }
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> createRequest, string token, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendOnceAsync(string connection, Func<HttpRequestMessage> createRequest, string token, CancellationToken cancellationToken)
     {
         using var request = createRequest();
+        request.Options.Set(JiraRequestOptions.Connection, connection);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }

@@ -60,6 +60,9 @@ public static class EventIds
     public const int JiraWebhookExpired = 442;
     public const int JiraWebhooksListFailed = 443;
     public const int JiraWebhooksCurrent = 444;
+    public const int JiraThrottled = 495;
+    public const int JiraRateLimitGaveUp = 496;
+    public const int JiraNearRateLimit = 497;
 
     // Operations: shared stores of a scaled-out app 600-699
     public const int ReplayStoreFailed = 600;

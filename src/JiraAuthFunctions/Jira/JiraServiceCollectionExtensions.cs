@@ -39,7 +39,8 @@ public static class JiraServiceCollectionExtensions
         // (in Azure it takes the user-assigned identity named by AZURE_CLIENT_ID).
         services.TryAddSingleton<Azure.Core.TokenCredential>(_ => new Azure.Identity.DefaultAzureCredential());
         services.AddSingleton<JiraTokenRenewer>();
-        services.AddHttpClient<JiraRestClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<JiraOptions>, JiraRateLimitOptionsValidator>());
+        services.AddJiraRestClient();
         services.AddSingleton<JiraWebhookRefresher>();
         return services;
     }
