@@ -16,7 +16,7 @@ namespace JiraAuthFunctions.Tests.Common;
 /// from now and ignores unknown ones, and errors 400/401/403/404/429 in Jira's shape
 /// (<c>{"errorMessages":[...],"errors":{}}</c>). Only the newest access token is accepted.
 /// </summary>
-public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
+public sealed partial class FakeAtlassianTokenEndpoint : IAsyncDisposable
 {
     public static readonly TimeSpan Leeway = TimeSpan.FromMinutes(10);
     private LoopbackServer _server = null!;
@@ -318,6 +318,7 @@ public sealed class FakeAtlassianTokenEndpoint : IAsyncDisposable
             app.MapGet("/rest/api/3/myself", endpoint.HandleApiAsync);
             app.MapGet("/ex/jira/{cloudId}/rest/api/3/webhook", (HttpContext context, string cloudId) => endpoint.HandleListWebhooksAsync(context, cloudId));
             app.MapPut("/ex/jira/{cloudId}/rest/api/3/webhook/refresh", (HttpContext context, string cloudId) => endpoint.HandleRefreshWebhooksAsync(context, cloudId));
+            endpoint.MapIssueApi(app);
         });
         endpoint.Uri = new Uri(endpoint._server.BaseAddress, "/oauth/token");
         return endpoint;

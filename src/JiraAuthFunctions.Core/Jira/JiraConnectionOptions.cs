@@ -65,6 +65,9 @@ public sealed class JiraConnectionOptions
     /// <summary>Extend a webhook when it has less than this left. Default 10 days of Jira's 30, so a few failing days are survived.</summary>
     public TimeSpan WebhookRefreshBefore { get; set; } = TimeSpan.FromDays(10);
 
+    /// <summary>Pacing and retry budget of this connection's REST calls (docs/rate-limits.md).</summary>
+    public JiraRateLimitOptions RateLimit { get; set; } = new();
+
     /// <summary>Where the REST API is: <see cref="ApiBaseUrl"/>, else <see cref="BaseUrl"/>, else the api.atlassian.com base of <see cref="CloudId"/>; null when none is set.</summary>
     public Uri? RestBaseUrl => ApiBaseUrl ?? (BaseUrl is not null ? WithSlash(BaseUrl) : string.IsNullOrEmpty(CloudId) ? null : new Uri($"https://api.atlassian.com/ex/jira/{Uri.EscapeDataString(CloudId)}/"));
 

@@ -17,19 +17,16 @@ public sealed class JiraAccessTokenExpiredException(string connection)
 /// Calls Jira's REST API with the <c>Authorization</c> header of the connection's <see cref="IJiraCredential"/>
 /// (its Auth kind: a Bearer access token, Basic with an API token, a Bearer PAT). A 401 asks the credential
 /// for one renewal (single flight in this process, the lease across instances) and retries once with what
-/// it gives; a 429 is retried
-/// once after its Retry-After (at most <see cref="MaxRetryAfter"/>). A connection the shared store
+/// it gives. A connection the shared store
 /// marks <c>reauthorization_required</c> sends nothing, on every instance (<see cref="JiraConnectionStates"/>).
 /// The request is built by the caller's factory, because a request message can be sent only once.
+/// Pacing, 429/503 handling and retries are the handlers' below this client (the host attaches them:
+/// <see cref="JiraRateLimitHandler"/> and a retry strategy following <see cref="JiraRetryRules"/>); each
+/// request names its connection (<see cref="JiraRequestOptions.Connection"/>) for them. A 429 that is
+/// still there when they give up becomes <see cref="JiraRateLimitedException"/>, never a silent wait.
 /// </summary>
-// The credential reads the store now; the parameter stays until the branch reworking this client's
-// send path (ratelimit) is merged, so its callers and this one keep one constructor. Remove it then.
-#pragma warning disable CS9113
-public sealed class JiraRestClient(HttpClient http, ISecretStore store, JiraTokenRenewer renewer, IOptions<JiraOptions> options, TimeProvider timeProvider)
-#pragma warning restore CS9113
+public sealed class JiraRestClient(HttpClient http, JiraTokenRenewer renewer, IOptions<JiraOptions> options, TimeProvider timeProvider)
 {
-    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(30);
-
     public async Task<HttpResponseMessage> SendAsync(string connection, Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken = default)
     {
         if (!options.Value.Connections.ContainsKey(connection))
@@ -39,27 +36,37 @@ public sealed class JiraRestClient(HttpClient http, ISecretStore store, JiraToke
 
         var credential = renewer.Credentials.Get(connection);
         var token = await credential.GetAuthorizationAsync(cancellationToken).ConfigureAwait(false);
-        var response = await SendOnceAsync(createRequest, token, cancellationToken).ConfigureAwait(false);
+        var response = await SendOnceAsync(connection, createRequest, token, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Unauthorized && await credential.RenewAfterUnauthorizedAsync(token, cancellationToken).ConfigureAwait(false) is { } renewed)
         {
             response.Dispose();
             token = renewed;
-            response = await SendOnceAsync(createRequest, token, cancellationToken).ConfigureAwait(false);
+            response = await SendOnceAsync(connection, createRequest, token, cancellationToken).ConfigureAwait(false);
         }
 
-        if (response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.RetryAfter?.Delta is { } wait && wait <= MaxRetryAfter)
-        {
-            response.Dispose();
-            await Task.Delay(wait, timeProvider, cancellationToken).ConfigureAwait(false);
-            response = await SendOnceAsync(createRequest, token, cancellationToken).ConfigureAwait(false);
-        }
-
-        return response;
+        return ThrowIfStillRateLimited(connection, response);
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> createRequest, AuthenticationHeaderValue authorization, CancellationToken cancellationToken)
+    // The handlers below retried what their budget allowed; a 429 left over is the caller's error, not a response to parse.
+    private HttpResponseMessage ThrowIfStillRateLimited(string connection, HttpResponseMessage response)
+    {
+        if (response.StatusCode != HttpStatusCode.TooManyRequests)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var throttle = JiraThrottle.Read(response, timeProvider.GetUtcNow());
+            var attempts = response.RequestMessage?.Options.TryGetValue(JiraRequestOptions.Attempts, out var sent) == true ? sent : 1;
+            throw new JiraRateLimitedException(connection, throttle.Reason, throttle.RetryAt, attempts);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(string connection, Func<HttpRequestMessage> createRequest, AuthenticationHeaderValue authorization, CancellationToken cancellationToken)
     {
         using var request = createRequest();
+        request.Options.Set(JiraRequestOptions.Connection, connection);
         request.Headers.Authorization = authorization;
         return await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }

@@ -70,6 +70,9 @@ public static class EventIds
     public const int JiraCredentialExpired = 453;
     public const int JiraCredentialRejected = 454;
     public const int JiraCredentialExpiryUnknown = 455;
+    public const int JiraThrottled = 495;
+    public const int JiraRateLimitGaveUp = 496;
+    public const int JiraNearRateLimit = 497;
 
     // Operations: shared stores of a scaled-out app 600-699
     public const int ReplayStoreFailed = 600;

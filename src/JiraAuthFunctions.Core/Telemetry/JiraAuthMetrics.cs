@@ -20,6 +20,7 @@ public sealed class JiraAuthMetrics : IDisposable
     private readonly Counter<long> _webhookRefreshes;
     private readonly Counter<long> _keyCache;
     private readonly Counter<long> _keyFetches;
+    private readonly Counter<long> _jiraThrottled;
 
     public JiraAuthMetrics(IMeterFactory meterFactory)
     {
@@ -33,6 +34,7 @@ public sealed class JiraAuthMetrics : IDisposable
         _webhookRefreshes = _meter.CreateCounter<long>("jiraauth.jira.webhook_refreshes", description: "Dynamic webhooks by connection and refresh outcome (extended, failed).");
         _keyCache = _meter.CreateCounter<long>("jiraauth.keys.cache", description: "Lookups of fetched keys by cache and result (hit: fresh in memory, stale: held past its refresh, miss: waited for a fetch, unavailable: nothing usable held).");
         _keyFetches = _meter.CreateCounter<long>("jiraauth.keys.fetches", description: "Fetches of keys (JWKS, install keys) by cache and outcome (ok, not_found, failed).");
+        _jiraThrottled = _meter.CreateCounter<long>("jiraauth.jira.throttled", description: "Jira REST answers 429 (and 503) by connection, RateLimit-Reason (jira-burst-based, jira-per-issue-on-write, jira-quota-tenant-based, jira-quota-global-based, other, unspecified) and status.");
     }
 
     public void Decision(string integration, string reason, int status) =>
@@ -66,6 +68,10 @@ public sealed class JiraAuthMetrics : IDisposable
     /// <param name="cache">The cache's health name.</param>
     public void KeyFetch(string cache, string outcome) =>
         _keyFetches.Add(1, new("cache", cache), new("outcome", outcome));
+
+    /// <param name="reason">A <see cref="Jira.JiraRateLimitReasons"/> value, never the raw header: the series stay few.</param>
+    public void JiraThrottled(string connection, string reason, int status) =>
+        _jiraThrottled.Add(1, new("connection", connection), new("reason", reason), new("status", status));
 
     /// <summary>Registers a gauge read at each collection, e.g. seconds until a token expires.</summary>
     public void ObserveGauge(string name, string description, Func<IEnumerable<Measurement<double>>> observe) =>

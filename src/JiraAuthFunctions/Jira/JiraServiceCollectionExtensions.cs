@@ -28,7 +28,8 @@ public static class JiraServiceCollectionExtensions
             : new ProcessLeaseProvider());
         services.AddSingleton<JiraTokenRenewer>();
         services.AddSingleton<JiraAuthFunctions.Health.IDependencyHealth, JiraConnectionsHealth>();
-        services.AddHttpClient<JiraRestClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<JiraOptions>, JiraRateLimitOptionsValidator>());
+        services.AddJiraRestClient();
         services.AddSingleton<JiraWebhookRefresher>();
         return services;
     }

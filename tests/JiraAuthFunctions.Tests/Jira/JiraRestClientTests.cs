@@ -24,7 +24,7 @@ public sealed class JiraRestClientTests : IAsyncLifetime
         await _store.SetSecretAsync(JiraSecretNames.ClientSecret("cloud"), _jira.ClientSecret);
         await _store.SetSecretAsync(JiraSecretNames.RefreshToken("cloud"), _jira.CurrentRefreshToken);
         _renewer = new JiraTokenRenewer(Options.Create(options), _store, new ProcessLeaseProvider(), new AtlassianTokenClient(new HttpClient()), TimeProvider.System, NullLogger<JiraTokenRenewer>.Instance);
-        _client = new JiraRestClient(new HttpClient(), _store, _renewer, Options.Create(options), TimeProvider.System);
+        _client = new JiraRestClient(JiraRestHttp.Create(options, TimeProvider.System), _renewer, Options.Create(options), TimeProvider.System);
         await _renewer.RunAsync(); // at-1
     }
 

@@ -46,7 +46,7 @@ public sealed class JiraSharedStateTests : IAsyncLifetime
     {
         var store = Store();
         var renewer = new JiraTokenRenewer(Options.Create(_options), store, _leases, new AtlassianTokenClient(new HttpClient()), _time, NullLogger<JiraTokenRenewer>.Instance);
-        return new Instance(renewer, new JiraRestClient(new HttpClient(), store, renewer, Options.Create(_options), _time));
+        return new Instance(renewer, new JiraRestClient(new HttpClient(), renewer, Options.Create(_options), _time));
     }
 
     private async Task<List<Instance>> FourInstancesWithAFreshTokenAsync()

@@ -43,7 +43,7 @@ public sealed class JiraStoredTokenTests : IAsyncLifetime
         var name = kind == JiraAuthKind.ApiToken ? JiraSecretNames.ApiToken(Connection) : JiraSecretNames.PersonalAccessToken(Connection);
         await Store().SetSecretAsync(name, token, new SecretAttributes { ExpiresOn = expiresIn is { } e ? _time.GetUtcNow() + e : null });
         var renewer = new JiraTokenRenewer(Options.Create(_options), Store(), new ProcessLeaseProvider(), new AtlassianTokenClient(new HttpClient()), _time, LoggerFactory.Create(b => b.AddProvider(_logs)).CreateLogger<JiraTokenRenewer>());
-        return (renewer, new JiraRestClient(new HttpClient(), Store(), renewer, Options.Create(_options), _time), kind == JiraAuthKind.ApiToken ? _server.CloudMyself : _server.DataCenterMyself);
+        return (renewer, new JiraRestClient(new HttpClient(), renewer, Options.Create(_options), _time), kind == JiraAuthKind.ApiToken ? _server.CloudMyself : _server.DataCenterMyself);
     }
 
     [Theory]

@@ -35,7 +35,7 @@ public sealed class JiraWebhookRefresherTests : IAsyncLifetime
         var loggers = LoggerFactory.Create(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
         var options = Options.Create(_options);
         _renewer = new JiraTokenRenewer(options, _store, new ProcessLeaseProvider(), new AtlassianTokenClient(new HttpClient()), _time, loggers.CreateLogger<JiraTokenRenewer>());
-        var rest = new JiraRestClient(new HttpClient(), _store, _renewer, options, _time);
+        var rest = new JiraRestClient(JiraRestHttp.Create(_options, _time, loggers), _renewer, options, _time);
         _refresher = new JiraWebhookRefresher(options, rest, _time, loggers.CreateLogger<JiraWebhookRefresher>());
     }
 
@@ -127,9 +127,11 @@ public sealed class JiraWebhookRefresherTests : IAsyncLifetime
         var id = _jira.RegisterWebhook();
         var expiry = _jira.WebhookExpiry(id);
         _time.Advance(TimeSpan.FromDays(21));
-        _jira.QueueRefreshFaults(status);
 
-        await RunAsync();
+        // A 5xx on the refresh (a PUT, idempotent) is retried within the connection's attempts: it fails when every attempt does.
+        _jira.QueueRefreshFaults([.. Enumerable.Repeat(status, status >= 500 ? new JiraRateLimitOptions().MaxAttempts : 1)]);
+
+        await RunSteppingTheClockAsync();
 
         var warning = Assert.Single(_logs.WithEventId(EventIds.JiraWebhookExtensionFailed));
         Assert.Equal(LogLevel.Warning, warning.Level);
@@ -212,7 +214,7 @@ public sealed class JiraWebhookRefresherTests : IAsyncLifetime
     {
         var expiry = Now - TimeSpan.FromDays(1);
         _jira.RegisterWebhook(registeredAt: expiry - TimeSpan.FromDays(30));
-        _jira.QueueRefreshFaults(500);
+        _jira.QueueRefreshFaults(400); // not retried: a 5xx would be, within the attempts
 
         await RunAsync();
 
