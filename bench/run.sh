@@ -17,7 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 usage() {
   cat <<'USAGE'
 Usage: bench/run.sh [--quick] [--only micro|load|coldstart] [--rounds N] [--duration SECONDS] [--log LEVEL] [--compare DIR]
-  (default)     every part: ~6 minutes on 2 cores (micro ~2, load ~3, cold start ~1)
+  (default)     every part: several minutes on a quiet 2-core machine (three times that on a busy one)
   --quick       short runs of every part, to check the script (~2 minutes; figures are rough)
   --only PART   one part: micro, load or coldstart (the others are skipped)
   --rounds N    load rounds per mode (default 3; modes alternate floor, on, off in every round)
@@ -57,7 +57,7 @@ dotnet build bench/JiraAuthFunctions.Benchmarks -c Release --nologo -v q
 dotnet build bench/Floor -c Release --nologo -v q
 bench="dotnet bench/JiraAuthFunctions.Benchmarks/bin/Release/net10.0/JiraAuthFunctions.Benchmarks.dll"
 floor="dotnet bench/Floor/bin/Release/net10.0/Floor.dll"
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 # 1. Micro benchmarks -------------------------------------------------------------------------
 if part micro; then
@@ -83,9 +83,14 @@ load() { # $1 = floor|on|off|base; prints "rps p50ms p99ms bytes/request"
   local pid=$!
   for _ in $(seq 300); do [ -e "$data/ready" ] || [ -s "$data/token.txt" ] && break; sleep 0.1; done
   [ -e "$data/ready" ] || [ -s "$data/token.txt" ] || { echo "$mode server did not start; see $out/serve-$mode.log" >&2; kill $pid; exit 1; }
-  # The same token header for every mode: the app's token, kept from the first app run.
-  [ -s "$data/token.txt" ] && [ ! -s "$out/token.txt" ] && cp "$data/token.txt" "$out/token.txt"
-  local token="$out/token.txt"; [ -s "$token" ] || token="$data/token.txt"
+  # The same token header for every mode: an app run's own token (signed with the secret it made
+  # in its data folder); the floor gets the first app run's (it reads no header).
+  if [ -s "$data/token.txt" ]; then
+    [ -s "$out/token.txt" ] || cp "$data/token.txt" "$out/token.txt"
+    local token="$data/token.txt"
+  else
+    local token="$out/token.txt"
+  fi
   local url="http://127.0.0.1:$port/api/jira/events/bench"
   TOKEN_FILE="$token" wrk -t1 -c32 -d${warmup}s -s bench/post.lua "$url" > /dev/null
   local before after; before=$(curl -s "http://127.0.0.1:$port/bench/allocated")
