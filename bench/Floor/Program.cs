@@ -24,7 +24,7 @@ app.MapPost("/api/jira/events/{integration}", async (HttpContext context) =>
     var line = new ArrayBufferWriter<byte>((int)(context.Request.ContentLength ?? 4096) + 1);
     while (true)
     {
-        var read = await context.Request.Body.ReadAsync(line.GetMemory(4096), context.RequestAborted);
+        var read = await context.Request.Body.ReadAsync(line.GetMemory(), context.RequestAborted);
         if (read == 0)
         {
             break;
