@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using System.Text;
 using JiraAuthFunctions.Hosting;
 using JiraAuthFunctions.Inbound;
@@ -24,13 +25,15 @@ internal static class LoadServer
         var auth = Arg(args, "--auth") ?? "on";
         var port = Arg(args, "--port") ?? "7199";
         var data = Path.GetFullPath(Arg(args, "--data") ?? Path.Combine(Path.GetTempPath(), "jiraauth-bench-serve"));
+        var logLevel = Arg(args, "--log") ?? "Warning";
 
         var app = HandlerApp.Build(
             [
                 $"--urls=http://127.0.0.1:{port}",
                 $"--DataPath={data}",
-                // Logs at Warning: the console would otherwise set the pace for both modes alike.
-                "--Logging:LogLevel:Default=Warning",
+                // Logs at Warning by default: the console would otherwise set the pace for every mode
+                // alike (--log Information writes the decision lines, to the console run.sh sends to a file).
+                $"--Logging:LogLevel:Default={logLevel}",
                 .. IntegrationArgs(),
             ],
             services =>
@@ -40,6 +43,8 @@ internal static class LoadServer
                     services.AddSingleton<ITokenValidator, AcceptEveryToken>();
                 }
             });
+        // For bench/run.sh: the process's allocated bytes before and after a measured load give bytes per request.
+        app.MapGet("/bench/allocated", () => GC.GetTotalAllocatedBytes(precise: true).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await app.StartAsync();
 
         // The same token in both modes: a Jira automation rule's long-lived token.

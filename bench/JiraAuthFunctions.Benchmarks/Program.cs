@@ -3,11 +3,15 @@ using JiraAuthFunctions.Benchmarks;
 
 // bench/run.sh drives every part; each can also be run alone:
 //   validation [BenchmarkDotNet args]   per-token validation cost against raw crypto, and X-Hub-Signature against raw HMAC
-//   serve --auth on|off --port P --data D   the app for a load test (off is this benchmark's switch only)
+//   pipeline [BenchmarkDotNet args]   one event through the endpoint and the worker's adapter in process, bytes per request
+//   allocations [--requests N]   bytes per request of the pipeline by type (allocation sampling)
+//   serve --auth on|off --port P --data D [--log LEVEL]   the app for a load test (off is this benchmark's switch only)
 //   coldstart --exe PATH [--runs N]   process start to the first authenticated 202
 return args.FirstOrDefault() switch
 {
     "validation" => RunValidation(args[1..]),
+    "pipeline" => RunPipeline(args[1..]),
+    "allocations" => await AllocationProfile.RunAsync(args[1..]),
     "serve" => await LoadServer.RunAsync(args[1..]),
     "coldstart" => await ColdStart.RunAsync(args[1..]),
     _ => Usage(),
@@ -19,8 +23,14 @@ static int RunValidation(string[] args)
     return 0;
 }
 
+static int RunPipeline(string[] args)
+{
+    BenchmarkRunner.Run<PipelineBenchmarks>(args: args);
+    return 0;
+}
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: JiraAuthFunctions.Benchmarks validation|serve|coldstart ... (see bench/run.sh)");
+    Console.Error.WriteLine("usage: JiraAuthFunctions.Benchmarks validation|pipeline|allocations|serve|coldstart ... (see bench/run.sh)");
     return 2;
 }

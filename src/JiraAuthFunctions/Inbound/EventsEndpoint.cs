@@ -160,13 +160,14 @@ internal sealed class EventsEndpoint(
             return;
         }
 
-        var eventId = Guid.CreateVersion7(timeProvider.GetUtcNow()).ToString("N");
+        var receivedAt = timeProvider.GetUtcNow();
+        var eventId = AcceptedEventId.New(receivedAt);
         try
         {
             await sink.AppendAsync(new AcceptedEvent
             {
                 EventId = eventId,
-                ReceivedAt = timeProvider.GetUtcNow(),
+                ReceivedAt = receivedAt,
                 Integration = integration,
                 Format = format,
                 Caller = caller,

@@ -111,14 +111,18 @@ internal static class InboundResponses
         }, context.RequestAborted);
     }
 
-    public static Task WriteAcceptedAsync(HttpContext context, string eventId, string requestId)
+    // Every accepted event passes here: no closure, and the writer straight on the response's pipe.
+    public static async Task WriteAcceptedAsync(HttpContext context, string eventId, string requestId)
     {
-        context.Response.StatusCode = StatusCodes.Status202Accepted;
-        return WriteJsonAsync(context.Response, writer =>
-        {
-            writer.WriteString("eventId", eventId);
-            writer.WriteString("requestId", requestId);
-        }, context.RequestAborted);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status202Accepted;
+        response.ContentType = "application/json; charset=utf-8";
+        await using var writer = new Utf8JsonWriter(response.BodyWriter);
+        writer.WriteStartObject();
+        writer.WriteString("eventId", eventId);
+        writer.WriteString("requestId", requestId);
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
     }
 
     private static async Task WriteJsonAsync(HttpResponse response, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)

@@ -38,6 +38,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
     // The writer loop's alone.
     private FileStream? _file;
     private string? _fileName;
+    private DateOnly _fileDay;
     private long _length;
     private DateTimeOffset? _failingSince;
 
@@ -68,29 +69,42 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
     internal static FileStream OpenEventFile(string path) =>
         new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
 
-    public async ValueTask AppendAsync(AcceptedEvent acceptedEvent, CancellationToken cancellationToken = default)
+    public ValueTask AppendAsync(AcceptedEvent acceptedEvent, CancellationToken cancellationToken = default)
     {
         // Serialized on the caller's thread: the writer loop only writes and flushes.
-        var line = new PendingLine(Serialize(acceptedEvent));
+        var line = Serialize(acceptedEvent);
         if (!_pending.Writer.TryWrite(line))
         {
+            line.ReturnBuffer();
             throw new EventSinkUnavailableException("The event sink is shut down.");
         }
 
         // Not cancelled with the request: once queued, the line is written either way, and the
-        // caller must learn the outcome to answer truthfully.
-        await line.Durable.Task.ConfigureAwait(false);
+        // caller must learn the outcome to answer truthfully. The line's own task, not an async
+        // method around it: one state machine and one thread-pool hop fewer per event.
+        return new ValueTask(line.Task);
     }
 
     /// <summary>Unhealthy from a failed write until a write succeeds again (<c>write_failed</c>, or <c>folder_missing</c> when the folder cannot be made).</summary>
     public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_state);
 
-    private static byte[] Serialize(AcceptedEvent e)
+    // Into a pooled buffer the writer loop returns once the line's batch is done: a record's bytes
+    // are the largest allocation of a request otherwise (twice: the writer's array and its copy).
+    private static PendingLine Serialize(AcceptedEvent e)
     {
-        var buffer = new ArrayBufferWriter<byte>(512 + e.Payload.Length);
-        EventRecord.Write(buffer, e);
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        var buffer = new PooledBufferWriter(512 + e.Payload.Length);
+        try
+        {
+            EventRecord.Write(buffer, e);
+            buffer.Write("\n"u8);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+
+        return new PendingLine(buffer);
     }
 
     private async Task WriteLoopAsync()
@@ -110,7 +124,8 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
                 Succeeded();
                 foreach (var line in batch)
                 {
-                    line.Durable.TrySetResult();
+                    line.ReturnBuffer();
+                    line.TrySetResult();
                 }
             }
             catch (Exception ex)
@@ -121,7 +136,8 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
                 var failure = new EventSinkUnavailableException($"Writing to the event file failed ({detail}).", ex);
                 foreach (var line in batch)
                 {
-                    line.Durable.TrySetException(failure);
+                    line.ReturnBuffer();
+                    line.TrySetException(failure);
                 }
             }
 
@@ -179,20 +195,21 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
             var used = 0;
             foreach (var line in batch)
             {
-                if (line.Bytes.Length > chunk.Length - used)
+                var bytes = line.Bytes;
+                if (bytes.Length > chunk.Length - used)
                 {
                     file.Write(chunk, 0, used);
                     used = 0;
                 }
 
-                if (line.Bytes.Length >= chunk.Length)
+                if (bytes.Length >= chunk.Length)
                 {
-                    file.Write(line.Bytes);
+                    file.Write(bytes);
                     continue;
                 }
 
-                line.Bytes.CopyTo(chunk, used);
-                used += line.Bytes.Length;
+                bytes.CopyTo(chunk.AsSpan(used));
+                used += bytes.Length;
             }
 
             file.Write(chunk, 0, used);
@@ -215,11 +232,15 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
 
     private FileStream OpenForToday()
     {
-        var name = FileFor(_timeProvider.GetUtcNow());
-        if (_file is not null && _fileName == name)
+        // The name is built only when the day changes: this runs once per batch.
+        var now = _timeProvider.GetUtcNow();
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        if (_file is not null && _fileDay == day)
         {
             return _file;
         }
+
+        var name = FileFor(now);
 
         CloseFile();
         Directory.CreateDirectory(_folder);
@@ -236,6 +257,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
 
         _file = file;
         _fileName = name;
+        _fileDay = day;
         return file;
     }
 
@@ -366,10 +388,52 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
         await _writer.ConfigureAwait(false);
     }
 
-    private sealed class PendingLine(byte[] bytes)
+    /// <summary>A serialized line and the completion its caller awaits (one object per append, not two).</summary>
+    private sealed class PendingLine(PooledBufferWriter buffer) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        public byte[] Bytes { get; } = bytes;
-        public TaskCompletionSource Durable { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public ReadOnlySpan<byte> Bytes => buffer.WrittenSpan;
+
+        /// <summary>Once the line's batch is written (or failed): nothing reads the bytes after.</summary>
+        public void ReturnBuffer() => buffer.Dispose();
+    }
+
+    /// <summary>An <see cref="IBufferWriter{T}"/> over arrays from the shared pool.</summary>
+    private sealed class PooledBufferWriter(int initialSize) : IBufferWriter<byte>, IDisposable
+    {
+        private byte[]? _array = ArrayPool<byte>.Shared.Rent(initialSize);
+        private int _written;
+
+        public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _written);
+
+        public void Advance(int count) => _written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => Reserve(sizeHint).AsMemory(_written);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => Reserve(sizeHint).AsSpan(_written);
+
+        private byte[] Reserve(int sizeHint)
+        {
+            var array = _array ?? throw new ObjectDisposedException(nameof(PooledBufferWriter));
+            var needed = _written + Math.Max(sizeHint, 1);
+            if (needed <= array.Length)
+            {
+                return array;
+            }
+
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, array.Length * 2));
+            array.AsSpan(0, _written).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(array);
+            return _array = larger;
+        }
+
+        public void Dispose()
+        {
+            if (_array is { } array)
+            {
+                _array = null;
+                ArrayPool<byte>.Shared.Return(array);
+            }
+        }
     }
 
     private static partial class Log

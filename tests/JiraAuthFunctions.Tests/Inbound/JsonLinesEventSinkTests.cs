@@ -125,6 +125,23 @@ public sealed class JsonLinesEventSinkTests : IDisposable
     private JsonLinesEventSink NewSink(string? folder = null) =>
         new(folder ?? Folder, _time, path => new FailingDiskFileStream(path, _disk), _logs.CreateLogger(nameof(JsonLinesEventSink)));
 
+    [Fact]
+    public async Task Concurrent_appends_each_land_as_one_whole_line_of_their_own_and_a_new_day_starts_a_new_file()
+    {
+        await using (var sink = new JsonLinesEventSink(Folder, _time))
+        {
+            // Many appends at once share batches; each line's bytes are its own until its batch is written.
+            await Task.WhenAll(Enumerable.Range(0, 500).Select(i => Task.Run(() => sink.AppendAsync(Event($"e-{i}")).AsTask())))
+                .WaitAsync(Patience);
+            _time.Advance(TimeSpan.FromDays(1));
+            await sink.AppendAsync(Event("next-day")).AsTask().WaitAsync(Patience);
+        }
+
+        var first = EventIdsIn(Path.Combine(Folder, "events-2026-11-24.jsonl"));
+        Assert.Equal(Enumerable.Range(0, 500).Select(i => $"e-{i}").Order(), first.Order());
+        Assert.Equal(["next-day"], EventIdsIn(Path.Combine(Folder, "events-2026-11-25.jsonl")));
+    }
+
     private static AcceptedEvent Event(string eventId) =>
         new()
         {
