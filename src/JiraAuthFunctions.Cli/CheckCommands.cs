@@ -85,24 +85,27 @@ internal static class CheckCommands
         var store = settings.SecretStore(time);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var registry = IntegrationRegistry.Create(settings.Inbound, store, http, time, NullLoggerFactory.Instance, ownKeys: new SigningKeyRing(store, Options.Create(settings.Signing), time));
-        var authenticator = new RequestAuthenticator(
-            registry,
-            new TokenValidator(registry, new CheckOnlyReplayCache(), settings.Revocations(time), inbound, time),
-            new ConnectTokenValidator(inbound, time),
-            new WebhookSignatureVerifier());
-
-        var connectRoute = request.Path.StartsWith(ConnectPath, StringComparison.Ordinal);
-        if (registry.TryGet(name, out var known) && connectRoute != (known.Verification == VerificationMethod.Connect))
+        var tokens = new TokenValidator(registry, new CheckOnlyReplayCache(), settings.Revocations(time), inbound, time);
+        var handlers = new SchemeHandlers(new Dictionary<Type, object>
         {
-            return (ReasonCode.UnknownIntegration, CallerInfo.Unknown);
-        }
+            [typeof(BearerScheme)] = new BearerScheme(tokens),
+            [typeof(ConnectScheme)] = new ConnectScheme(new ConnectTokenValidator(inbound, time)),
+            [typeof(WebhookSignatureVerifier)] = new WebhookSignatureVerifier(),
+        });
+        var authenticator = new RequestAuthenticator(registry, new InboundSchemes(BuiltInSchemes.All, handlers), tokens);
 
-        if (authenticator.NeedsBodyFirst(name) && request.Body.Length > settings.Inbound.MaxBodyBytes)
+        // The body of a request file is at hand: a scheme that signs it gets it within the endpoint's limit.
+        var body = request.Body;
+        request = new InboundRequest
         {
-            return (ReasonCode.BodyTooLarge, CallerInfo.Unknown);
-        }
-
-        var check = await authenticator.AuthenticateAsync(name, request, cancellationToken);
+            Method = request.Method,
+            Path = request.Path,
+            Query = request.Query,
+            Header = request.Header,
+            ReadBody = _ => ValueTask.FromResult<ReadOnlyMemory<byte>?>(body.Length > settings.Inbound.MaxBodyBytes ? null : body),
+        };
+        var route = request.Path.StartsWith(ConnectPath, StringComparison.Ordinal) ? ConnectScheme.EventsRoute : InboundSchemeOptions.DefaultEventsRoute;
+        var check = await authenticator.AuthenticateAsync(name, route, request, cancellationToken);
         if (!check.Succeeded || !bodyChecks)
         {
             return (check.Reason, check.Caller);
@@ -113,14 +116,14 @@ internal static class CheckCommands
             return (ReasonCode.UnsupportedMediaType, check.Caller);
         }
 
-        if (request.Body.Length > settings.Inbound.MaxBodyBytes)
+        if (body.Length > settings.Inbound.MaxBodyBytes)
         {
             return (ReasonCode.BodyTooLarge, check.Caller);
         }
 
         try
         {
-            using var document = JsonDocument.Parse(request.Body, new JsonDocumentOptions { MaxDepth = 64 });
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
             return (JiraEventClassifier.Classify(document.RootElement) == JiraEventFormat.Unknown ? ReasonCode.NotAJiraEvent : ReasonCode.Accepted, check.Caller);
         }
         catch (JsonException)
@@ -238,4 +241,10 @@ internal static class CheckCommands
         mediaType.MediaType is { } type &&
         (type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase)) &&
         (mediaType.CharSet is null || mediaType.CharSet.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>The scheme handlers of <c>check</c>, built by hand (the CLI has no container).</summary>
+internal sealed class SchemeHandlers(Dictionary<Type, object> handlers) : IServiceProvider
+{
+    public object? GetService(Type serviceType) => handlers.GetValueOrDefault(serviceType);
 }

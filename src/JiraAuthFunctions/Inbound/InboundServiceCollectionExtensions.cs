@@ -52,15 +52,12 @@ public static class InboundServiceCollectionExtensions
         services.TryAddSingleton<ConnectLifecycle>();
         services.TryAddSingleton<ConnectLifecycleEndpoint>();
 
-        // The schemes, one line each (docs/adding-a-scheme.md): which handler serves integrations of each verification method.
-        services.AddInboundScheme<BearerScheme>(VerificationMethod.SharedSecret);
-        services.AddInboundScheme<BearerScheme>(VerificationMethod.PublicKeys);
-        services.AddInboundScheme<BearerScheme>(VerificationMethod.Jwks);
-        services.AddInboundScheme<BearerScheme>(VerificationMethod.OAuthApp);
-        services.AddInboundScheme<BearerScheme>(VerificationMethod.Forge);
-        services.AddInboundScheme<BearerScheme>(VerificationMethod.ClientCredentials);
-        services.AddInboundScheme<ConnectScheme>(VerificationMethod.Connect, new ConnectSchemeOptions());
-        services.AddInboundScheme<WebhookSignatureVerifier>(VerificationMethod.WebhookSecret);
+        // The schemes (Core's BuiltInSchemes, one line each; docs/adding-a-scheme.md): which handler serves integrations of each verification method.
+        foreach (var scheme in BuiltInSchemes.All)
+        {
+            services.AddInboundScheme(scheme);
+        }
+
         services.TryAddSingleton<InboundSchemes>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InboundOptions>, InboundSchemesValidator>());
         services.TryAddSingleton<IRequestAuthenticator, RequestAuthenticator>();
@@ -86,10 +83,15 @@ public static class InboundServiceCollectionExtensions
     /// registration for the same method replaces an earlier one. The handler is a singleton.
     /// </summary>
     public static IServiceCollection AddInboundScheme<TScheme>(this IServiceCollection services, VerificationMethod verification, InboundSchemeOptions? options = null)
-        where TScheme : class, IInboundScheme
+        where TScheme : class, IInboundScheme =>
+        services.AddInboundScheme(new InboundSchemeRegistration(verification, typeof(TScheme), options ?? new InboundSchemeOptions()));
+
+    /// <summary>Registers a scheme given as a registration (its handler a singleton).</summary>
+    public static IServiceCollection AddInboundScheme(this IServiceCollection services, InboundSchemeRegistration registration)
     {
-        services.TryAddSingleton<TScheme>();
-        services.AddSingleton(new InboundSchemeRegistration(verification, typeof(TScheme), options ?? new InboundSchemeOptions()));
+        ArgumentNullException.ThrowIfNull(registration);
+        services.TryAddSingleton(registration.HandlerType);
+        services.AddSingleton(registration);
         return services;
     }
 

@@ -53,7 +53,7 @@ public sealed class JiraServiceAccountTests : IAsyncLifetime
     private JiraTokenRenewer Renewer(TimeProvider? time = null) =>
         new(Options.Create(_options), Store(), _leases, new AtlassianTokenClient(new HttpClient()), time ?? _time, LoggerFactory.Create(b => b.AddProvider(_logs)).CreateLogger<JiraTokenRenewer>());
 
-    private JiraRestClient Rest(JiraTokenRenewer renewer) => new(new HttpClient(), Store(), renewer, Options.Create(_options), _time);
+    private JiraRestClient Rest(JiraTokenRenewer renewer) => new(new HttpClient(), renewer, Options.Create(_options), _time);
 
     private Uri Myself => _options.Connections[Connection].Auth == JiraAuthKind.ServiceAccount ? _server.CloudMyself : _server.DataCenterMyself;
 
