@@ -81,6 +81,11 @@ public sealed class ReasonCodeResponseTests
                 // RFC 6750 3.1: no credentials, so the challenge carries no error code.
                 Assert.Equal(Challenge, challenge);
                 break;
+            case StatusCodes.Status401Unauthorized when reason is ReasonCode.UnknownClient or ReasonCode.BadClientSecret:
+                // The token endpoint (RFC 6749 5.2): a client that failed to authenticate gets invalid_client and the Basic challenge.
+                Assert.Equal("Basic realm=\"jira-auth-functions\"", challenge);
+                Assert.Equal("invalid_client", error);
+                break;
             case StatusCodes.Status401Unauthorized:
                 Assert.Equal($"{Challenge}, error=\"invalid_token\", error_description=\"The access token is invalid.\"", challenge);
                 Assert.Equal("invalid_token", error);

@@ -53,6 +53,7 @@ public static class ReasonExplanations
         ReasonCode.DuplicateDelivery => "A Jira retry of a delivery already stored: answered with the first event id, not stored again.",
         ReasonCode.WebhookRefreshFailed => "Listing or extending a connection's dynamic webhooks failed: retried every run; check the HTTP status in the log.",
         ReasonCode.WebhookExpired => "A dynamic webhook passed its 30-day expiry: the app that registered it must register it again.",
+        ReasonCode.ScopeMissing => "A Jira connection's token grant lacks a scope in its RequiredScopes: grant the scope to the app or service account, then the next run clears it.",
         ReasonCode.UnknownClient => "Token endpoint: no client with this id (or no id and secret sent): check the rule's client id, or run jiraauth client create.",
         ReasonCode.BadClientSecret => "Token endpoint: the client's secret does not match a usable version: paste the secret jiraauth client create|rotate printed.",
         ReasonCode.ClientRateLimited => "Token endpoint: too many failed attempts for this client within 5 minutes: wait for Retry-After, and fix the secret first.",

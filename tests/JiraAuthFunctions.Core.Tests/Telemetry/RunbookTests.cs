@@ -25,7 +25,7 @@ public sealed partial class RunbookTests
     private static readonly HashSet<int> InformationalIdsWithoutRow = [];
 
     /// <summary>Reasons logged that are not <see cref="ReasonCode"/> members (the credentials job's warnings).</summary>
-    private static readonly string[] ReasonsOutsideTheEnum = [SharedSecretExpiryMonitor.Reason, JiraTokenRenewer.ReauthorizationRequired];
+    private static readonly string[] ReasonsOutsideTheEnum = [SharedSecretExpiryMonitor.Reason, JiraTokenRenewer.ReauthorizationRequired, JiraConnectionStates.CredentialRefused, JiraConnectionStates.CredentialExpiring];
 
     private static IEnumerable<string> EnumCodes => Enum.GetValues<ReasonCode>().Select(r => r.ToCode());
 
