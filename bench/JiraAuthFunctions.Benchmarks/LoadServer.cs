@@ -7,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Benchmarks;
 

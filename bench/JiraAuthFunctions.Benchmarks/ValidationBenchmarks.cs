@@ -7,6 +7,10 @@ using JiraAuthFunctions.Secrets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Benchmarks;
 
@@ -51,7 +55,7 @@ public class ValidationBenchmarks
     private TokenValidationParameters? _parameters;
 
     private Integration? _connectIntegration;
-    private JiraAuthFunctions.Connect.ConnectTokenValidator? _connectValidator;
+    private JiraAuthFunctions.Schemes.Connect.ConnectTokenValidator? _connectValidator;
     private InboundRequest? _connectRequest;
 
     [ParamsSource(nameof(Algorithms))]
@@ -189,8 +193,8 @@ public class ValidationBenchmarks
         options.Integrations[Integration] = new IntegrationOptions { Verification = VerificationMethod.Connect, BaseUrl = new Uri("https://bench.example/api/connect/bench") };
         var registry = IntegrationRegistry.Create(options, store, new HttpClient(), TimeProvider.System, NullLoggerFactory.Instance);
         registry.TryGet(Integration, out _connectIntegration);
-        _connectIntegration!.Connect!.Tenants.SaveAsync(new JiraAuthFunctions.Connect.ConnectTenant(ClientKey, "https://bench.atlassian.net", secret)).GetAwaiter().GetResult();
-        _connectValidator = new JiraAuthFunctions.Connect.ConnectTokenValidator(Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System);
+        _connectIntegration!.Connect!.Tenants.SaveAsync(new JiraAuthFunctions.Schemes.Connect.ConnectTenant(ClientKey, "https://bench.atlassian.net", secret)).GetAwaiter().GetResult();
+        _connectValidator = new JiraAuthFunctions.Schemes.Connect.ConnectTokenValidator(Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System);
 
         const string EventPath = "/api/connect/bench/events/issue-created";
         const string Query = "user_id=5b10a&user_key=admin&issue_key=OPS-1&project_key=OPS";
@@ -204,7 +208,7 @@ public class ValidationBenchmarks
             Claims = new Dictionary<string, object>
             {
                 ["sub"] = "557058:f0e1d2c3",
-                ["qsh"] = JiraAuthFunctions.Connect.QueryStringHash.Compute("POST", "/events/issue-created", Query),
+                ["qsh"] = JiraAuthFunctions.Schemes.Connect.QueryStringHash.Compute("POST", "/events/issue-created", Query),
             },
             SigningCredentials = new SigningCredentials(key, "HS256"),
         });

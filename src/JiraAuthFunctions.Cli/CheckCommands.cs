@@ -1,13 +1,16 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
-using JiraAuthFunctions.Connect;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.OAuth;
 using JiraAuthFunctions.Signing;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Events;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Schemes.Connect;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Cli;
 

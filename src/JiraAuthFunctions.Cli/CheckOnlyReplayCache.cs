@@ -1,4 +1,5 @@
 using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Replay;
 
 namespace JiraAuthFunctions.Cli;
 

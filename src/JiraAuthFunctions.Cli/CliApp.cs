@@ -3,6 +3,8 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Storage;
 using Microsoft.Extensions.Configuration;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Cli;
 

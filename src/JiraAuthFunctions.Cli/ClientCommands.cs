@@ -2,6 +2,7 @@ using System.CommandLine;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.OAuth;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Cli;
 

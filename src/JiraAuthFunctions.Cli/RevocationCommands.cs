@@ -2,6 +2,8 @@ using System.CommandLine;
 using Azure.Data.Tables;
 using JiraAuthFunctions.Inbound;
 using Microsoft.Extensions.Configuration;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Cli;
 

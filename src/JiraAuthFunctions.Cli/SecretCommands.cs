@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Keys;
 
 namespace JiraAuthFunctions.Cli;
 

@@ -5,6 +5,8 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Secrets;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Cli;
 

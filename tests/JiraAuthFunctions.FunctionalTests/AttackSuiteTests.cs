@@ -1,6 +1,7 @@
 using JiraAuthFunctions.FunctionalTests.Support;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Replay;
 
 namespace JiraAuthFunctions.FunctionalTests;
 

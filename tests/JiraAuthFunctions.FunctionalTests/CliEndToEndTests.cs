@@ -5,6 +5,8 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Replay;
 
 namespace JiraAuthFunctions.FunctionalTests;
 

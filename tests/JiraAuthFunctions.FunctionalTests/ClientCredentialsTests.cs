@@ -8,6 +8,7 @@ using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Replay;
 
 namespace JiraAuthFunctions.FunctionalTests;
 

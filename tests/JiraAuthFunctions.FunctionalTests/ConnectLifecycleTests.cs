@@ -5,6 +5,7 @@ using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
+using JiraAuthFunctions.Schemes.Connect;
 
 namespace JiraAuthFunctions.FunctionalTests;
 
@@ -85,7 +86,7 @@ public sealed class ConnectLifecycleTests(AttackApp f) : IClassFixture<AttackApp
         Assert.False(installation.TryGetProperty("sharedSecret", out _));
         Assert.False(installation.TryGetProperty("eventType", out _));
 
-        Assert.True(f.App.Services.GetRequiredService<JiraAuthFunctions.Inbound.IntegrationRegistry>().TryGet(ConnectCalls.App, out var integration));
+        Assert.True(f.App.Services.GetRequiredService<JiraAuthFunctions.Schemes.IntegrationRegistry>().TryGet(ConnectCalls.App, out var integration));
         var held = (await integration.Connect!.Tenants.FindAsync(Tenant)).Tenant!;
         Assert.Equal("oZbU2P3r8Zyx3UAv9Yyyv2xJGJH1uqHn", held.Installation!.OauthClientId);
         Assert.Equal("jira", held.Installation.ProductType);

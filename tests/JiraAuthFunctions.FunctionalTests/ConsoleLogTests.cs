@@ -4,6 +4,7 @@ using JiraAuthFunctions.FunctionalTests.Support;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.FunctionalTests;
 

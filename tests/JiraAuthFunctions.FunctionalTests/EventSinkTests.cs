@@ -6,6 +6,8 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.FunctionalTests;
 

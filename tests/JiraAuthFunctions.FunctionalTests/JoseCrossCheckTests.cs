@@ -4,6 +4,7 @@ using JiraAuthFunctions.FunctionalTests.Support;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.FunctionalTests;
 

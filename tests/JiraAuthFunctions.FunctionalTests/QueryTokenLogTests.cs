@@ -3,6 +3,7 @@ using System.Text;
 using JiraAuthFunctions.FunctionalTests.Support;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.FunctionalTests;
 

@@ -89,7 +89,7 @@ public sealed class RevocationTableTests : IAsyncLifetime
         Outcome.AssertRejected(second, await WaitForStatusAsync(second, token, 401), "ci", 401, "revoked_token");
         var listed = await CliAsync(first.DataPath, "list");
         Assert.Equal(0, listed.ExitCode);
-        Assert.StartsWith($"ci\t{JiraAuthFunctions.Inbound.JtiHash.Compute(jti)}\t", listed.Output, StringComparison.Ordinal);
+        Assert.StartsWith($"ci\t{JiraAuthFunctions.Replay.JtiHash.Compute(jti)}\t", listed.Output, StringComparison.Ordinal);
         Assert.Contains("pasted into a public page", listed.Output, StringComparison.Ordinal);
 
         var remove = await CliAsync(first.DataPath, "remove", "ci", "--jti", jti);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using JiraAuthFunctions.Credentials;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.InfraTests;
 

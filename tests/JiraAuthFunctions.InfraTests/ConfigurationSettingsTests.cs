@@ -4,6 +4,9 @@ using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Credentials;
+using JiraAuthFunctions.OAuth;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.InfraTests;
 

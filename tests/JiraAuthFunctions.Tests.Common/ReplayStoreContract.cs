@@ -2,6 +2,8 @@ using JiraAuthFunctions.Connect;
 using JiraAuthFunctions.Inbound;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes.Connect;
 
 namespace JiraAuthFunctions.Tests.Common;
 

@@ -65,7 +65,7 @@ public sealed partial class ConfigurationReferenceTests
 
     /// <summary>Every options type bound to a section: a public type with a <c>SectionName</c> constant in the app or Core.</summary>
     private static IEnumerable<Type> OptionsTypes() =>
-        new[] { typeof(HandlerApp).Assembly, typeof(JiraAuthFunctions.Inbound.InboundOptions).Assembly }
+        new[] { typeof(HandlerApp).Assembly, typeof(JiraAuthFunctions.Schemes.InboundOptions).Assembly }
             .SelectMany(a => a.GetExportedTypes())
             .Where(t => t.IsClass && t.Name.EndsWith("Options", StringComparison.Ordinal) && t.GetField("SectionName", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true })
             .OrderBy(t => t.FullName, StringComparer.Ordinal);

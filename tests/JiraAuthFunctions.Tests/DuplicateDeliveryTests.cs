@@ -5,6 +5,8 @@ using System.Text.Json;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using Moq;
+using JiraAuthFunctions.Events;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Tests;
 

@@ -6,6 +6,7 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Moq;
+using JiraAuthFunctions.Events;
 
 namespace JiraAuthFunctions.Tests;
 

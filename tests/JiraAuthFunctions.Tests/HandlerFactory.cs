@@ -7,6 +7,9 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Moq;
+using JiraAuthFunctions.Events;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Tests;
 

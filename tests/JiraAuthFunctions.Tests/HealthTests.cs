@@ -5,6 +5,8 @@ using JiraAuthFunctions.Tests.Common;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
+using JiraAuthFunctions.OAuth;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Tests;
 
@@ -122,17 +124,17 @@ public sealed class HealthTests
             var notAFolder = Path.Combine(root, "a-file");
             await File.WriteAllTextAsync(notAFolder, "");
             await using var sink = new JiraAuthFunctions.Inbound.JsonLinesEventSink(Path.Combine(notAFolder, "events"), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<JiraAuthFunctions.Inbound.JsonLinesEventSink>.Instance);
-            await Assert.ThrowsAsync<JiraAuthFunctions.Inbound.EventSinkUnavailableException>(() => sink.AppendAsync(new JiraAuthFunctions.Inbound.AcceptedEvent
+            await Assert.ThrowsAsync<JiraAuthFunctions.Events.EventSinkUnavailableException>(() => sink.AppendAsync(new JiraAuthFunctions.Events.AcceptedEvent
             {
                 EventId = "nowhere",
                 ReceivedAt = TimeProvider.System.GetUtcNow(),
                 Integration = "ci",
-                Format = JiraAuthFunctions.Inbound.JiraEventFormat.Webhook,
-                Caller = JiraAuthFunctions.Inbound.CallerInfo.FromToken("kid-1", "jira", "rule-1", "jti-1", "HS256"),
+                Format = JiraAuthFunctions.Events.JiraEventFormat.Webhook,
+                Caller = JiraAuthFunctions.Tokens.CallerInfo.FromToken("kid-1", "jira", "rule-1", "jti-1", "HS256"),
                 Payload = """{"webhookEvent":"jira:issue_updated"}"""u8.ToArray(),
             }).AsTask().WaitAsync(TimeSpan.FromSeconds(60)));
             await using var factory = new HandlerFactory();
-            factory.ExtraServices = s => s.AddSingleton<JiraAuthFunctions.Inbound.IEventSink>(sink);
+            factory.ExtraServices = s => s.AddSingleton<JiraAuthFunctions.Events.IEventSink>(sink);
             var client = factory.CreateClient();
 
             var response = await client.GetAsync("/api/health");

@@ -2,6 +2,7 @@ using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Leases;
 
 namespace JiraAuthFunctions.Jira;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Leases;
 
 namespace JiraAuthFunctions.Jira;
 

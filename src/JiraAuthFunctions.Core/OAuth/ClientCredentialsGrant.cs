@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
-using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Signing;
 using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.OAuth;
 
@@ -63,7 +64,7 @@ public sealed class ClientCredentialsGrant(IntegrationRegistry integrations, Cli
                 AccessToken = token,
                 ExpiresIn = (int)integration.AccessTokenLifetime.TotalSeconds,
                 Kid = kid,
-                JtiHash = Inbound.JtiHash.Compute(jti),
+                JtiHash = Replay.JtiHash.Compute(jti),
             };
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not ArgumentOutOfRangeException)

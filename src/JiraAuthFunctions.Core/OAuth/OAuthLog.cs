@@ -1,5 +1,7 @@
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.OAuth;
 

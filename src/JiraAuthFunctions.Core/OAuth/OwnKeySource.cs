@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
-using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Signing;
 using Microsoft.IdentityModel.Tokens;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.OAuth;
 

@@ -86,7 +86,7 @@ public static class TokenRequestReader
     private static bool TryReadBasic(string? header, out string clientId, out string clientSecret)
     {
         (clientId, clientSecret) = ("", "");
-        if (Inbound.AuthorizationHeader.Credentials(header, "Basic") is not { } credentials || credentials.Length > MaxBasicCredentials)
+        if (Schemes.AuthorizationHeader.Credentials(header, "Basic") is not { } credentials || credentials.Length > MaxBasicCredentials)
         {
             return false;
         }

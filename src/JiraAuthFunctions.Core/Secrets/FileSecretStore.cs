@@ -8,7 +8,7 @@ namespace JiraAuthFunctions.Secrets;
 /// The embedded default secret store: one JSON file under the data folder, so a fresh clone runs
 /// with no Azure at all. For local use only: values are stored unencrypted, readable by the owner
 /// only (mode 600 on Unix). Every call reads the file, so the CLI and the app see each other's writes;
-/// callers that need speed cache above it (<see cref="Inbound.SharedSecretKeySource"/> does).
+/// callers that need speed cache above it (<see cref="Keys.SharedSecretKeySource"/> does).
 /// </summary>
 public sealed class FileSecretStore : ISecretStore
 {

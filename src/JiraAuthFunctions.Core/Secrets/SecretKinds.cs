@@ -1,5 +1,5 @@
-using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Signing;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Secrets;
 

@@ -3,6 +3,7 @@ using JiraAuthFunctions.Jira;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging;
+using JiraAuthFunctions.Leases;
 
 namespace JiraAuthFunctions.Signing;
 

@@ -1,6 +1,9 @@
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Schemes.Connect;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Connect;
 

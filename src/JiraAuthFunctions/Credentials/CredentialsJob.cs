@@ -3,6 +3,9 @@ using JiraAuthFunctions.Jira;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Signing;
 using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Leases;
+using JiraAuthFunctions.Replay;
 
 namespace JiraAuthFunctions.Credentials;
 

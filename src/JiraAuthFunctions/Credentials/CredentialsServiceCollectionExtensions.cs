@@ -14,7 +14,7 @@ public static class CredentialsServiceCollectionExtensions
     public static IServiceCollection AddCredentialsJob(this IServiceCollection services)
     {
         services.AddSingleton<CredentialsJob>();
-        services.AddSingleton<JiraAuthFunctions.Inbound.SharedSecretExpiryMonitor>();
+        services.AddSingleton<JiraAuthFunctions.Keys.SharedSecretExpiryMonitor>();
         return services;
     }
 

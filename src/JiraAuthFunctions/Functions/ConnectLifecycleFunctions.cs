@@ -1,6 +1,7 @@
 using JiraAuthFunctions.Connect;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using JiraAuthFunctions.Schemes.Connect;
 
 namespace JiraAuthFunctions.Functions;
 

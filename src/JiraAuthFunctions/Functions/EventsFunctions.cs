@@ -12,7 +12,7 @@ namespace JiraAuthFunctions.Functions;
 public static class EventsFunctions
 {
     public const string EventsRoute = "jira/events/{integration}";
-    /// <summary><see cref="JiraAuthFunctions.Connect.ConnectScheme.EventsRoute"/> without <c>/api/</c>: a trigger's route is a constant.</summary>
+    /// <summary><see cref="JiraAuthFunctions.Schemes.Connect.ConnectScheme.EventsRoute"/> without <c>/api/</c>: a trigger's route is a constant.</summary>
     public const string ConnectEventsRoute = "connect/{integration}/events/{*rest}";
 
     [Function("JiraEvents")]
@@ -27,7 +27,7 @@ public static class EventsFunctions
     public static async Task<IActionResult> ConnectEvents(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = ConnectEventsRoute)] HttpRequest request, string integration, FunctionContext context)
     {
-        await context.Service<EventsEndpoint>().HandleAsync(Invocation.Bind(request, context), integration, JiraAuthFunctions.Connect.ConnectScheme.EventsRoute);
+        await context.Service<EventsEndpoint>().HandleAsync(Invocation.Bind(request, context), integration, JiraAuthFunctions.Schemes.Connect.ConnectScheme.EventsRoute);
         return Invocation.Written;
     }
 }

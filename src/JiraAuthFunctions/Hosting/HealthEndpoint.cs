@@ -2,6 +2,7 @@ using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Jira;
 using JiraAuthFunctions.Secrets;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Hosting;
 

@@ -2,6 +2,7 @@ using JiraAuthFunctions.Functions;
 using JiraAuthFunctions.Hosting;
 using JiraAuthFunctions.Inbound;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Replay;
 
 try
 {

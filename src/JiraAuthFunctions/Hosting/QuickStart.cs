@@ -3,6 +3,7 @@ using JiraAuthFunctions.Telemetry;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Hosting;
 

@@ -1,4 +1,5 @@
 using JiraAuthFunctions.Health;
+using JiraAuthFunctions.Events;
 
 namespace JiraAuthFunctions.Inbound;
 

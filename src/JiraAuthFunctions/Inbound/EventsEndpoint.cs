@@ -3,6 +3,10 @@ using System.Text.Json;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using JiraAuthFunctions.Events;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Inbound;
 

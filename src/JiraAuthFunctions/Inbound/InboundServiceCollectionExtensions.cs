@@ -5,6 +5,12 @@ using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Events;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Schemes.Connect;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Inbound;
 

@@ -1,5 +1,6 @@
 using JiraAuthFunctions.Storage;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Inbound;
 

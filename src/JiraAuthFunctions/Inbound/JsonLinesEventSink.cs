@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
+using JiraAuthFunctions.Events;
 
 namespace JiraAuthFunctions.Inbound;
 

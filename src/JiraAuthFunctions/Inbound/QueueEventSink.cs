@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using JiraAuthFunctions.Health;
+using JiraAuthFunctions.Events;
 
 namespace JiraAuthFunctions.Inbound;
 

@@ -1,5 +1,6 @@
 using Azure;
 using JiraAuthFunctions.Health;
+using JiraAuthFunctions.Replay;
 
 namespace JiraAuthFunctions.Inbound;
 

@@ -1,3 +1,5 @@
+using JiraAuthFunctions.Replay;
+
 namespace JiraAuthFunctions.Inbound;
 
 /// <summary>

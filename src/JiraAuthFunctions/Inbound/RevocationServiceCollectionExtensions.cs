@@ -2,6 +2,8 @@ using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Inbound;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using Azure.Data.Tables;
 using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Events;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Inbound;
 

@@ -3,6 +3,8 @@ using Azure;
 using Azure.Data.Tables;
 using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Telemetry;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Inbound;
 

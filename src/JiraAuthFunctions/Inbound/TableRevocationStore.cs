@@ -1,6 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using Azure;
 using Azure.Data.Tables;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Inbound;
 

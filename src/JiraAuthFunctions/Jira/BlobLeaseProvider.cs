@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
+using JiraAuthFunctions.Leases;
 
 namespace JiraAuthFunctions.Jira;
 

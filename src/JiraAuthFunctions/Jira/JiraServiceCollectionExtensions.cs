@@ -3,6 +3,7 @@ using JiraAuthFunctions.Jira;
 using JiraAuthFunctions.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Leases;
 
 namespace JiraAuthFunctions.Jira;
 

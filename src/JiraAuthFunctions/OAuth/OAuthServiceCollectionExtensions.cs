@@ -2,6 +2,7 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Signing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.OAuth;
 

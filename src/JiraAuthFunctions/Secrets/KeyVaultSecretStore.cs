@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Security.KeyVault.Secrets;
+using JiraAuthFunctions.Keys;
 using AzureSecretProperties = Azure.Security.KeyVault.Secrets.SecretProperties;
 using SecretProperties = JiraAuthFunctions.Secrets.SecretProperties;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Secrets;
 

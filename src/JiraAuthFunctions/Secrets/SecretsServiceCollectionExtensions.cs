@@ -6,6 +6,7 @@ using JiraAuthFunctions.Signing;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Secrets;
 

@@ -6,6 +6,8 @@ using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using JiraAuthFunctions.Functions;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Telemetry;
 

@@ -1,5 +1,6 @@
 using JiraAuthFunctions.Connect;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Schemes.Connect;
 
 namespace JiraAuthFunctions.Core.Tests.Connect;
 

@@ -3,6 +3,7 @@ using JiraAuthFunctions.Core.Tests.Support;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Schemes.Connect;
 
 namespace JiraAuthFunctions.Core.Tests.Connect;
 

@@ -6,6 +6,8 @@ using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Schemes.Connect;
 
 namespace JiraAuthFunctions.Core.Tests.Connect;
 

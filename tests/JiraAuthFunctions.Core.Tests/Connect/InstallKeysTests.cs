@@ -6,6 +6,7 @@ using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Schemes.Connect;
 
 namespace JiraAuthFunctions.Core.Tests.Connect;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using JiraAuthFunctions.Connect;
+using JiraAuthFunctions.Schemes.Connect;
 
 namespace JiraAuthFunctions.Core.Tests.Connect;
 

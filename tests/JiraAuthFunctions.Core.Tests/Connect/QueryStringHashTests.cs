@@ -1,4 +1,5 @@
 using JiraAuthFunctions.Connect;
+using JiraAuthFunctions.Schemes.Connect;
 
 namespace JiraAuthFunctions.Core.Tests.Connect;
 

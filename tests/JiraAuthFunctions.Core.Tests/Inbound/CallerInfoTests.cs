@@ -1,4 +1,6 @@
 using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

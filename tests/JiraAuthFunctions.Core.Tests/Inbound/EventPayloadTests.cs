@@ -1,5 +1,6 @@
 using System.Text;
 using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Events;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

@@ -7,6 +7,9 @@ using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.OAuth;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

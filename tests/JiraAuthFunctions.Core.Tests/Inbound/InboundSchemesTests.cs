@@ -1,6 +1,8 @@
 using JiraAuthFunctions.Inbound;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 
@@ -104,10 +106,10 @@ public sealed class InboundSchemesTests
         var routes = InboundSchemes.EventsRoutes(
         [
             new(VerificationMethod.SharedSecret, typeof(BearerScheme), new InboundSchemeOptions()),
-            new(VerificationMethod.Connect, typeof(BearerScheme), new JiraAuthFunctions.Connect.ConnectSchemeOptions()),
+            new(VerificationMethod.Connect, typeof(BearerScheme), new JiraAuthFunctions.Schemes.Connect.ConnectSchemeOptions()),
         ]);
 
-        Assert.Equal(new[] { InboundSchemeOptions.DefaultEventsRoute, JiraAuthFunctions.Connect.ConnectScheme.EventsRoute }, routes);
+        Assert.Equal(new[] { InboundSchemeOptions.DefaultEventsRoute, JiraAuthFunctions.Schemes.Connect.ConnectScheme.EventsRoute }, routes);
     }
 
     private sealed class NeedsAudience : InboundSchemeOptions

@@ -1,4 +1,5 @@
 using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Events;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Replay;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

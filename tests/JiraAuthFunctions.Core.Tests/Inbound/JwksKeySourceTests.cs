@@ -6,6 +6,7 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Keys;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

@@ -1,6 +1,8 @@
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

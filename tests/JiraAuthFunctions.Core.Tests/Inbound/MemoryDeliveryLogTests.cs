@@ -1,6 +1,7 @@
 using JiraAuthFunctions.Core.Tests.Support;
 using JiraAuthFunctions.Inbound;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Events;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

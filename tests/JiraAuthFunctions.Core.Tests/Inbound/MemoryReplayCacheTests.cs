@@ -1,5 +1,6 @@
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Replay;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

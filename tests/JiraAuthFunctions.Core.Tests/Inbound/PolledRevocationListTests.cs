@@ -3,6 +3,8 @@ using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.IdentityModel.Tokens;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

@@ -1,6 +1,9 @@
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using Moq;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 
@@ -56,7 +59,7 @@ public sealed class RequestAuthenticatorTests
                 new(VerificationMethod.SharedSecret, typeof(BearerScheme), new InboundSchemeOptions()),
                 new(VerificationMethod.WebhookSecret, typeof(IInboundScheme), new InboundSchemeOptions()),
                 // Connect's route, with a handler that must not be reached: the route decides first.
-                new(VerificationMethod.Connect, typeof(BearerScheme), new JiraAuthFunctions.Connect.ConnectSchemeOptions()),
+                new(VerificationMethod.Connect, typeof(BearerScheme), new JiraAuthFunctions.Schemes.Connect.ConnectSchemeOptions()),
             ],
             new Services(handlers));
         return new RequestAuthenticator(registry, schemes, tokens);
@@ -88,7 +91,7 @@ public sealed class RequestAuthenticatorTests
     }
 
     [Theory]
-    [InlineData("ci", JiraAuthFunctions.Connect.ConnectScheme.EventsRoute)]
+    [InlineData("ci", JiraAuthFunctions.Schemes.Connect.ConnectScheme.EventsRoute)]
     [InlineData("app", InboundSchemeOptions.DefaultEventsRoute)]
     public async Task An_integration_on_another_schemes_route_is_unknown_and_its_scheme_is_not_asked(string integration, string route)
     {

@@ -3,6 +3,7 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Keys;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

@@ -7,6 +7,9 @@ using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Core.Tests.Inbound;
 

@@ -7,6 +7,7 @@ using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Leases;
 
 namespace JiraAuthFunctions.Core.Tests.Signing;
 

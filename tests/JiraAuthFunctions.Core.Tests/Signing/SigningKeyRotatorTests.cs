@@ -5,6 +5,7 @@ using JiraAuthFunctions.Signing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Leases;
 
 namespace JiraAuthFunctions.Core.Tests.Signing;
 

@@ -50,7 +50,7 @@ public sealed partial class QueryNamesTests
     }
 
     private static HashSet<string> KnownReasons() =>
-        [.. Enum.GetValues<ReasonCode>().Select(r => r.ToCode()), JiraAuthFunctions.Inbound.SharedSecretExpiryMonitor.Reason, JiraAuthFunctions.Jira.JiraTokenRenewer.ReauthorizationRequired];
+        [.. Enum.GetValues<ReasonCode>().Select(r => r.ToCode()), JiraAuthFunctions.Keys.SharedSecretExpiryMonitor.Reason, JiraAuthFunctions.Jira.JiraTokenRenewer.ReauthorizationRequired];
 
     [GeneratedRegex(@"Reason\)?\s*(?:==|!=)\s*""([a-z_]+)""")]
     private static partial Regex ReasonCompared();

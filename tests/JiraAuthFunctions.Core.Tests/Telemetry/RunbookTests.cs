@@ -4,6 +4,7 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Jira;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Keys;
 
 namespace JiraAuthFunctions.Core.Tests.Telemetry;
 

@@ -3,6 +3,7 @@ using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Schemes.Connect;
 
 namespace JiraAuthFunctions.FunctionalTests.Support;
 

@@ -4,6 +4,8 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.OAuth;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.FunctionalTests.Support;
 

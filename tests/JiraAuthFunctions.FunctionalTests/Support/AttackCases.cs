@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.FunctionalTests.Support;
 
@@ -616,7 +617,7 @@ public static partial class AttackCases
             case "connect install: unsigned":
                 return Lifecycle("", newTenant, ConnectCalls.NewSecret());
             case "connect install: unknown kid":
-                f.Time.Advance(JiraAuthFunctions.Connect.InstallKeys.MinFetchInterval); // the one fetch of an unknown kid per interval is this one
+                f.Time.Advance(JiraAuthFunctions.Schemes.Connect.InstallKeys.MinFetchInterval); // the one fetch of an unknown kid per interval is this one
                 return Lifecycle(Signed(newTenant, kid: "no-such-install-kid"), newTenant, ConnectCalls.NewSecret());
             case "connect install: kid that is a URL":
                 return Lifecycle(Signed(newTenant, kid: "https://attacker.example/key.pem"), newTenant, ConnectCalls.NewSecret());

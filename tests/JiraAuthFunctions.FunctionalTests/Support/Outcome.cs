@@ -1,6 +1,8 @@
 using System.Text.Json;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Inbound;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.FunctionalTests.Support;
 

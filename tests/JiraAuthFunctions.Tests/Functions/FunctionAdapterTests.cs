@@ -15,6 +15,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Moq;
+using JiraAuthFunctions.Events;
+using JiraAuthFunctions.OAuth;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Tests.Functions;
 

@@ -4,6 +4,9 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
+using JiraAuthFunctions.Events;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Tests.Inbound;
 

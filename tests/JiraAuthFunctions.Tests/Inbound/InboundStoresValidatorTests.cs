@@ -3,6 +3,8 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Storage;
 using Microsoft.Extensions.Options;
 using Moq;
+using JiraAuthFunctions.Replay;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Tests.Inbound;
 

@@ -5,6 +5,9 @@ using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Events;
+using JiraAuthFunctions.Schemes;
+using JiraAuthFunctions.Tokens;
 
 namespace JiraAuthFunctions.Tests.Inbound;
 

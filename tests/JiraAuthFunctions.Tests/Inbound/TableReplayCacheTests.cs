@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using JiraAuthFunctions.Inbound;
 using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
+using JiraAuthFunctions.Replay;
 
 namespace JiraAuthFunctions.Tests.Inbound;
 

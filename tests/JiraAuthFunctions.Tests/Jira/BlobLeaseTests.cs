@@ -7,6 +7,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Leases;
+using JiraAuthFunctions.OAuth;
 
 namespace JiraAuthFunctions.Tests.Jira;
 

@@ -4,6 +4,8 @@ using JiraAuthFunctions.Secrets;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using JiraAuthFunctions.Leases;
+using JiraAuthFunctions.OAuth;
 
 namespace JiraAuthFunctions.Tests.Jira;
 

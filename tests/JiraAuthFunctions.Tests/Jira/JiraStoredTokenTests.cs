@@ -7,6 +7,7 @@ using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Leases;
 
 namespace JiraAuthFunctions.Tests.Jira;
 

@@ -5,6 +5,8 @@ using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Leases;
+using JiraAuthFunctions.OAuth;
 
 namespace JiraAuthFunctions.Tests.Jira;
 

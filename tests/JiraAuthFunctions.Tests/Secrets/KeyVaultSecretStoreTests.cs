@@ -4,6 +4,7 @@ using JiraAuthFunctions.Telemetry;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Keys;
 
 namespace JiraAuthFunctions.Tests.Secrets;
 

@@ -4,6 +4,8 @@ using JiraAuthFunctions.Signing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Tests.Telemetry;
 
@@ -37,7 +39,7 @@ public sealed class CredentialMetricsTests : IDisposable
     [Fact]
     public async Task Signing_key_age_and_next_step_follow_the_rotation()
     {
-        var rotator = new SigningKeyRotator(new SigningKeyRing(_store, Options.Create(_signing), _time), _store, new JiraAuthFunctions.Jira.ProcessLeaseProvider(), _time, NullLogger<SigningKeyRotator>.Instance, _recorder.Metrics);
+        var rotator = new SigningKeyRotator(new SigningKeyRing(_store, Options.Create(_signing), _time), _store, new JiraAuthFunctions.Leases.ProcessLeaseProvider(), _time, NullLogger<SigningKeyRotator>.Instance, _recorder.Metrics);
         Assert.Empty(_recorder.Observe(Age)); // nothing known before the first run
 
         await rotator.RunAsync(); // the first key signs at once; the next one is due 29 days on
@@ -58,7 +60,7 @@ public sealed class CredentialMetricsTests : IDisposable
     [Fact]
     public async Task A_stalled_rotation_shows_an_age_past_the_key_lifetime_and_an_overdue_step()
     {
-        var rotator = new SigningKeyRotator(new SigningKeyRing(_store, Options.Create(_signing), _time), _store, new JiraAuthFunctions.Jira.ProcessLeaseProvider(), _time, NullLogger<SigningKeyRotator>.Instance, _recorder.Metrics);
+        var rotator = new SigningKeyRotator(new SigningKeyRing(_store, Options.Create(_signing), _time), _store, new JiraAuthFunctions.Leases.ProcessLeaseProvider(), _time, NullLogger<SigningKeyRotator>.Instance, _recorder.Metrics);
         await rotator.RunAsync();
 
         _time.Advance(TimeSpan.FromDays(35)); // the job has not run since

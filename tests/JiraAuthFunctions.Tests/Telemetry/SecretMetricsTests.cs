@@ -4,6 +4,8 @@ using JiraAuthFunctions.Signing;
 using JiraAuthFunctions.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using JiraAuthFunctions.Keys;
+using JiraAuthFunctions.Schemes;
 
 namespace JiraAuthFunctions.Tests.Telemetry;
 
@@ -75,7 +77,7 @@ public sealed class SecretMetricsTests : IAsyncLifetime
     public async Task The_published_signing_keys_count_hits_and_misses()
     {
         var ring = new SigningKeyRing(_store, Microsoft.Extensions.Options.Options.Create(new SigningKeyOptions()), _time, _recorder.Metrics);
-        await new SigningKeyRotator(ring, _store, new JiraAuthFunctions.Jira.ProcessLeaseProvider(), _time, NullLogger<SigningKeyRotator>.Instance).RunAsync();
+        await new SigningKeyRotator(ring, _store, new JiraAuthFunctions.Leases.ProcessLeaseProvider(), _time, NullLogger<SigningKeyRotator>.Instance).RunAsync();
 
         await ring.GetPublishedAsync();
         await ring.GetPublishedAsync();
