@@ -24,8 +24,12 @@ public sealed class JiraRenewalEndToEndTests
         return (app, data);
     }
 
-    /// <summary>Runs the credentials job now (as a timer tick does), then reads health once the connection has a state (the app's own first run may hold the lease meanwhile).</summary>
-    private static async Task<JsonElement> HealthAsync(TestApp app)
+    /// <summary>
+    /// Runs the credentials job now (as a timer tick does), then reads health until the connection reports
+    /// <paramref name="state"/> (with an access token for "ok"): the app's own first run may hold the lease
+    /// meanwhile, and a read in between sees the connection's state before any run (e.g. no token yet).
+    /// </summary>
+    private static async Task<JsonElement> HealthAsync(TestApp app, string state)
     {
         using var response = await app.Client.PostAsync(JiraAuthFunctions.Credentials.CredentialsServiceCollectionExtensions.RunNowRoute, null);
         var deadline = TimeProvider.System.GetUtcNow().AddSeconds(20);
@@ -33,9 +37,9 @@ public sealed class JiraRenewalEndToEndTests
         {
             using var health = JsonDocument.Parse(await app.Client.GetStringAsync("/api/health"));
             var connections = health.RootElement.GetProperty("jiraConnections");
-            if ((connections.GetArrayLength() > 0 && connections[0].GetProperty("accessTokenExpiresOn").ValueKind != JsonValueKind.Null) ||
-                (connections.GetArrayLength() > 0 && connections[0].GetProperty("state").GetString() != "ok") ||
-                TimeProvider.System.GetUtcNow() > deadline)
+            var settled = connections.GetArrayLength() > 0 && connections[0].GetProperty("state").GetString() == state &&
+                (state != "ok" || connections[0].GetProperty("accessTokenExpiresOn").ValueKind != JsonValueKind.Null);
+            if (settled || TimeProvider.System.GetUtcNow() > deadline)
             {
                 return health.RootElement.Clone();
             }
@@ -51,7 +55,7 @@ public sealed class JiraRenewalEndToEndTests
         var (app, data) = await StartAsync(endpoint, endpoint.CurrentRefreshToken);
         await using (app)
         {
-            var health = await HealthAsync(app);
+            var health = await HealthAsync(app, "ok");
 
             Assert.Equal("ok", health.GetProperty("status").GetString());
             var connection = health.GetProperty("jiraConnections").EnumerateArray().Single();
@@ -70,7 +74,7 @@ public sealed class JiraRenewalEndToEndTests
         var (app, _) = await StartAsync(endpoint, "rt-revoked-long-ago");
         await using (app)
         {
-            var health = await HealthAsync(app);
+            var health = await HealthAsync(app, JiraTokenRenewer.ReauthorizationRequired);
 
             Assert.Equal("degraded", health.GetProperty("status").GetString());
             Assert.Equal(JiraTokenRenewer.ReauthorizationRequired, health.GetProperty("jiraConnections")[0].GetProperty("state").GetString());

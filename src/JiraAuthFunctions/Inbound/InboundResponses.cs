@@ -125,7 +125,8 @@ internal static class InboundResponses
         await writer.FlushAsync(context.RequestAborted);
     }
 
-    private static async Task WriteJsonAsync(HttpResponse response, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    /// <summary>Writes one JSON object as the response body (UTF-8), its members by <paramref name="write"/>.</summary>
+    internal static async Task WriteJsonAsync(HttpResponse response, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
     {
         response.ContentType = "application/json; charset=utf-8";
         await using var writer = new Utf8JsonWriter(response.BodyWriter);

@@ -104,11 +104,6 @@ internal sealed class TokenEndpoint(ClientCredentialsGrant grant, ILogger<TokenE
         // RFC 6749 5.1: a response carrying a token (or saying why not) is never cached.
         response.Headers.CacheControl = "no-store";
         response.Headers.Pragma = "no-cache";
-        response.ContentType = "application/json; charset=utf-8";
-        await using var writer = new Utf8JsonWriter(response.BodyWriter);
-        writer.WriteStartObject();
-        write(writer);
-        writer.WriteEndObject();
-        await writer.FlushAsync(cancellationToken);
+        await InboundResponses.WriteJsonAsync(response, write, cancellationToken);
     }
 }
