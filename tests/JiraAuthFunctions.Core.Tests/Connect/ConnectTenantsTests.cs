@@ -12,13 +12,13 @@ public sealed class ConnectTenantsTests : IDisposable
 {
     private readonly FakeTimeProvider _time = Clock.Create();
     private readonly TempFolder _folder = new();
-    private readonly CountingStore _store;
+    private readonly CountingSecretStore _store;
     private readonly SignalLogger<ConnectTenants> _log = new();
     private readonly ConnectTenants _tenants;
 
     public ConnectTenantsTests()
     {
-        _store = new CountingStore(new FileSecretStore(_folder.File("secrets.json"), _time));
+        _store = new CountingSecretStore(new FileSecretStore(_folder.File("secrets.json"), _time));
         _tenants = new ConnectTenants(_store, "app", _time, _log);
     }
 
@@ -238,34 +238,5 @@ public sealed class ConnectTenantsTests : IDisposable
         Assert.Equal("connect-tenants:app", health.Name);
         Assert.Equal(JiraAuthFunctions.Health.HealthStatus.Degraded, health.Status);
         Assert.Contains(nameof(SecretStoreUnavailableException), health.Detail, StringComparison.Ordinal);
-    }
-
-    private sealed class CountingStore(ISecretStore inner) : ISecretStore
-    {
-        private int _listCalls;
-
-        public int ListCalls => Volatile.Read(ref _listCalls);
-        public Exception? Failure { get; set; }
-        public TaskCompletionSource? Gate { get; set; }
-
-        public async Task<IReadOnlyList<SecretProperties>> GetPropertiesOfSecretVersionsAsync(string name, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref _listCalls);
-            if (Gate is { } gate)
-            {
-                await gate.Task;
-            }
-
-            return Failure is { } failure ? throw failure : await inner.GetPropertiesOfSecretVersionsAsync(name, cancellationToken);
-        }
-
-        public Task<SecretValue?> GetSecretAsync(string name, string? version = null, CancellationToken cancellationToken = default) =>
-            inner.GetSecretAsync(name, version, cancellationToken);
-
-        public Task<SecretProperties> SetSecretAsync(string name, string value, SecretAttributes? attributes = null, CancellationToken cancellationToken = default) =>
-            inner.SetSecretAsync(name, value, attributes, cancellationToken);
-
-        public Task<SecretProperties> UpdateSecretPropertiesAsync(SecretProperties properties, CancellationToken cancellationToken = default) =>
-            inner.UpdateSecretPropertiesAsync(properties, cancellationToken);
     }
 }

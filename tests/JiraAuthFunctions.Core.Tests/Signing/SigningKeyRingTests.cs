@@ -16,12 +16,12 @@ public sealed class SigningKeyRingTests : IDisposable
 {
     private readonly FakeTimeProvider _time = Clock.Create();
     private readonly TempFolder _folder = new();
-    private readonly CountingStore _store;
+    private readonly CountingSecretStore _store;
     private readonly SignalLogger<SigningKeyRing> _log = new();
 
     public SigningKeyRingTests()
     {
-        _store = new CountingStore(new FileSecretStore(_folder.File("secrets.json"), _time));
+        _store = new CountingSecretStore(new FileSecretStore(_folder.File("secrets.json"), _time));
     }
 
     public void Dispose() => _folder.Dispose();
@@ -97,35 +97,5 @@ public sealed class SigningKeyRingTests : IDisposable
 
         Assert.Equal(held, await ring.GetPublishedAsync());
         Assert.Equal(HealthStatus.Degraded, (await ring.CheckAsync()).Status);
-    }
-
-    /// <summary>Counts version listings (one per read), can hold them at a gate, and can fail.</summary>
-    private sealed class CountingStore(ISecretStore inner) : ISecretStore
-    {
-        private int _listCalls;
-
-        public int ListCalls => Volatile.Read(ref _listCalls);
-        public TaskCompletionSource? Gate { get; set; }
-        public Exception? Failure { get; set; }
-
-        public async Task<IReadOnlyList<SecretProperties>> GetPropertiesOfSecretVersionsAsync(string name, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref _listCalls);
-            if (Gate is { } gate)
-            {
-                await gate.Task;
-            }
-
-            return Failure is { } failure ? throw failure : await inner.GetPropertiesOfSecretVersionsAsync(name, cancellationToken);
-        }
-
-        public Task<SecretValue?> GetSecretAsync(string name, string? version = null, CancellationToken cancellationToken = default) =>
-            inner.GetSecretAsync(name, version, cancellationToken);
-
-        public Task<SecretProperties> SetSecretAsync(string name, string value, SecretAttributes? attributes = null, CancellationToken cancellationToken = default) =>
-            inner.SetSecretAsync(name, value, attributes, cancellationToken);
-
-        public Task<SecretProperties> UpdateSecretPropertiesAsync(SecretProperties properties, CancellationToken cancellationToken = default) =>
-            inner.UpdateSecretPropertiesAsync(properties, cancellationToken);
     }
 }
