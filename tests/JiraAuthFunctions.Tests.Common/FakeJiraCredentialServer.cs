@@ -1,11 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace JiraAuthFunctions.Tests.Common;
 
@@ -29,7 +25,7 @@ namespace JiraAuthFunctions.Tests.Common;
 public sealed class FakeJiraCredentialServer : IAsyncDisposable
 {
     public const string CloudId = "11223344-a1b2-3b33-c444-def123456789";
-    private readonly WebApplication _app;
+    private LoopbackServer _server = null!;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly Queue<int> _faults = new();
@@ -37,9 +33,8 @@ public sealed class FakeJiraCredentialServer : IAsyncDisposable
     private int _issued;
     private int _inFlight;
 
-    private FakeJiraCredentialServer(WebApplication app, TimeProvider time)
+    private FakeJiraCredentialServer(TimeProvider time)
     {
-        _app = app;
         _time = time;
     }
 
@@ -91,16 +86,15 @@ public sealed class FakeJiraCredentialServer : IAsyncDisposable
 
     public static async Task<FakeJiraCredentialServer> StartAsync(TimeProvider time)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var server = new FakeJiraCredentialServer(app, time);
-        app.MapPost("/oauth/token", context => server.TokenAsync(context, dataCenter: false));
-        app.MapPost("/rest/oauth2/latest/token", context => server.TokenAsync(context, dataCenter: true));
-        app.MapGet("/ex/jira/{cloudId}/rest/api/3/myself", (HttpContext context, string cloudId) => server.MyselfAsync(context, cloudId == CloudId));
-        app.MapGet("/rest/api/2/myself", context => server.MyselfAsync(context, true));
-        await app.StartAsync();
-        server.BaseUri = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+        var server = new FakeJiraCredentialServer(time);
+        server._server = await LoopbackServer.StartAsync(app =>
+        {
+            app.MapPost("/oauth/token", context => server.TokenAsync(context, dataCenter: false));
+            app.MapPost("/rest/oauth2/latest/token", context => server.TokenAsync(context, dataCenter: true));
+            app.MapGet("/ex/jira/{cloudId}/rest/api/3/myself", (HttpContext context, string cloudId) => server.MyselfAsync(context, cloudId == CloudId));
+            app.MapGet("/rest/api/2/myself", context => server.MyselfAsync(context, true));
+        });
+        server.BaseUri = server._server.BaseAddress;
         return server;
     }
 
@@ -220,9 +214,5 @@ public sealed class FakeJiraCredentialServer : IAsyncDisposable
 
     private static JsonObject Error(string error, string description) => new() { ["error"] = error, ["error_description"] = description };
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
