@@ -68,7 +68,7 @@ if part micro; then
 fi
 
 # 2. Load ---------------------------------------------------------------------------------------
-port=7199
+port=${BENCH_PORT:-7199} # BENCH_PORT: another port when two runs share the machine
 body_bytes=$(awk -F"'" '/wrk.body/ {print length($2)}' bench/post.lua)
 ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f\n", v}'; }
 load() { # $1 = floor|on|off|base; prints "rps p50ms p99ms bytes/request"
