@@ -29,7 +29,7 @@ namespace JiraAuthFunctions.Telemetry;
 /// Cost, for enabled log calls only: one vectorized search for the two parameter names in the
 /// state's string values; a message is re-rendered only when one of them is found. Not covered:
 /// what sees the URL outside this process (the Functions host's and the platform's request
-/// telemetry), which is why the README prefers the Authorization header.
+/// telemetry), which is why docs/connect.md prefers the Authorization header.
 /// </remarks>
 public static class QueryTokenRedaction
 {
