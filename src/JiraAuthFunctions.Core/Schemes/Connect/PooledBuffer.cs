@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace JiraAuthFunctions.Schemes.Connect;
 
@@ -9,6 +10,8 @@ namespace JiraAuthFunctions.Schemes.Connect;
 /// the array.
 /// </summary>
 /// <remarks>
+/// Its small members are marked for inlining: the methods that use it hold stack buffers and loops,
+/// so the JIT compiles them fully optimized at once, without the call profile that would inline them.
 /// What goes in here is the canonical request and the decoded query, neither of them secret (the
 /// <c>jwt</c> parameter's value is never decoded into it), so pooled arrays are returned uncleared.
 /// </remarks>
@@ -36,6 +39,7 @@ internal ref struct PooledBuffer<T>
 
     public readonly ReadOnlySpan<T> Slice(int start, int length) => _span.Slice(start, length);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(T item)
     {
         if (_length == _span.Length)
@@ -46,6 +50,7 @@ internal ref struct PooledBuffer<T>
         _span[_length++] = item;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(scoped ReadOnlySpan<T> items)
     {
         items.CopyTo(GetSpan(items.Length));
@@ -53,6 +58,7 @@ internal ref struct PooledBuffer<T>
     }
 
     /// <summary>At least <paramref name="size"/> free elements after what is written; <see cref="Advance"/> by what was used.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Span<T> GetSpan(int size)
     {
         if (_span.Length - _length < size)

@@ -458,8 +458,10 @@ public static class QueryStringHash
         private readonly ReadOnlySpan<char> _names = names;
         private readonly ReadOnlySpan<char> _values = values;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ReadOnlySpan<char> Name(in Parameter p) => ((p.Flags & Parameter.NameInQuery) != 0 ? _query : _names).Slice(p.NameStart, p.NameLength);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ReadOnlySpan<char> Value(in Parameter p) => ((p.Flags & Parameter.ValueInQuery) != 0 ? _query : _values).Slice(p.ValueStart, p.ValueLength);
 
         // Ordinal: encoded names are ASCII, so they order as the encoded strings did; the values
@@ -655,6 +657,7 @@ public static class QueryStringHash
     }
 
     /// <summary>Characters known to be ASCII, as bytes or as characters.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WriteAscii<T>(ref PooledBuffer<T> buffer, scoped ReadOnlySpan<char> ascii)
         where T : unmanaged, IBinaryInteger<T>
     {
