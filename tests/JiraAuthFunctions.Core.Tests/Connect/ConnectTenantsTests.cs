@@ -41,6 +41,22 @@ public sealed class ConnectTenantsTests : IDisposable
     }
 
     [Fact]
+    public void A_copy_made_with_with_builds_its_own_key_and_context_rather_than_sharing_the_originals()
+    {
+        var tenant = Tenant() with { Installation = new ConnectInstallation(new Dictionary<string, string> { ["productType"] = "jira" }) };
+        Assert.Equal([new("connect.clientKey", "client-1"), new("connect.baseUrl", "https://site.atlassian.net")], tenant.Context);
+        Assert.Same(tenant.Key, Assert.Single(tenant.Keys));
+
+        var moved = tenant with { ClientKey = "client-2", BaseUrl = "https://moved.atlassian.net", SharedSecret = "shared-secret-2" };
+
+        Assert.Equal([new("connect.clientKey", "client-2"), new("connect.baseUrl", "https://moved.atlassian.net")], moved.Context);
+        Assert.NotSame(tenant.Key, moved.Key);
+        Assert.Same(moved.Key, Assert.Single(moved.Keys));
+        Assert.Equal(("client-2", "https://moved.atlassian.net", "shared-secret-2"), (moved.ClientKey, moved.BaseUrl, moved.SharedSecret));
+        Assert.Same(tenant.Installation, moved.Installation);
+    }
+
+    [Fact]
     public async Task A_saved_tenant_is_found_by_another_instance_and_stored_as_one_json_secret()
     {
         await _tenants.SaveAsync(Tenant());

@@ -98,4 +98,38 @@ public sealed class ConnectTokenValidatorTests : IDisposable
         Assert.Equal(ReasonCode.Accepted, (await _validator.ValidateRequestAsync(_integration, RequestWith(Query + "&jwt=" + token))).Reason);
         Assert.Equal(ReasonCode.MalformedToken, (await _validator.ValidateRequestAsync(_integration, RequestWith(Query + string.Format(System.Globalization.CultureInfo.InvariantCulture, jwt, token)))).Reason);
     }
+
+    [Fact]
+    public async Task A_tenant_read_from_the_store_is_checked_as_one_held_in_memory()
+    {
+        // A second registry over the same store: the tenant is not held there, so the first lookup
+        // waits for the store's read; the second finds it held.
+        var options = new InboundOptions { ClockSkew = TimeSpan.FromSeconds(30) };
+        options.Integrations["app"] = new IntegrationOptions { Verification = VerificationMethod.Connect, BaseUrl = new Uri("https://func.example/api/connect/app"), MaxTokenLifetime = TimeSpan.FromMinutes(10) };
+        var registry = IntegrationRegistry.Create(options, new FileSecretStore(_folder.File("secrets.json"), _time), new HttpClient(), _time, NullLoggerFactory.Instance);
+        Assert.True(registry.TryGet("app", out var cold));
+        var now = _time.GetUtcNow();
+        var claims = new Dictionary<string, object?>
+        {
+            ["iss"] = ClientKey,
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["exp"] = (now + TimeSpan.FromMinutes(3)).ToUnixTimeSeconds(),
+            ["qsh"] = QueryStringHash.Compute("POST", "/events/x", Query),
+        };
+        var token = TestTokens.Create(TestTokens.Header("HS256"), claims, TestTokens.Hmac(Secret));
+        var request = new InboundRequest { Method = "POST", Path = "/api/connect/app/events/x", Query = Query, Header = n => n == "Authorization" ? "JWT " + token : null };
+        KeyValuePair<string, string>[] context = [new("connect.clientKey", ClientKey), new("connect.baseUrl", "https://unit.atlassian.net")];
+
+        foreach (var pass in new[] { "read from the store", "held" })
+        {
+            var check = await _validator.ValidateRequestAsync(cold, request);
+            Assert.True(check.Reason == ReasonCode.Accepted, $"{pass}: {check.Reason}");
+            Assert.Equal(context, check.Caller.Context);
+            Assert.Equal(DateTimeOffset.FromUnixTimeSeconds((long)claims["exp"]!), check.Caller.ExpiresOn);
+        }
+
+        var unknown = TestTokens.Create(TestTokens.Header("HS256"), new Dictionary<string, object?>(claims) { ["iss"] = "jira:nobody" }, TestTokens.Hmac(Secret));
+        var refused = await _validator.ValidateRequestAsync(cold, new InboundRequest { Method = "POST", Path = request.Path, Query = Query, Header = n => n == "Authorization" ? "JWT " + unknown : null });
+        Assert.Equal(ReasonCode.UnknownTenant, refused.Reason);
+    }
 }

@@ -8,6 +8,7 @@ public sealed class ConnectApp
     public ConnectApp(string name, IntegrationOptions options, ConnectTenants tenants, InstallKeys installKeys)
     {
         Name = name;
+        PathPrefix = QueryStringHash.PathPrefix(name);
         Audience = options.BaseUrl!.OriginalString.TrimEnd('/');
         ContextQshRoutes = options.ContextQshRoutes.Select(QueryStringHash.CanonicalPath).ToFrozenSet(StringComparer.Ordinal);
         MaxTokenLifetime = options.MaxTokenLifetime;
@@ -16,6 +17,9 @@ public sealed class ConnectApp
     }
 
     public string Name { get; }
+
+    /// <summary><c>/api/connect/{name}</c>: where the app-relative path of a request starts (built once, not per request).</summary>
+    internal string PathPrefix { get; }
 
     /// <summary>The descriptor's baseUrl without a trailing '/': the <c>aud</c> of signed lifecycle calls.</summary>
     public string Audience { get; }

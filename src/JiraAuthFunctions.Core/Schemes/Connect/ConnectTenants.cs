@@ -16,9 +16,26 @@ namespace JiraAuthFunctions.Schemes.Connect;
 public sealed record ConnectTenant(string ClientKey, string BaseUrl, string SharedSecret, ConnectInstallation? Installation = null)
 {
     private VerificationKey? _key;
+    private VerificationKey[]? _keys;
+    private KeyValuePair<string, string>[]? _context;
+
+    // A copy made with 'with' starts without what was built from the original's values, which it may not share.
+    private ConnectTenant(ConnectTenant original)
+    {
+        ClientKey = original.ClientKey;
+        BaseUrl = original.BaseUrl;
+        SharedSecret = original.SharedSecret;
+        Installation = original.Installation;
+    }
 
     /// <summary>The HS256 key of <see cref="SharedSecret"/>, built once per tenant version and reused (its HMAC provider too).</summary>
     public VerificationKey Key => _key ??= new VerificationKey(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(SharedSecret)), "HS256");
+
+    /// <summary><see cref="Key"/> as the one-key list a signature check takes, built once rather than per request.</summary>
+    internal IReadOnlyList<VerificationKey> Keys => _keys ??= [Key];
+
+    /// <summary>What an accepted request's record says about the tenant (<c>connect.clientKey</c>, <c>connect.baseUrl</c>), built once rather than per request.</summary>
+    internal IReadOnlyList<KeyValuePair<string, string>> Context => _context ??= [new("connect.clientKey", ClientKey), new("connect.baseUrl", BaseUrl)];
 
     /// <summary>Never the shared secret.</summary>
     public override string ToString() => $"ConnectTenant {{ ClientKey = {ClientKey}, BaseUrl = {BaseUrl} }}";
@@ -101,9 +118,18 @@ public sealed partial class ConnectTenants : IDependencyHealth
         $"connect-{app}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(clientKey)))[..32]}";
 
     /// <summary>The installed tenant with this clientKey, from memory when held.</summary>
-    public async ValueTask<TenantLookup> FindAsync(string clientKey, CancellationToken cancellationToken = default)
+    public ValueTask<TenantLookup> FindAsync(string clientKey, CancellationToken cancellationToken = default)
     {
-        var held = await _tenants.GetAsync(clientKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // A held tenant answers at once: then no async machinery runs on a request's path.
+        var pending = _tenants.GetAsync(clientKey, cancellationToken: cancellationToken);
+        return pending.IsCompletedSuccessfully ? new(LookupOf(pending.Result)) : AwaitLookupAsync(pending);
+    }
+
+    private async ValueTask<TenantLookup> AwaitLookupAsync(ValueTask<CacheResult<ConnectTenant>> pending) =>
+        LookupOf(await pending.ConfigureAwait(false));
+
+    private TenantLookup LookupOf(CacheResult<ConnectTenant> held)
+    {
         switch (held.Status)
         {
             case CacheStatus.Fresh or CacheStatus.Stale:

@@ -28,35 +28,56 @@ public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, Time
     private readonly int _maxTokenBytes = options.Value.MaxTokenBytes;
 
     /// <summary>A request from a tenant's Jira to the app.</summary>
-    public async ValueTask<TokenCheck> ValidateRequestAsync(Integration integration, InboundRequest request, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Not an async method: a tenant is held in memory for all but its first request (and one per
+    /// refresh interval), and then the check runs through without async machinery; only a tenant
+    /// read from the store is awaited.
+    /// </remarks>
+    public ValueTask<TokenCheck> ValidateRequestAsync(Integration integration, InboundRequest request, CancellationToken cancellationToken = default)
     {
         var app = integration.Connect!;
         var token = TokenOf(request, out var repeated);
         if (repeated)
         {
             // Which of two tokens counts is where readers disagree: neither is taken.
-            return TokenCheck.Reject(ReasonCode.MalformedToken);
+            return new(TokenCheck.Reject(ReasonCode.MalformedToken));
         }
 
         var (reason, jwt, caller) = Read(token, RequestAlgorithms);
         if (reason != ReasonCode.Accepted)
         {
-            return TokenCheck.Reject(reason, caller);
+            return new(TokenCheck.Reject(reason, caller));
         }
 
-        var (lookupReason, tenant) = await FindTenantAsync(app, jwt!, cancellationToken).ConfigureAwait(false);
-        if (lookupReason != ReasonCode.Accepted)
+        if (string.IsNullOrEmpty(jwt!.Issuer))
         {
-            return TokenCheck.Reject(lookupReason, caller);
+            return new(TokenCheck.Reject(ReasonCode.MissingClaim, caller));
         }
 
-        reason = Verify(token!, request, jwt!, integration, tenant!.Key, audience: null, contextQshAllowed: true);
+        var lookup = app.Tenants.FindAsync(jwt.Issuer, cancellationToken);
+        return lookup.IsCompletedSuccessfully
+            ? new(CheckRequest(lookup.Result, token!, request, jwt, integration, caller))
+            : CheckRequestAsync(lookup, token!, request, jwt, integration, caller);
+    }
+
+    private async ValueTask<TokenCheck> CheckRequestAsync(ValueTask<TenantLookup> lookup, string token, InboundRequest request, JwtContent jwt, Integration integration, CallerInfo caller) =>
+        CheckRequest(await lookup.ConfigureAwait(false), token, request, jwt, integration, caller);
+
+    /// <summary>The rest of a request's check, once its tenant (named by <c>iss</c>) is looked up.</summary>
+    private TokenCheck CheckRequest(TenantLookup lookup, string token, InboundRequest request, JwtContent jwt, Integration integration, CallerInfo caller)
+    {
+        if (lookup.Tenant is not { } tenant)
+        {
+            return TokenCheck.Reject(lookup.Unavailable ? ReasonCode.KeysUnavailable : ReasonCode.UnknownTenant, caller);
+        }
+
+        var reason = Verify(token, request, jwt, integration, tenant.Keys, audience: null, contextQshAllowed: true);
         return reason != ReasonCode.Accepted
             ? TokenCheck.Reject(reason, caller)
             : TokenCheck.Accept(caller with
             {
-                ExpiresOn = new DateTimeOffset(jwt!.Expires!.Value, TimeSpan.Zero),
-                Context = [new("connect.clientKey", tenant.ClientKey), new("connect.baseUrl", tenant.BaseUrl)],
+                ExpiresOn = new DateTimeOffset(jwt.Expires!.Value, TimeSpan.Zero),
+                Context = tenant.Context,
             });
     }
 
@@ -93,7 +114,7 @@ public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, Time
             return TokenCheck.Reject(status == InstallKeyStatus.Unknown ? ReasonCode.UnknownKid : ReasonCode.InstallKeyUnavailable, caller);
         }
 
-        reason = Verify(token!, request, jwt, integration, key!, app.Audience, contextQshAllowed: false);
+        reason = Verify(token!, request, jwt, integration, [key!], app.Audience, contextQshAllowed: false);
         return reason == ReasonCode.Accepted
             ? TokenCheck.Accept(caller with { ExpiresOn = new DateTimeOffset(jwt.Expires!.Value, TimeSpan.Zero) })
             : TokenCheck.Reject(reason, caller);
@@ -152,23 +173,9 @@ public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, Time
         return (TokenValidator.CheckHeader(jwt, algorithms), jwt, caller);
     }
 
-    private static async ValueTask<(ReasonCode, ConnectTenant?)> FindTenantAsync(ConnectApp app, JwtContent jwt, CancellationToken cancellationToken)
+    private ReasonCode Verify(string token, InboundRequest request, JwtContent jwt, Integration integration, IReadOnlyList<VerificationKey> keys, string? audience, bool contextQshAllowed)
     {
-        if (string.IsNullOrEmpty(jwt.Issuer))
-        {
-            return (ReasonCode.MissingClaim, null);
-        }
-
-        var lookup = await app.Tenants.FindAsync(jwt.Issuer, cancellationToken).ConfigureAwait(false);
-        var reason = lookup.Tenant is not null ? ReasonCode.Accepted
-            : lookup.Unavailable ? ReasonCode.KeysUnavailable
-            : ReasonCode.UnknownTenant;
-        return (reason, lookup.Tenant);
-    }
-
-    private ReasonCode Verify(string token, InboundRequest request, JwtContent jwt, Integration integration, VerificationKey key, string? audience, bool contextQshAllowed)
-    {
-        if (!TokenValidator.VerifySignature(token, jwt.Algorithm!, [key]))
+        if (!TokenValidator.VerifySignature(token, jwt.Algorithm!, keys))
         {
             return ReasonCode.BadSignature;
         }
@@ -212,19 +219,20 @@ public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, Time
 
     private static ReasonCode CheckQsh(InboundRequest request, JwtContent jwt, ConnectApp app, bool contextQshAllowed)
     {
-        var path = QueryStringHash.AppRelativePath(request.Path, app.Name);
-        if (path is null)
+        var start = QueryStringHash.AppRelativeStart(request.Path, app.PathPrefix);
+        if (start < 0)
         {
             return ReasonCode.QshMismatch;
         }
 
         if (jwt.Qsh == QueryStringHash.ContextQsh)
         {
-            return contextQshAllowed && app.ContextQshRoutes.Contains(QueryStringHash.CanonicalPath(path))
+            return contextQshAllowed && app.ContextQshRoutes.Contains(QueryStringHash.CanonicalPath(request.Path[start..]))
                 ? ReasonCode.Accepted
                 : ReasonCode.ContextQshNotAllowed;
         }
 
-        return QueryStringHash.Matches(jwt.Qsh!, request.Method, path, request.Query) ? ReasonCode.Accepted : ReasonCode.QshMismatch;
+        // The app-relative path as a slice of the received one: the hash is computed without a string.
+        return QueryStringHash.Matches(jwt.Qsh!, request.Method, request.Path.AsSpan(start), request.Query) ? ReasonCode.Accepted : ReasonCode.QshMismatch;
     }
 }
