@@ -15,7 +15,10 @@ namespace JiraAuthFunctions.Tokens;
 /// One pass sees every member, so a repeated name, which JSON parsers resolve differently
 /// (IdentityModel keeps the last, others the first), is refused rather than silently resolved.
 /// It also costs a third of building IdentityModel's <c>JsonWebToken</c> claim set, which
-/// materializes every claim of every request (see bench/).
+/// materializes every claim of every request (see bench/). Values are held as cheaply as they
+/// are used: a well-known <c>alg</c>, and an <c>iss</c> or <c>aud</c> equal to what the
+/// integration expects, are that string itself rather than a copy (the same characters, so
+/// nothing a check or a log line sees differs); scopes are split only when a list is asked for.
 /// </remarks>
 internal sealed class JwtContent
 {
@@ -31,7 +34,16 @@ internal sealed class JwtContent
     public string? Issuer { get; private set; }
     public string? Subject { get; private set; }
     public string? Id { get; private set; }
-    public IReadOnlyList<string> Audiences { get; private set; } = [];
+
+    /// <summary>Every <c>aud</c> value, as a list (made on first use: the validator asks <see cref="HasAudience"/>).</summary>
+    public IReadOnlyList<string> Audiences => _audiences ??= _audience is null ? [] : [_audience];
+
+    /// <summary>How many <c>aud</c> values the token names (0 without an <c>aud</c>).</summary>
+    public int AudienceCount => _audiences?.Length ?? (_audience is null ? 0 : 1);
+
+    // A string aud (the common case) is held alone; an array aud as the array.
+    private string? _audience;
+    private string[]? _audiences;
     public DateTime? Expires { get; private set; }
     public DateTime? NotBefore { get; private set; }
     public DateTime? IssuedAt { get; private set; }
@@ -44,11 +56,16 @@ internal sealed class JwtContent
     /// <summary>Atlassian Connect's query string hash claim.</summary>
     public string? Qsh { get; private set; }
 
-    /// <summary>From <c>scope</c> (space-separated string) or else <c>scp</c> (string or array of strings).</summary>
-    public IReadOnlyList<string> Scopes => _scope ?? _scp ?? [];
+    /// <summary>
+    /// From <c>scope</c> (space-separated string) or else <c>scp</c> (string or array of strings). Split on
+    /// first use and kept: a check asks <see cref="GrantsAll"/>, which reads the string where it stands.
+    /// </summary>
+    public IReadOnlyList<string> Scopes => _scopes ??= _scopeText is not null ? Split(_scopeText) : _scpText is not null ? Split(_scpText) : _scpArray ?? [];
 
-    private string[]? _scope;
-    private string[]? _scp;
+    private string? _scopeText; // scope, a string: wins over scp
+    private string? _scpText;   // scp, a string
+    private string[]? _scpArray; // scp, an array of strings
+    private string[]? _scopes;
 
     private const int MaxMembers = 64;
     private const int MaxNameBytes = 256;
@@ -62,10 +79,26 @@ internal sealed class JwtContent
         Payload,
     }
 
+    // The algorithms a token names in practice: read as these strings, never copied.
+    private static readonly (byte[] Utf8, string Name)[] KnownAlgorithms =
+        [.. new[] { "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512" }
+            .Select(name => (System.Text.Encoding.ASCII.GetBytes(name), name))];
+
+    // What the token is read for (the integration's issuers and audience): a value equal to one is held as that string.
+    private readonly Integration? _expected;
+
+    private JwtContent(Integration? expected) => _expected = expected;
+
     /// <summary>Reads header and payload; the reason is <see cref="ReasonCode.Accepted"/> when both are well-formed.</summary>
-    public static ReasonCode TryRead(string token, out JwtContent content)
+    public static ReasonCode TryRead(string token, out JwtContent content) => TryRead(token, null, out content);
+
+    /// <summary>
+    /// As <see cref="TryRead(string, out JwtContent)"/>, for <paramref name="integration"/>: an <c>iss</c> or
+    /// <c>aud</c> equal to one it expects is held as its string rather than a copy. What is read and refused is the same.
+    /// </summary>
+    public static ReasonCode TryRead(string token, Integration? integration, out JwtContent content)
     {
-        content = new JwtContent();
+        content = new JwtContent(integration);
         var first = token.IndexOf('.');
         var last = token.LastIndexOf('.');
         if (first <= 0 || first == last)
@@ -260,13 +293,13 @@ internal sealed class JwtContent
         switch (member)
         {
             case Member.Alg when type == JsonTokenType.String:
-                Algorithm = reader.GetString();
+                Algorithm = KnownAlgorithm(ref reader) ?? reader.GetString();
                 return true;
             case Member.Kid when type == JsonTokenType.String:
                 Kid = reader.GetString();
                 return true;
             case Member.Iss when type == JsonTokenType.String:
-                Issuer = reader.GetString();
+                Issuer = ExpectedIssuer(ref reader) ?? reader.GetString();
                 return true;
             case Member.Sub when type == JsonTokenType.String:
                 Subject = reader.GetString();
@@ -278,7 +311,7 @@ internal sealed class JwtContent
                 Id = reader.GetString();
                 return true;
             case Member.Aud when type == JsonTokenType.String:
-                Audiences = [reader.GetString()!];
+                _audience = ExpectedAudience(ref reader) ?? reader.GetString();
                 return true;
             case Member.Aud when type == JsonTokenType.StartArray:
                 if (!ReadStrings(ref reader, out var audiences))
@@ -286,7 +319,7 @@ internal sealed class JwtContent
                     return false;
                 }
 
-                Audiences = audiences;
+                _audiences = audiences;
                 return true;
             case Member.Exp when type == JsonTokenType.Number:
                 Expires = NumericDate(reader.GetDouble());
@@ -298,10 +331,10 @@ internal sealed class JwtContent
                 IssuedAt = NumericDate(reader.GetDouble());
                 return true;
             case Member.Scope when type == JsonTokenType.String:
-                _scope = reader.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                _scopeText = reader.GetString();
                 return true;
             case Member.Scp when type == JsonTokenType.String:
-                _scp = reader.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                _scpText = reader.GetString();
                 return true;
             case Member.Scp when type == JsonTokenType.StartArray:
                 if (!ReadStrings(ref reader, out var scp))
@@ -309,7 +342,7 @@ internal sealed class JwtContent
                     return false;
                 }
 
-                _scp = scp;
+                _scpArray = scp;
                 return true;
             case Member.App when type == JsonTokenType.StartObject:
                 // Read only when present (Forge tokens): other tokens pay two name comparisons, no more.
@@ -342,6 +375,103 @@ internal sealed class JwtContent
                 return false;
         }
     }
+
+    /// <summary>Whether <paramref name="audience"/> is one of the token's <c>aud</c> values (ordinal, exact).</summary>
+    public bool HasAudience(string audience)
+    {
+        if (_audiences is null)
+        {
+            return string.Equals(_audience, audience, StringComparison.Ordinal);
+        }
+
+        foreach (var candidate in _audiences)
+        {
+            if (string.Equals(candidate, audience, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether every one of <paramref name="required"/> is among <see cref="Scopes"/> (ordinal, exact), without splitting a scope string.</summary>
+    public bool GrantsAll(string[] required)
+    {
+        foreach (var scope in required)
+        {
+            if (!Grants(scope))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool Grants(string scope)
+    {
+        var text = _scopeText ?? _scpText;
+        if (text is null)
+        {
+            return _scpArray is not null && Array.IndexOf(_scpArray, scope) >= 0;
+        }
+
+        // As Split(' ', RemoveEmptyEntries) would list them: an empty scope is never among them.
+        foreach (var range in text.AsSpan().Split(' '))
+        {
+            var granted = text.AsSpan(range);
+            if (!granted.IsEmpty && granted.SequenceEqual(scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string[] Split(string scopes) => scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    private static string? KnownAlgorithm(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            return null;
+        }
+
+        var value = reader.ValueSpan;
+        foreach (var (utf8, name) in KnownAlgorithms)
+        {
+            if (value.SequenceEqual(utf8))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    // Compared where it stands (ValueTextEquals unescapes as it compares): a few issuers at most are configured.
+    private string? ExpectedIssuer(ref Utf8JsonReader reader)
+    {
+        if (_expected is null || _expected.Issuers.Count > 4)
+        {
+            return null;
+        }
+
+        foreach (var issuer in _expected.Issuers.Items)
+        {
+            if (reader.ValueTextEquals(issuer))
+            {
+                return issuer;
+            }
+        }
+
+        return null;
+    }
+
+    private string? ExpectedAudience(ref Utf8JsonReader reader) =>
+        _expected?.Audience is { } audience && reader.ValueTextEquals(audience) ? audience : null;
 
     private static bool ReadStrings(ref Utf8JsonReader reader, out string[] values)
     {
