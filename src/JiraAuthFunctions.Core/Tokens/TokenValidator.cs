@@ -288,11 +288,12 @@ public sealed class TokenValidator : ITokenValidator
         return ReasonCode.Accepted;
     }
 
+    // Indexed, not foreach: a foreach over the interface would allocate an enumerator on every request.
     private static bool AnyKeyFor(IReadOnlyList<VerificationKey> keys, string algorithm)
     {
-        foreach (var key in keys)
+        for (var i = 0; i < keys.Count; i++)
         {
-            if (string.Equals(key.Algorithm, algorithm, StringComparison.Ordinal))
+            if (string.Equals(keys[i].Algorithm, algorithm, StringComparison.Ordinal))
             {
                 return true;
             }
@@ -324,8 +325,9 @@ public sealed class TokenValidator : ITokenValidator
             }
 
             var inputLength = Encoding.ASCII.GetBytes(token.AsSpan(0, dot), input);
-            foreach (var key in keys)
+            for (var i = 0; i < keys.Count; i++)
             {
+                var key = keys[i];
                 if (!string.Equals(key.Algorithm, algorithm, StringComparison.Ordinal))
                 {
                     continue;
