@@ -264,14 +264,69 @@ internal sealed class JwtContent
         Qsh,
     }
 
-    private static Member HeaderMember(ref Utf8JsonReader reader) =>
+    // A plain name (nearly every name) is classified from its bytes in place: by length, then for the
+    // three-letter claims as one packed number. A name with an escape is compared unescaped, one by one.
+    private static Member HeaderMember(ref Utf8JsonReader reader) => reader.ValueIsEscaped ? HeaderMemberUnescaped(ref reader) : reader.ValueSpan switch
+    {
+        { Length: 3 } name => Packed(name) switch
+        {
+            Alg => Member.Alg,
+            KidName => Member.Kid,
+            Jku or X5u or Jwk or X5c => Member.KeyLocation,
+            _ => Member.Other,
+        },
+        { Length: 4 } name when name.SequenceEqual("crit"u8) => Member.Crit,
+        _ => Member.Other,
+    };
+
+    private static Member PayloadMember(ref Utf8JsonReader reader) => reader.ValueIsEscaped ? PayloadMemberUnescaped(ref reader) : reader.ValueSpan switch
+    {
+        { Length: 3 } name => Packed(name) switch
+        {
+            Iss => Member.Iss,
+            Sub => Member.Sub,
+            Aud => Member.Aud,
+            Exp => Member.Exp,
+            Nbf => Member.Nbf,
+            Iat => Member.Iat,
+            Jti => Member.Jti,
+            ScpName => Member.Scp,
+            AppName => Member.App,
+            QshName => Member.Qsh,
+            _ => Member.Other,
+        },
+        { Length: 5 } name when name.SequenceEqual("scope"u8) => Member.Scope,
+        { Length: 9 } name when name.SequenceEqual("principal"u8) => Member.Principal,
+        _ => Member.Other,
+    };
+
+    private static int Packed(ReadOnlySpan<byte> name) => name[0] | (name[1] << 8) | (name[2] << 16);
+
+    private const int Alg = 'a' | ('l' << 8) | ('g' << 16);
+    private const int KidName = 'k' | ('i' << 8) | ('d' << 16);
+    private const int Jku = 'j' | ('k' << 8) | ('u' << 16);
+    private const int X5u = 'x' | ('5' << 8) | ('u' << 16);
+    private const int Jwk = 'j' | ('w' << 8) | ('k' << 16);
+    private const int X5c = 'x' | ('5' << 8) | ('c' << 16);
+    private const int Iss = 'i' | ('s' << 8) | ('s' << 16);
+    private const int Sub = 's' | ('u' << 8) | ('b' << 16);
+    private const int Aud = 'a' | ('u' << 8) | ('d' << 16);
+    private const int Exp = 'e' | ('x' << 8) | ('p' << 16);
+    private const int Nbf = 'n' | ('b' << 8) | ('f' << 16);
+    private const int Iat = 'i' | ('a' << 8) | ('t' << 16);
+    private const int Jti = 'j' | ('t' << 8) | ('i' << 16);
+    private const int ScpName = 's' | ('c' << 8) | ('p' << 16);
+    private const int AppName = 'a' | ('p' << 8) | ('p' << 16);
+    private const int QshName = 'q' | ('s' << 8) | ('h' << 16);
+
+    private static Member HeaderMemberUnescaped(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("alg"u8) ? Member.Alg
         : reader.ValueTextEquals("kid"u8) ? Member.Kid
         : reader.ValueTextEquals("crit"u8) ? Member.Crit
         : reader.ValueTextEquals("jku"u8) || reader.ValueTextEquals("x5u"u8) || reader.ValueTextEquals("jwk"u8) || reader.ValueTextEquals("x5c"u8) ? Member.KeyLocation
         : Member.Other;
 
-    private static Member PayloadMember(ref Utf8JsonReader reader) =>
+    private static Member PayloadMemberUnescaped(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("iss"u8) ? Member.Iss
         : reader.ValueTextEquals("sub"u8) ? Member.Sub
         : reader.ValueTextEquals("aud"u8) ? Member.Aud
