@@ -311,7 +311,8 @@ public class ValidationBenchmarks
     private static IntegrationOptions PublicKeyOptions(string algorithm, string kid, string pem)
     {
         var options = IntegrationFor(algorithm, VerificationMethod.PublicKeys);
-        options.PublicKeys.Add(new PublicKeyOptions { Kid = kid, Pem = pem });
+        // An RSA key names its one algorithm (PublicKeyParser refuses one without); an EC key's curve fixes it, named all the same.
+        options.PublicKeys.Add(new PublicKeyOptions { Kid = kid, Pem = pem, Algorithm = algorithm });
         return options;
     }
 

@@ -266,7 +266,7 @@ internal sealed class JwtContent
 
     // A plain name (nearly every name) is classified from its bytes in place: by length, then for the
     // three-letter claims as one packed number. A name with an escape is compared unescaped, one by one.
-    private static Member HeaderMember(ref Utf8JsonReader reader) => reader.ValueIsEscaped ? HeaderMemberUnescaped(ref reader) : reader.ValueSpan switch
+    private static Member HeaderMember(ref Utf8JsonReader reader) => reader.ValueIsEscaped ? HeaderMemberWithEscapes(ref reader) : reader.ValueSpan switch
     {
         { Length: 3 } name => Packed(name) switch
         {
@@ -279,7 +279,7 @@ internal sealed class JwtContent
         _ => Member.Other,
     };
 
-    private static Member PayloadMember(ref Utf8JsonReader reader) => reader.ValueIsEscaped ? PayloadMemberUnescaped(ref reader) : reader.ValueSpan switch
+    private static Member PayloadMember(ref Utf8JsonReader reader) => reader.ValueIsEscaped ? PayloadMemberWithEscapes(ref reader) : reader.ValueSpan switch
     {
         { Length: 3 } name => Packed(name) switch
         {
@@ -319,14 +319,14 @@ internal sealed class JwtContent
     private const int AppName = 'a' | ('p' << 8) | ('p' << 16);
     private const int QshName = 'q' | ('s' << 8) | ('h' << 16);
 
-    private static Member HeaderMemberUnescaped(ref Utf8JsonReader reader) =>
+    private static Member HeaderMemberWithEscapes(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("alg"u8) ? Member.Alg
         : reader.ValueTextEquals("kid"u8) ? Member.Kid
         : reader.ValueTextEquals("crit"u8) ? Member.Crit
         : reader.ValueTextEquals("jku"u8) || reader.ValueTextEquals("x5u"u8) || reader.ValueTextEquals("jwk"u8) || reader.ValueTextEquals("x5c"u8) ? Member.KeyLocation
         : Member.Other;
 
-    private static Member PayloadMemberUnescaped(ref Utf8JsonReader reader) =>
+    private static Member PayloadMemberWithEscapes(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("iss"u8) ? Member.Iss
         : reader.ValueTextEquals("sub"u8) ? Member.Sub
         : reader.ValueTextEquals("aud"u8) ? Member.Aud
