@@ -44,9 +44,14 @@ internal sealed class JwtContent
     // A string aud (the common case) is held alone; an array aud as the array.
     private string? _audience;
     private string[]? _audiences;
-    public DateTime? Expires { get; private set; }
-    public DateTime? NotBefore { get; private set; }
-    public DateTime? IssuedAt { get; private set; }
+    public DateTime? Expires => Present(_expires);
+    public DateTime? NotBefore => Present(_notBefore);
+    public DateTime? IssuedAt => Present(_issuedAt);
+
+    // default when absent: a NumericDate is never read as earlier than 1970 (8 bytes each, not a 16-byte DateTime?).
+    private DateTime _expires;
+    private DateTime _notBefore;
+    private DateTime _issuedAt;
 
     /// <summary>A Forge invocation token's <c>app</c> object (id, installation, environment); null when the token has none.</summary>
     public ForgeAppClaims? ForgeApp { get; private set; }
@@ -84,11 +89,6 @@ internal sealed class JwtContent
         [.. new[] { "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512" }
             .Select(name => (System.Text.Encoding.ASCII.GetBytes(name), name))];
 
-    // What the token is read for (the integration's issuers and audience): a value equal to one is held as that string.
-    private readonly Integration? _expected;
-
-    private JwtContent(Integration? expected) => _expected = expected;
-
     /// <summary>Reads header and payload; the reason is <see cref="ReasonCode.Accepted"/> when both are well-formed.</summary>
     public static ReasonCode TryRead(string token, out JwtContent content) => TryRead(token, null, out content);
 
@@ -98,7 +98,7 @@ internal sealed class JwtContent
     /// </summary>
     public static ReasonCode TryRead(string token, Integration? integration, out JwtContent content)
     {
-        content = new JwtContent(integration);
+        content = new JwtContent();
         var first = token.IndexOf('.');
         var last = token.LastIndexOf('.');
         if (first <= 0 || first == last)
@@ -118,8 +118,8 @@ internal sealed class JwtContent
             return ReasonCode.MalformedToken;
         }
 
-        var reason = content.ReadSegment(token.AsSpan(0, first), Segment.Header);
-        return reason != ReasonCode.Accepted ? reason : content.ReadSegment(token.AsSpan(first + 1, last - first - 1), Segment.Payload);
+        var reason = content.ReadSegment(token.AsSpan(0, first), Segment.Header, integration);
+        return reason != ReasonCode.Accepted ? reason : content.ReadSegment(token.AsSpan(first + 1, last - first - 1), Segment.Payload, integration);
     }
 
     /// <summary>
@@ -156,7 +156,8 @@ internal sealed class JwtContent
     };
 
     [System.Runtime.CompilerServices.SkipLocalsInit] // the buffers are written before they are read
-    private ReasonCode ReadSegment(ReadOnlySpan<char> base64Url, Segment segment)
+    /// <param name="expected">What the token is read for (its issuers and audience): a value equal to one is held as that string.</param>
+    private ReasonCode ReadSegment(ReadOnlySpan<char> base64Url, Segment segment, Integration? expected)
     {
         var maxLength = Base64Url.GetMaxDecodedLength(base64Url.Length);
         byte[]? rented = null;
@@ -168,7 +169,7 @@ internal sealed class JwtContent
                 return ReasonCode.MalformedToken;
             }
 
-            return ReadObject(buffer[..length], segment);
+            return ReadObject(buffer[..length], segment, expected);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
@@ -184,7 +185,7 @@ internal sealed class JwtContent
     }
 
     [System.Runtime.CompilerServices.SkipLocalsInit]
-    private ReasonCode ReadObject(ReadOnlySpan<byte> json, Segment segment)
+    private ReasonCode ReadObject(ReadOnlySpan<byte> json, Segment segment, Integration? expected)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 32 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -228,7 +229,7 @@ internal sealed class JwtContent
 
             count++;
             var member = segment == Segment.Header ? HeaderMember(ref reader) : PayloadMember(ref reader);
-            if (!reader.Read() || !ReadValue(ref reader, member))
+            if (!reader.Read() || !ReadValue(ref reader, member, expected))
             {
                 return ReasonCode.MalformedToken;
             }
@@ -342,7 +343,7 @@ internal sealed class JwtContent
         : Member.Other;
 
     /// <summary>Reads the value the reader is on; false when a known member has a type RFC 7519/7515 does not allow.</summary>
-    private bool ReadValue(ref Utf8JsonReader reader, Member member)
+    private bool ReadValue(ref Utf8JsonReader reader, Member member, Integration? expected)
     {
         var type = reader.TokenType;
         switch (member)
@@ -354,7 +355,7 @@ internal sealed class JwtContent
                 Kid = reader.GetString();
                 return true;
             case Member.Iss when type == JsonTokenType.String:
-                Issuer = ExpectedIssuer(ref reader) ?? reader.GetString();
+                Issuer = ExpectedIssuer(ref reader, expected) ?? reader.GetString();
                 return true;
             case Member.Sub when type == JsonTokenType.String:
                 Subject = reader.GetString();
@@ -366,7 +367,7 @@ internal sealed class JwtContent
                 Id = reader.GetString();
                 return true;
             case Member.Aud when type == JsonTokenType.String:
-                _audience = ExpectedAudience(ref reader) ?? reader.GetString();
+                _audience = ExpectedAudience(ref reader, expected) ?? reader.GetString();
                 return true;
             case Member.Aud when type == JsonTokenType.StartArray:
                 if (!ReadStrings(ref reader, out var audiences))
@@ -377,13 +378,13 @@ internal sealed class JwtContent
                 _audiences = audiences;
                 return true;
             case Member.Exp when type == JsonTokenType.Number:
-                Expires = NumericDate(reader.GetDouble());
+                _expires = NumericDate(reader.GetDouble());
                 return true;
             case Member.Nbf when type == JsonTokenType.Number:
-                NotBefore = NumericDate(reader.GetDouble());
+                _notBefore = NumericDate(reader.GetDouble());
                 return true;
             case Member.Iat when type == JsonTokenType.Number:
-                IssuedAt = NumericDate(reader.GetDouble());
+                _issuedAt = NumericDate(reader.GetDouble());
                 return true;
             case Member.Scope when type == JsonTokenType.String:
                 _scopeText = reader.GetString();
@@ -507,14 +508,14 @@ internal sealed class JwtContent
     }
 
     // Compared where it stands (ValueTextEquals unescapes as it compares): a few issuers at most are configured.
-    private string? ExpectedIssuer(ref Utf8JsonReader reader)
+    private static string? ExpectedIssuer(ref Utf8JsonReader reader, Integration? expected)
     {
-        if (_expected is null || _expected.Issuers.Count > 4)
+        if (expected is null || expected.Issuers.Count > 4)
         {
             return null;
         }
 
-        foreach (var issuer in _expected.Issuers.Items)
+        foreach (var issuer in expected.Issuers.Items)
         {
             if (reader.ValueTextEquals(issuer))
             {
@@ -525,8 +526,8 @@ internal sealed class JwtContent
         return null;
     }
 
-    private string? ExpectedAudience(ref Utf8JsonReader reader) =>
-        _expected?.Audience is { } audience && reader.ValueTextEquals(audience) ? audience : null;
+    private static string? ExpectedAudience(ref Utf8JsonReader reader, Integration? expected) =>
+        expected?.Audience is { } audience && reader.ValueTextEquals(audience) ? audience : null;
 
     private static bool ReadStrings(ref Utf8JsonReader reader, out string[] values)
     {
@@ -545,6 +546,8 @@ internal sealed class JwtContent
         values = [.. list];
         return true;
     }
+
+    private static DateTime? Present(DateTime value) => value == default ? null : value;
 
     // As IdentityModel reads a NumericDate: whole seconds, clamped to what DateTime can hold.
     private static DateTime NumericDate(double seconds) =>
