@@ -23,10 +23,17 @@ namespace JiraAuthFunctions.Benchmarks;
 /// decoding of the signature and the ASCII bytes of the signing input are included.</item>
 /// <item><c>RawHmacOneShot</c>: HS256 only (the other algorithms repeat RawCrypto): the one-line
 /// <c>HMACSHA256.HashData(key, input)</c>, which sets the key up on every call.</item>
-/// <item><c>TokenValidator</c>: the app's validator, every check of a real request (size, parse,
-/// duplicate members, header policy, key lookup, signature, iss, aud, exp, nbf, iat, lifetime cap,
-/// jti, revocation (the app's file list, empty), scopes). Replay is per integration; here the integration is a long-lived rule
-/// token (Jira sends the same one every time), so one token can be checked again and again.</item>
+/// <item><c>TokenValidator</c>: the app's validator on the same token every call, as a Jira
+/// automation rule sends its pasted token: the integration is a long-lived rule token, so from
+/// the second call on the token is a memo hit (<c>TokenMemo</c>: what it says is not read again).
+/// Per call: size, the signature part's spelling, header policy, key lookup, key/algorithm binding,
+/// signature, iss, aud, exp, nbf, iat, lifetime cap, revocation (the app's file list, empty).</item>
+/// <item><c>TokenValidatorCold</c>: the same validator on a token it has never seen, every call:
+/// a pool of <see cref="ColdPoolSize"/> tokens (each its own jti) cycled through a per-request
+/// integration, which never memoizes, so every call reads, parses and checks everything (size,
+/// parse, duplicate members, header policy, key lookup, signature, iss, aud, times, lifetime cap,
+/// jti, revocation, scopes, replay reservation). The reservation is a stub that always grants
+/// one (a real store would refuse the pool's second round; its cost is the store's, not the validator's).</item>
 /// <item><c>ObviousCall</c>: <c>JsonWebTokenHandler.ValidateTokenAsync</c> with equivalent
 /// parameters, the call most code makes, for comparison.</item>
 /// </list>
@@ -50,6 +57,13 @@ public class ValidationBenchmarks
     private ECDsa? _ecdsa;
     private RSA? _rsa;
     private TokenValidator? _validator;
+
+    /// <summary>Distinct tokens cycled by <c>TokenValidatorCold</c>.</summary>
+    public const int ColdPoolSize = 256;
+    private const string ColdIntegration = "bench-cold";
+    private string[] _coldTokens = [];
+    private int _nextCold;
+    private TokenValidator? _coldValidator;
     private ISecretStore _secretStore = new FileSecretStore(Path.Combine(Path.GetTempPath(), "jiraauth-bench-unused", "secrets.json"), TimeProvider.System);
     private JsonWebTokenHandler _handler = new();
     private TokenValidationParameters? _parameters;
@@ -82,7 +96,7 @@ public class ValidationBenchmarks
         };
 
         var now = DateTime.UtcNow;
-        _token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        string Mint() => new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
             Audience = Audience,
@@ -92,6 +106,8 @@ public class ValidationBenchmarks
             Claims = new Dictionary<string, object> { ["sub"] = "rule-42", ["jti"] = Guid.NewGuid().ToString("N"), ["scope"] = "events:write" },
             SigningCredentials = new SigningCredentials(signingKey, Algorithm),
         });
+        _token = Mint();
+        _coldTokens = [.. Enumerable.Range(0, ColdPoolSize).Select(_ => Mint())];
 
         var options = new InboundOptions();
         options.Integrations[Integration] = integration;
@@ -100,6 +116,20 @@ public class ValidationBenchmarks
             new MemoryReplayCache(TimeProvider.System),
             new FileRevocationList(Path.Combine(Path.GetTempPath(), $"jiraauth-bench-{Guid.NewGuid():N}", "revocations.json"), TimeProvider.System, NullLogger<FileRevocationList>.Instance),
             Microsoft.Extensions.Options.Options.Create(options),
+            TimeProvider.System);
+
+        // The same settings and keys, per-request replay: nothing is memoized.
+        var coldOptions = new InboundOptions();
+        var cold = IntegrationFor(Algorithm, integration.Verification!.Value);
+        cold.PublicKeys.AddRange(integration.PublicKeys);
+        cold.SharedSecretName = Algorithm == "HS256" ? SecretNames.ForIntegration(Integration) : null;
+        cold.Replay = ReplayProtection.PerRequest;
+        coldOptions.Integrations[ColdIntegration] = cold;
+        _coldValidator = new TokenValidator(
+            IntegrationRegistry.Create(coldOptions, _secretStore, new HttpClient(), TimeProvider.System, NullLoggerFactory.Instance),
+            new GrantingReplayCache(),
+            new FileRevocationList(Path.Combine(Path.GetTempPath(), $"jiraauth-bench-{Guid.NewGuid():N}", "revocations.json"), TimeProvider.System, NullLogger<FileRevocationList>.Instance),
+            Microsoft.Extensions.Options.Options.Create(coldOptions),
             TimeProvider.System);
 
         _parameters = new TokenValidationParameters
@@ -112,7 +142,7 @@ public class ValidationBenchmarks
         };
 
         // Every row must accept the token, or the figures mean nothing.
-        if (!RawCrypto() || !RawHmacOneShot() || !TokenValidator().Result || !ObviousCall().Result)
+        if (!RawCrypto() || !RawHmacOneShot() || !TokenValidator().Result || !ObviousCall().Result || !_coldTokens.All(t => _coldValidator.ValidateAsync(ColdIntegration, t).Result.Succeeded))
         {
             throw new InvalidOperationException($"{Algorithm}: a row does not accept the benchmark token.");
         }
@@ -163,6 +193,19 @@ public class ValidationBenchmarks
     public async Task<bool> TokenValidator() => Algorithm == "Connect"
         ? (await _connectValidator!.ValidateRequestAsync(_connectIntegration!, _connectRequest!)).Succeeded
         : (await _validator!.ValidateAsync(Integration, _token)).Succeeded;
+
+    [Benchmark]
+    public async Task<bool> TokenValidatorCold()
+    {
+        if (Algorithm == "Connect")
+        {
+            return await TokenValidator(); // Connect tokens are never memoized: TokenValidator is their cold cost
+        }
+
+        var token = _coldTokens[_nextCold];
+        _nextCold = (_nextCold + 1) % _coldTokens.Length;
+        return (await _coldValidator!.ValidateAsync(ColdIntegration, token)).Succeeded;
+    }
 
     [Benchmark]
     public async Task<bool> ObviousCall() => (await _handler.ValidateTokenAsync(_token, _parameters)).IsValid;
@@ -268,8 +311,31 @@ public class ValidationBenchmarks
     private static IntegrationOptions PublicKeyOptions(string algorithm, string kid, string pem)
     {
         var options = IntegrationFor(algorithm, VerificationMethod.PublicKeys);
-        options.PublicKeys.Add(new PublicKeyOptions { Kid = kid, Pem = pem });
+        // An RSA key names its one algorithm (PublicKeyParser refuses one without); an EC key's curve fixes it, named all the same.
+        options.PublicKeys.Add(new PublicKeyOptions { Kid = kid, Pem = pem, Algorithm = algorithm });
         return options;
+    }
+
+    /// <summary>Grants every jti (the same held reservation, nothing allocated): so a pool of tokens can be cycled, and the row is the validator's cost alone.</summary>
+    private sealed class GrantingReplayCache : IReplayCache
+    {
+        private static readonly ReplayReservation Granted = new Held();
+
+        public ValueTask<bool> TryAddAsync(string integration, string jti, DateTimeOffset expiresOn, CancellationToken cancellationToken = default) => ValueTask.FromResult(true);
+
+        public ValueTask<ReplayReservation?> TryReserveAsync(string integration, string jti, DateTimeOffset expiresOn, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<ReplayReservation?>(Granted);
+
+        private sealed class Held() : ReplayReservation(ColdIntegration, DateTimeOffset.MaxValue)
+        {
+            public override DateTimeOffset HeldUntil => DateTimeOffset.MaxValue;
+
+            protected override ValueTask<bool> RenewCoreAsync(CancellationToken cancellationToken) => ValueTask.FromResult(true);
+
+            protected override ValueTask<bool> CommitCoreAsync(CancellationToken cancellationToken) => ValueTask.FromResult(true);
+
+            protected override ValueTask ReleaseCoreAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        }
     }
 }
 

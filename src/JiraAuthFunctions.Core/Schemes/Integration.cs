@@ -32,6 +32,7 @@ public sealed class Integration
         AccessTokenLifetime = options.AccessTokenLifetime;
         MaxTokenLifetime = options.MaxTokenLifetime;
         Replay = options.Replay;
+        TokenMemo = Replay == ReplayProtection.LongLivedToken ? new TokenMemo() : null;
         ClockSkew = clockSkew;
         RequiresIssuer = issuers.Count > 0;
         RequiresAudience = !string.IsNullOrEmpty(audience);
@@ -64,6 +65,13 @@ public sealed class Integration
     public TimeSpan AccessTokenLifetime { get; }
     public TimeSpan MaxTokenLifetime { get; }
     public ReplayProtection Replay { get; }
+
+    /// <summary>
+    /// For <see cref="ReplayProtection.LongLivedToken"/>: what this integration's verified tokens say, so a
+    /// repeat is not read again (<see cref="Tokens.TokenMemo"/>); null for per-request tokens, each used once.
+    /// Held here so that a configuration reload, which builds new integrations, starts with none.
+    /// </summary>
+    internal TokenMemo? TokenMemo { get; }
     public TimeSpan ClockSkew { get; }
 
     /// <summary>Accepted <c>iss</c> values, compared exactly (ordinal, no normalisation: RFC 7519 4.1.1, StringOrURI).</summary>

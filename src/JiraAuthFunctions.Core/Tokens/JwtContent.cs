@@ -15,7 +15,10 @@ namespace JiraAuthFunctions.Tokens;
 /// One pass sees every member, so a repeated name, which JSON parsers resolve differently
 /// (IdentityModel keeps the last, others the first), is refused rather than silently resolved.
 /// It also costs a third of building IdentityModel's <c>JsonWebToken</c> claim set, which
-/// materializes every claim of every request (see bench/).
+/// materializes every claim of every request (see bench/). Values are held as cheaply as they
+/// are used: a well-known <c>alg</c>, and an <c>iss</c> or <c>aud</c> equal to what the
+/// integration expects, are that string itself rather than a copy (the same characters, so
+/// nothing a check or a log line sees differs); scopes are split only when a list is asked for.
 /// </remarks>
 internal sealed class JwtContent
 {
@@ -31,10 +34,24 @@ internal sealed class JwtContent
     public string? Issuer { get; private set; }
     public string? Subject { get; private set; }
     public string? Id { get; private set; }
-    public IReadOnlyList<string> Audiences { get; private set; } = [];
-    public DateTime? Expires { get; private set; }
-    public DateTime? NotBefore { get; private set; }
-    public DateTime? IssuedAt { get; private set; }
+
+    /// <summary>Every <c>aud</c> value, as a list (made on first use: the validator asks <see cref="HasAudience"/>).</summary>
+    public IReadOnlyList<string> Audiences => _audiences ??= _audience is null ? [] : [_audience];
+
+    /// <summary>How many <c>aud</c> values the token names (0 without an <c>aud</c>).</summary>
+    public int AudienceCount => _audiences?.Length ?? (_audience is null ? 0 : 1);
+
+    // A string aud (the common case) is held alone; an array aud as the array.
+    private string? _audience;
+    private string[]? _audiences;
+    public DateTime? Expires => Present(_expires);
+    public DateTime? NotBefore => Present(_notBefore);
+    public DateTime? IssuedAt => Present(_issuedAt);
+
+    // default when absent: a NumericDate is never read as earlier than 1970 (8 bytes each, not a 16-byte DateTime?).
+    private DateTime _expires;
+    private DateTime _notBefore;
+    private DateTime _issuedAt;
 
     /// <summary>A Forge invocation token's <c>app</c> object (id, installation, environment); null when the token has none.</summary>
     public ForgeAppClaims? ForgeApp { get; private set; }
@@ -44,11 +61,16 @@ internal sealed class JwtContent
     /// <summary>Atlassian Connect's query string hash claim.</summary>
     public string? Qsh { get; private set; }
 
-    /// <summary>From <c>scope</c> (space-separated string) or else <c>scp</c> (string or array of strings).</summary>
-    public IReadOnlyList<string> Scopes => _scope ?? _scp ?? [];
+    /// <summary>
+    /// From <c>scope</c> (space-separated string) or else <c>scp</c> (string or array of strings). Split on
+    /// first use and kept: a check asks <see cref="GrantsAll"/>, which reads the string where it stands.
+    /// </summary>
+    public IReadOnlyList<string> Scopes => _scopes ??= _scopeText is not null ? Split(_scopeText) : _scpText is not null ? Split(_scpText) : _scpArray ?? [];
 
-    private string[]? _scope;
-    private string[]? _scp;
+    private string? _scopeText; // scope, a string: wins over scp
+    private string? _scpText;   // scp, a string
+    private string[]? _scpArray; // scp, an array of strings
+    private string[]? _scopes;
 
     private const int MaxMembers = 64;
     private const int MaxNameBytes = 256;
@@ -62,8 +84,19 @@ internal sealed class JwtContent
         Payload,
     }
 
+    // The algorithms a token names in practice: read as these strings, never copied.
+    private static readonly (byte[] Utf8, string Name)[] KnownAlgorithms =
+        [.. new[] { "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512" }
+            .Select(name => (System.Text.Encoding.ASCII.GetBytes(name), name))];
+
     /// <summary>Reads header and payload; the reason is <see cref="ReasonCode.Accepted"/> when both are well-formed.</summary>
-    public static ReasonCode TryRead(string token, out JwtContent content)
+    public static ReasonCode TryRead(string token, out JwtContent content) => TryRead(token, null, out content);
+
+    /// <summary>
+    /// As <see cref="TryRead(string, out JwtContent)"/>, for <paramref name="integration"/>: an <c>iss</c> or
+    /// <c>aud</c> equal to one it expects is held as its string rather than a copy. What is read and refused is the same.
+    /// </summary>
+    public static ReasonCode TryRead(string token, Integration? integration, out JwtContent content)
     {
         content = new JwtContent();
         var first = token.IndexOf('.');
@@ -85,8 +118,8 @@ internal sealed class JwtContent
             return ReasonCode.MalformedToken;
         }
 
-        var reason = content.ReadSegment(token.AsSpan(0, first), Segment.Header);
-        return reason != ReasonCode.Accepted ? reason : content.ReadSegment(token.AsSpan(first + 1, last - first - 1), Segment.Payload);
+        var reason = content.ReadSegment(token.AsSpan(0, first), Segment.Header, integration);
+        return reason != ReasonCode.Accepted ? reason : content.ReadSegment(token.AsSpan(first + 1, last - first - 1), Segment.Payload, integration);
     }
 
     /// <summary>
@@ -123,7 +156,8 @@ internal sealed class JwtContent
     };
 
     [System.Runtime.CompilerServices.SkipLocalsInit] // the buffers are written before they are read
-    private ReasonCode ReadSegment(ReadOnlySpan<char> base64Url, Segment segment)
+    /// <param name="expected">What the token is read for (its issuers and audience): a value equal to one is held as that string.</param>
+    private ReasonCode ReadSegment(ReadOnlySpan<char> base64Url, Segment segment, Integration? expected)
     {
         var maxLength = Base64Url.GetMaxDecodedLength(base64Url.Length);
         byte[]? rented = null;
@@ -135,7 +169,7 @@ internal sealed class JwtContent
                 return ReasonCode.MalformedToken;
             }
 
-            return ReadObject(buffer[..length], segment);
+            return ReadObject(buffer[..length], segment, expected);
         }
         catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
         {
@@ -151,7 +185,7 @@ internal sealed class JwtContent
     }
 
     [System.Runtime.CompilerServices.SkipLocalsInit]
-    private ReasonCode ReadObject(ReadOnlySpan<byte> json, Segment segment)
+    private ReasonCode ReadObject(ReadOnlySpan<byte> json, Segment segment, Integration? expected)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 32 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -195,7 +229,7 @@ internal sealed class JwtContent
 
             count++;
             var member = segment == Segment.Header ? HeaderMember(ref reader) : PayloadMember(ref reader);
-            if (!reader.Read() || !ReadValue(ref reader, member))
+            if (!reader.Read() || !ReadValue(ref reader, member, expected))
             {
                 return ReasonCode.MalformedToken;
             }
@@ -231,14 +265,69 @@ internal sealed class JwtContent
         Qsh,
     }
 
-    private static Member HeaderMember(ref Utf8JsonReader reader) =>
+    // A plain name (nearly every name) is classified from its bytes in place: by length, then for the
+    // three-letter claims as one packed number. A name with an escape is compared unescaped, one by one.
+    private static Member HeaderMember(ref Utf8JsonReader reader) => reader.ValueIsEscaped ? HeaderMemberWithEscapes(ref reader) : reader.ValueSpan switch
+    {
+        { Length: 3 } name => Packed(name) switch
+        {
+            Alg => Member.Alg,
+            KidName => Member.Kid,
+            Jku or X5u or Jwk or X5c => Member.KeyLocation,
+            _ => Member.Other,
+        },
+        { Length: 4 } name when name.SequenceEqual("crit"u8) => Member.Crit,
+        _ => Member.Other,
+    };
+
+    private static Member PayloadMember(ref Utf8JsonReader reader) => reader.ValueIsEscaped ? PayloadMemberWithEscapes(ref reader) : reader.ValueSpan switch
+    {
+        { Length: 3 } name => Packed(name) switch
+        {
+            Iss => Member.Iss,
+            Sub => Member.Sub,
+            Aud => Member.Aud,
+            Exp => Member.Exp,
+            Nbf => Member.Nbf,
+            Iat => Member.Iat,
+            Jti => Member.Jti,
+            ScpName => Member.Scp,
+            AppName => Member.App,
+            QshName => Member.Qsh,
+            _ => Member.Other,
+        },
+        { Length: 5 } name when name.SequenceEqual("scope"u8) => Member.Scope,
+        { Length: 9 } name when name.SequenceEqual("principal"u8) => Member.Principal,
+        _ => Member.Other,
+    };
+
+    private static int Packed(ReadOnlySpan<byte> name) => name[0] | (name[1] << 8) | (name[2] << 16);
+
+    private const int Alg = 'a' | ('l' << 8) | ('g' << 16);
+    private const int KidName = 'k' | ('i' << 8) | ('d' << 16);
+    private const int Jku = 'j' | ('k' << 8) | ('u' << 16);
+    private const int X5u = 'x' | ('5' << 8) | ('u' << 16);
+    private const int Jwk = 'j' | ('w' << 8) | ('k' << 16);
+    private const int X5c = 'x' | ('5' << 8) | ('c' << 16);
+    private const int Iss = 'i' | ('s' << 8) | ('s' << 16);
+    private const int Sub = 's' | ('u' << 8) | ('b' << 16);
+    private const int Aud = 'a' | ('u' << 8) | ('d' << 16);
+    private const int Exp = 'e' | ('x' << 8) | ('p' << 16);
+    private const int Nbf = 'n' | ('b' << 8) | ('f' << 16);
+    private const int Iat = 'i' | ('a' << 8) | ('t' << 16);
+    private const int Jti = 'j' | ('t' << 8) | ('i' << 16);
+    private const int ScpName = 's' | ('c' << 8) | ('p' << 16);
+    private const int AppName = 'a' | ('p' << 8) | ('p' << 16);
+    private const int QshName = 'q' | ('s' << 8) | ('h' << 16);
+
+    private static Member HeaderMemberWithEscapes(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("alg"u8) ? Member.Alg
         : reader.ValueTextEquals("kid"u8) ? Member.Kid
         : reader.ValueTextEquals("crit"u8) ? Member.Crit
         : reader.ValueTextEquals("jku"u8) || reader.ValueTextEquals("x5u"u8) || reader.ValueTextEquals("jwk"u8) || reader.ValueTextEquals("x5c"u8) ? Member.KeyLocation
         : Member.Other;
 
-    private static Member PayloadMember(ref Utf8JsonReader reader) =>
+    private static Member PayloadMemberWithEscapes(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("iss"u8) ? Member.Iss
         : reader.ValueTextEquals("sub"u8) ? Member.Sub
         : reader.ValueTextEquals("aud"u8) ? Member.Aud
@@ -254,19 +343,19 @@ internal sealed class JwtContent
         : Member.Other;
 
     /// <summary>Reads the value the reader is on; false when a known member has a type RFC 7519/7515 does not allow.</summary>
-    private bool ReadValue(ref Utf8JsonReader reader, Member member)
+    private bool ReadValue(ref Utf8JsonReader reader, Member member, Integration? expected)
     {
         var type = reader.TokenType;
         switch (member)
         {
             case Member.Alg when type == JsonTokenType.String:
-                Algorithm = reader.GetString();
+                Algorithm = KnownAlgorithm(ref reader) ?? reader.GetString();
                 return true;
             case Member.Kid when type == JsonTokenType.String:
                 Kid = reader.GetString();
                 return true;
             case Member.Iss when type == JsonTokenType.String:
-                Issuer = reader.GetString();
+                Issuer = ExpectedIssuer(ref reader, expected) ?? reader.GetString();
                 return true;
             case Member.Sub when type == JsonTokenType.String:
                 Subject = reader.GetString();
@@ -278,7 +367,7 @@ internal sealed class JwtContent
                 Id = reader.GetString();
                 return true;
             case Member.Aud when type == JsonTokenType.String:
-                Audiences = [reader.GetString()!];
+                _audience = ExpectedAudience(ref reader, expected) ?? reader.GetString();
                 return true;
             case Member.Aud when type == JsonTokenType.StartArray:
                 if (!ReadStrings(ref reader, out var audiences))
@@ -286,22 +375,22 @@ internal sealed class JwtContent
                     return false;
                 }
 
-                Audiences = audiences;
+                _audiences = audiences;
                 return true;
             case Member.Exp when type == JsonTokenType.Number:
-                Expires = NumericDate(reader.GetDouble());
+                _expires = NumericDate(reader.GetDouble());
                 return true;
             case Member.Nbf when type == JsonTokenType.Number:
-                NotBefore = NumericDate(reader.GetDouble());
+                _notBefore = NumericDate(reader.GetDouble());
                 return true;
             case Member.Iat when type == JsonTokenType.Number:
-                IssuedAt = NumericDate(reader.GetDouble());
+                _issuedAt = NumericDate(reader.GetDouble());
                 return true;
             case Member.Scope when type == JsonTokenType.String:
-                _scope = reader.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                _scopeText = reader.GetString();
                 return true;
             case Member.Scp when type == JsonTokenType.String:
-                _scp = reader.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                _scpText = reader.GetString();
                 return true;
             case Member.Scp when type == JsonTokenType.StartArray:
                 if (!ReadStrings(ref reader, out var scp))
@@ -309,7 +398,7 @@ internal sealed class JwtContent
                     return false;
                 }
 
-                _scp = scp;
+                _scpArray = scp;
                 return true;
             case Member.App when type == JsonTokenType.StartObject:
                 // Read only when present (Forge tokens): other tokens pay two name comparisons, no more.
@@ -343,6 +432,103 @@ internal sealed class JwtContent
         }
     }
 
+    /// <summary>Whether <paramref name="audience"/> is one of the token's <c>aud</c> values (ordinal, exact).</summary>
+    public bool HasAudience(string audience)
+    {
+        if (_audiences is null)
+        {
+            return string.Equals(_audience, audience, StringComparison.Ordinal);
+        }
+
+        foreach (var candidate in _audiences)
+        {
+            if (string.Equals(candidate, audience, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether every one of <paramref name="required"/> is among <see cref="Scopes"/> (ordinal, exact), without splitting a scope string.</summary>
+    public bool GrantsAll(string[] required)
+    {
+        foreach (var scope in required)
+        {
+            if (!Grants(scope))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool Grants(string scope)
+    {
+        var text = _scopeText ?? _scpText;
+        if (text is null)
+        {
+            return _scpArray is not null && Array.IndexOf(_scpArray, scope) >= 0;
+        }
+
+        // As Split(' ', RemoveEmptyEntries) would list them: an empty scope is never among them.
+        foreach (var range in text.AsSpan().Split(' '))
+        {
+            var granted = text.AsSpan(range);
+            if (!granted.IsEmpty && granted.SequenceEqual(scope))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string[] Split(string scopes) => scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    private static string? KnownAlgorithm(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            return null;
+        }
+
+        var value = reader.ValueSpan;
+        foreach (var (utf8, name) in KnownAlgorithms)
+        {
+            if (value.SequenceEqual(utf8))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    // Compared where it stands (ValueTextEquals unescapes as it compares): a few issuers at most are configured.
+    private static string? ExpectedIssuer(ref Utf8JsonReader reader, Integration? expected)
+    {
+        if (expected is null || expected.Issuers.Count > 4)
+        {
+            return null;
+        }
+
+        foreach (var issuer in expected.Issuers.Items)
+        {
+            if (reader.ValueTextEquals(issuer))
+            {
+                return issuer;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? ExpectedAudience(ref Utf8JsonReader reader, Integration? expected) =>
+        expected?.Audience is { } audience && reader.ValueTextEquals(audience) ? audience : null;
+
     private static bool ReadStrings(ref Utf8JsonReader reader, out string[] values)
     {
         var list = new List<string>();
@@ -360,6 +546,8 @@ internal sealed class JwtContent
         values = [.. list];
         return true;
     }
+
+    private static DateTime? Present(DateTime value) => value == default ? null : value;
 
     // As IdentityModel reads a NumericDate: whole seconds, clamped to what DateTime can hold.
     private static DateTime NumericDate(double seconds) =>

@@ -57,8 +57,16 @@ public sealed record CallerInfo(string? Kid, string? Issuer, string? Subject, st
 
     public static readonly CallerInfo Unknown = new(null, null, null, null, null);
 
+    // The token's scopes are listed (split) only when someone asks: a request needs only the check of them.
+    private IReadOnlyList<string>? _scopes;
+    private JwtContent? _grant;
+
     /// <summary>The scopes the token grants (after a successful check).</summary>
-    public IReadOnlyList<string> Scopes { get; init; } = [];
+    public IReadOnlyList<string> Scopes
+    {
+        get => _scopes ?? _grant?.Scopes ?? [];
+        init => _scopes = value;
+    }
 
     /// <summary>When the token expires (after a successful check).</summary>
     public DateTimeOffset? ExpiresOn { get; init; }
@@ -79,6 +87,26 @@ public sealed record CallerInfo(string? Kid, string? Issuer, string? Subject, st
     /// <summary>From a token's claims (unverified until the check succeeds); the jti is hashed on demand.</summary>
     public static CallerInfo FromToken(string? kid, string? issuer, string? subject, string? jti, string? algorithm) =>
         new(Clip(kid), Clip(issuer), Clip(subject), null, Clip(algorithm)) { _jti = string.IsNullOrEmpty(jti) ? null : jti };
+
+    /// <summary>From what a token says, before it is verified (for the log line of a refusal); <paramref name="jtiHash"/> when already computed.</summary>
+    internal static CallerInfo FromToken(JwtContent jwt, string? jtiHash = null) =>
+        new(Clip(string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid), Clip(jwt.Issuer), Clip(jwt.Subject), jtiHash, Clip(jwt.Algorithm))
+        {
+            _jti = string.IsNullOrEmpty(jwt.Id) ? null : jwt.Id,
+        };
+
+    /// <summary>
+    /// The caller of a token that passed every check, built once (no unverified copy first): its scopes listed from
+    /// <paramref name="jwt"/> when first asked for; <paramref name="jtiHash"/> when already computed, else hashed on demand.
+    /// </summary>
+    internal static CallerInfo Verified(JwtContent jwt, string? jtiHash, DateTimeOffset expiresOn, IReadOnlyList<KeyValuePair<string, string>> context) =>
+        new(Clip(string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid), Clip(jwt.Issuer), Clip(jwt.Subject), jtiHash, Clip(jwt.Algorithm))
+        {
+            _jti = string.IsNullOrEmpty(jwt.Id) ? null : jwt.Id,
+            _grant = jwt,
+            ExpiresOn = expiresOn,
+            Context = context,
+        };
 
     /// <summary>At most <see cref="MaxLength"/> characters, never ending in half a surrogate pair (which no JSON log line or record can hold).</summary>
     public static string? Clip(string? value) =>

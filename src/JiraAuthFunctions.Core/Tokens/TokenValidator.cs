@@ -21,6 +21,14 @@ namespace JiraAuthFunctions.Tokens;
 /// per call: see bench/ for what each costs. A rejected token is a <see cref="TokenCheck"/> with
 /// a reason, never an exception.
 /// </summary>
+/// <remarks>
+/// A long-lived token (the same one on every request) is read once: its integration's
+/// <see cref="TokenMemo"/> holds what it says and the accepted check, keyed by its signing input, from
+/// the moment it passed every check. A repeat skips only reading it and the checks that depend on
+/// nothing but the token and the integration (Forge app, jti present, scopes); size, the strict
+/// spelling of its signature, header policy, key lookup, key/algorithm binding, the signature itself,
+/// iss, aud, exp/nbf/iat against the clock, the lifetime cap and revocation run on every request.
+/// </remarks>
 public sealed class TokenValidator : ITokenValidator
 {
     private readonly IntegrationRegistry _integrations;
@@ -60,46 +68,78 @@ public sealed class TokenValidator : ITokenValidator
             return TokenCheck.Reject(reason);
         }
 
-        reason = JwtContent.TryRead(token!, out var jwt);
-        if (reason != ReasonCode.Accepted)
+        // A long-lived token seen before: what it says is known (TokenMemo), so it is not read again.
+        // Everything that can change since is checked below as for any token: keys, signature, times, revocation.
+        var dot = token!.LastIndexOf('.');
+        KnownToken? known = null;
+        JwtContent jwt;
+        if (integration.TokenMemo is { } memo && dot > 0 && memo.TryGet(token.AsSpan(0, dot), out known))
         {
-            return TokenCheck.Reject(reason);
+            // Only the signature part can differ from the token that was accepted: held to the same strict spelling.
+            if (!JwtContent.IsStrictBase64Url(token.AsSpan(dot + 1)))
+            {
+                return TokenCheck.Reject(ReasonCode.MalformedToken);
+            }
+
+            jwt = known.Content;
+        }
+        else
+        {
+            reason = JwtContent.TryRead(token, integration, out jwt);
+            if (reason != ReasonCode.Accepted)
+            {
+                return TokenCheck.Reject(reason);
+            }
         }
 
-        var caller = Describe(jwt);
         reason = CheckHeader(jwt, integration);
         if (reason != ReasonCode.Accepted)
         {
-            return TokenCheck.Reject(reason, caller);
+            return Refuse(reason, known, jwt);
         }
 
-        var lookup = await integration.Keys.GetKeysAsync(caller.Kid, cancellationToken).ConfigureAwait(false);
+        var kid = known is not null ? known.Caller.Kid : CallerInfo.Clip(string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid);
+        var lookup = await integration.Keys.GetKeysAsync(kid, cancellationToken).ConfigureAwait(false);
         if (lookup.Unavailable)
         {
-            return TokenCheck.Reject(ReasonCode.KeysUnavailable, caller);
+            return Refuse(ReasonCode.KeysUnavailable, known, jwt);
         }
 
         if (lookup.Keys.Count == 0)
         {
-            return TokenCheck.Reject(caller.Kid is null ? ReasonCode.BadSignature : ReasonCode.UnknownKid, caller);
+            return Refuse(kid is null ? ReasonCode.BadSignature : ReasonCode.UnknownKid, known, jwt);
         }
 
         // A key verifies its one algorithm only (RFC 8725 3.1): the named key, or without a kid
         // every key, of another algorithm is a refusal of its own, before any signature is checked.
         if (!AnyKeyFor(lookup.Keys, jwt.Algorithm!))
         {
-            return TokenCheck.Reject(ReasonCode.KeyAlgorithmMismatch, caller);
+            return Refuse(ReasonCode.KeyAlgorithmMismatch, known, jwt);
         }
 
-        if (!VerifySignature(token!, jwt.Algorithm!, lookup.Keys))
+        // Every request, memoized or not: the memo holds what a token says, never that its signature is good.
+        if (!VerifySignature(token, dot, jwt.Algorithm!, lookup.Keys))
         {
-            return TokenCheck.Reject(ReasonCode.BadSignature, caller);
+            return Refuse(ReasonCode.BadSignature, known, jwt);
         }
 
         reason = CheckClaims(jwt, integration);
         if (reason != ReasonCode.Accepted)
         {
-            return TokenCheck.Reject(reason, caller);
+            if (known is not null && reason == ReasonCode.TokenExpired)
+            {
+                integration.TokenMemo!.Forget(token.AsSpan(0, dot)); // it cannot pass again
+            }
+
+            return Refuse(reason, known, jwt);
+        }
+
+        if (known is not null)
+        {
+            // The rest was checked when the token was remembered and depends on nothing but the token and
+            // the integration (Forge app, jti present, scopes; a long-lived token reserves no jti), except
+            // revocation, which may have been written since.
+            return IsRevoked(integration, known.Caller.JtiHash) ? Refuse(ReasonCode.RevokedToken, known, jwt) : known.Accepted;
         }
 
         if (integration.ForgeAppId is not null)
@@ -107,7 +147,7 @@ public sealed class TokenValidator : ITokenValidator
             reason = CheckForgeApp(jwt, integration.ForgeAppId);
             if (reason != ReasonCode.Accepted)
             {
-                return TokenCheck.Reject(reason, caller);
+                return Refuse(reason, null, jwt);
             }
         }
 
@@ -115,18 +155,23 @@ public sealed class TokenValidator : ITokenValidator
         var hasJti = !string.IsNullOrEmpty(jwt.Id);
         if (!hasJti && integration.RequiresJti)
         {
-            return TokenCheck.Reject(ReasonCode.MissingJti, caller);
+            return Refuse(ReasonCode.MissingJti, null, jwt);
         }
 
-        if (hasJti && _revocations.HasEntries(integration.Name) && _revocations.IsRevoked(integration.Name, caller.JtiHash!))
+        // Hashed only when the integration has revocations; otherwise when the log line first asks.
+        string? jtiHash = null;
+        if (hasJti && _revocations.HasEntries(integration.Name))
         {
-            return TokenCheck.Reject(ReasonCode.RevokedToken, caller);
+            jtiHash = Replay.JtiHash.Compute(jwt.Id!);
+            if (_revocations.IsRevoked(integration.Name, jtiHash))
+            {
+                return TokenCheck.Reject(ReasonCode.RevokedToken, CallerInfo.FromToken(jwt, jtiHash));
+            }
         }
 
-        var scopes = jwt.Scopes;
-        if (!HasAll(scopes, integration.RequiredScopes))
+        if (!jwt.GrantsAll(integration.RequiredScopes))
         {
-            return TokenCheck.Reject(ReasonCode.InsufficientScope, caller);
+            return Refuse(ReasonCode.InsufficientScope, null, jwt);
         }
 
         var expiresOn = new DateTimeOffset(jwt.Expires!.Value, TimeSpan.Zero);
@@ -145,24 +190,36 @@ public sealed class TokenValidator : ITokenValidator
             catch (ReplayStoreUnavailableException)
             {
                 // Fail closed: without the check a captured token could be replayed; the caller retries (503).
-                return TokenCheck.Reject(ReasonCode.ReplayCheckUnavailable, caller);
+                return Refuse(ReasonCode.ReplayCheckUnavailable, null, jwt);
             }
 
             if (reservation is null)
             {
-                return TokenCheck.Reject(ReasonCode.ReplayedJti, caller);
+                return Refuse(ReasonCode.ReplayedJti, null, jwt);
             }
         }
 
-        return TokenCheck.Accept(caller with
+        // The integration's fixed facts (an OAuth app's connection, or the shared empty list: no
+        // allocation for a plain token); a Forge call's verified app, installation and principal.
+        var context = integration.ForgeAppId is null ? integration.Context : ForgeContext(jwt);
+        var accepted = TokenCheck.Accept(CallerInfo.Verified(jwt, jtiHash, expiresOn, context), reservation);
+
+        // Remembered only now that it passed every check (and never with a reservation: a memo exists
+        // only for long-lived tokens, which have none). The jti is hashed once here for every later use.
+        if (integration.TokenMemo is { } tokens && reservation is null)
         {
-            Scopes = scopes,
-            ExpiresOn = expiresOn,
-            // The integration's fixed facts (an OAuth app's connection, or the shared empty list: no
-            // allocation for a plain token); a Forge call's verified app, installation and principal.
-            Context = integration.ForgeAppId is null ? integration.Context : ForgeContext(jwt),
-        }, reservation);
+            tokens.Add(token.AsSpan(0, dot), new KnownToken(jwt, CallerInfo.FromToken(jwt, accepted.Caller.JtiHash), accepted));
+        }
+
+        return accepted;
     }
+
+    private bool IsRevoked(Integration integration, string? jtiHash) =>
+        jtiHash is not null && _revocations.HasEntries(integration.Name) && _revocations.IsRevoked(integration.Name, jtiHash);
+
+    /// <summary>A refusal with the caller as the token names it: a memoized token's, or read from <paramref name="jwt"/> now (only when refusing).</summary>
+    private static TokenCheck Refuse(ReasonCode reason, KnownToken? known, JwtContent jwt) =>
+        TokenCheck.Reject(reason, known?.Caller ?? CallerInfo.FromToken(jwt));
 
     private ReasonCode CheckSize(string? token) =>
         string.IsNullOrEmpty(token) ? ReasonCode.MissingToken
@@ -203,9 +260,6 @@ public sealed class TokenValidator : ITokenValidator
         }
     }
 
-    private static CallerInfo Describe(JwtContent jwt) =>
-        CallerInfo.FromToken(string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid, jwt.Issuer, jwt.Subject, jwt.Id, jwt.Algorithm);
-
     internal static ReasonCode CheckHeader(JwtContent jwt, Integration integration) => CheckHeader(jwt, integration.Algorithms);
 
     /// <summary>The header policy against an allow-list of algorithms (Connect's is fixed by the protocol).</summary>
@@ -234,11 +288,12 @@ public sealed class TokenValidator : ITokenValidator
         return ReasonCode.Accepted;
     }
 
+    // Indexed, not foreach: a foreach over the interface would allocate an enumerator on every request.
     private static bool AnyKeyFor(IReadOnlyList<VerificationKey> keys, string algorithm)
     {
-        foreach (var key in keys)
+        for (var i = 0; i < keys.Count; i++)
         {
-            if (string.Equals(key.Algorithm, algorithm, StringComparison.Ordinal))
+            if (string.Equals(keys[i].Algorithm, algorithm, StringComparison.Ordinal))
             {
                 return true;
             }
@@ -248,9 +303,12 @@ public sealed class TokenValidator : ITokenValidator
     }
 
     /// <summary>Whether one of <paramref name="keys"/> bound to <paramref name="algorithm"/> verifies the signature; keys of other algorithms are never tried.</summary>
-    internal static bool VerifySignature(string token, string algorithm, IReadOnlyList<VerificationKey> keys)
+    internal static bool VerifySignature(string token, string algorithm, IReadOnlyList<VerificationKey> keys) =>
+        VerifySignature(token, token.LastIndexOf('.'), algorithm, keys);
+
+    /// <param name="dot">Where the signature part starts (the last '.' of <paramref name="token"/>).</param>
+    private static bool VerifySignature(string token, int dot, string algorithm, IReadOnlyList<VerificationKey> keys)
     {
-        var dot = token.LastIndexOf('.');
         var encodedSignature = token.AsSpan(dot + 1);
         if (encodedSignature.IsEmpty)
         {
@@ -267,8 +325,9 @@ public sealed class TokenValidator : ITokenValidator
             }
 
             var inputLength = Encoding.ASCII.GetBytes(token.AsSpan(0, dot), input);
-            foreach (var key in keys)
+            for (var i = 0; i < keys.Count; i++)
             {
+                var key = keys[i];
                 if (!string.Equals(key.Algorithm, algorithm, StringComparison.Ordinal))
                 {
                     continue;
@@ -301,7 +360,7 @@ public sealed class TokenValidator : ITokenValidator
     {
         if (jwt.Expires is not { } expires ||
             (integration.RequiresIssuer && string.IsNullOrEmpty(jwt.Issuer)) ||
-            (integration.RequiresAudience && jwt.Audiences.Count == 0))
+            (integration.RequiresAudience && jwt.AudienceCount == 0))
         {
             return ReasonCode.MissingClaim;
         }
@@ -314,7 +373,7 @@ public sealed class TokenValidator : ITokenValidator
             return ReasonCode.InvalidIssuer;
         }
 
-        if (integration.RequiresAudience && !HasAudience(jwt.Audiences, integration.Audience!))
+        if (integration.RequiresAudience && !jwt.HasAudience(integration.Audience!))
         {
             return ReasonCode.InvalidAudience;
         }
@@ -351,31 +410,5 @@ public sealed class TokenValidator : ITokenValidator
         }
 
         return ReasonCode.Accepted;
-    }
-
-    private static bool HasAudience(IReadOnlyList<string> audiences, string audience)
-    {
-        foreach (var candidate in audiences)
-        {
-            if (string.Equals(candidate, audience, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool HasAll(IReadOnlyList<string> granted, string[] required)
-    {
-        foreach (var scope in required)
-        {
-            if (!granted.Contains(scope, StringComparer.Ordinal))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -200,4 +200,76 @@ public sealed class JwtContentTests
         Assert.Equal(ReasonCode.MalformedToken, JwtContent.TryRead($"{header}.{payload}{suffix}.c2ln", out _));
         Assert.Equal(ReasonCode.MalformedToken, JwtContent.TryRead($"{header}.{payload[..5]}{suffix}{payload[5..]}.c2ln", out _));
     }
+
+    [Theory]
+    [InlineData("""{"scope":"events:write  admin"}""")]
+    [InlineData("""{"scope":" events:write "}""")]
+    [InlineData("""{"scope":"events:write\tadmin"}""")]
+    [InlineData("""{"scope":"events:writer events"}""")]
+    [InlineData("""{"scope":"","scp":"events:write"}""")]
+    [InlineData("""{"scope":["events:write"],"scp":"events:write"}""")]
+    [InlineData("""{"scope":["events:write"]}""")]
+    [InlineData("""{"scp":"admin events:write"}""")]
+    [InlineData("""{"scp":["admin","events:write"]}""")]
+    [InlineData("""{"scp":["events:write "]}""")]
+    [InlineData("""{"scp":["","x"]}""")]
+    [InlineData("""{"scp":42}""")]
+    [InlineData("""{"sco\u0070e":"events:write"}""")]
+    [InlineData("""{}""")]
+    public void GrantsAll_answers_as_the_listed_scopes_do(string payload)
+    {
+        var content = Payload(payload);
+        string[][] required = [[], ["events:write"], ["admin", "events:write"], ["events"], [""], ["x"], ["events:write\tadmin"]];
+
+        foreach (var scopes in required)
+        {
+            // Asked before the list exists (the validator's order), then the list is made and compared.
+            var granted = content.GrantsAll(scopes);
+            Assert.Equal(scopes.All(s => content.Scopes.Contains(s, StringComparer.Ordinal)), granted);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"aud":"jira-auth-functions"}""", 1)]
+    [InlineData("""{"aud":"jira-auth-function\u0073"}""", 1)]
+    [InlineData("""{"aud":["other","jira-auth-functions"]}""", 2)]
+    [InlineData("""{"aud":"jira-auth-functions/"}""", 1)]
+    [InlineData("""{"aud":"JIRA-AUTH-FUNCTIONS"}""", 1)]
+    [InlineData("""{"aud":[]}""", 0)]
+    [InlineData("""{}""", 0)]
+    public void HasAudience_answers_as_the_listed_audiences_do(string payload, int count)
+    {
+        var content = Payload(payload);
+
+        var has = content.HasAudience(TestTokens.Audience);
+
+        Assert.Equal(count, content.AudienceCount);
+        Assert.Equal(content.Audiences.Contains(TestTokens.Audience, StringComparer.Ordinal), has);
+        Assert.Equal(count, content.Audiences.Count);
+    }
+
+    [Theory]
+    [InlineData("""{"iss":"test-issuer","aud":"jira-auth-functions"}""")]
+    [InlineData("""{"iss":"test-\u0069ssuer","aud":["jira-auth-functions","other"]}""")]
+    [InlineData("""{"iss":"test-issuer ","aud":"jira-auth-functions/"}""")]
+    [InlineData("""{"iss":"someone-else","aud":"another-api"}""")]
+    public void Reading_for_an_integration_gives_the_same_content_its_expected_values_not_copied(string payload)
+    {
+        var integration = new Integration("x", new IntegrationOptions
+        {
+            Verification = VerificationMethod.SharedSecret,
+            Issuers = ["other-issuer", TestTokens.Issuer],
+            Audience = TestTokens.Audience,
+            Algorithms = ["HS256"],
+        }, JiraAuthFunctions.Keys.StaticKeySource.None, TimeSpan.FromSeconds(60));
+        var token = TestTokens.Encode(Header) + "." + TestTokens.Encode(payload) + ".c2ln";
+        Assert.Equal(ReasonCode.Accepted, JwtContent.TryRead(token, out var plain));
+
+        Assert.Equal(ReasonCode.Accepted, JwtContent.TryRead(token, integration, out var read));
+
+        Assert.Equal((plain.Algorithm, plain.Kid, plain.Issuer), (read.Algorithm, read.Kid, read.Issuer));
+        Assert.Equal(plain.Audiences, read.Audiences);
+        Assert.Equal(plain.Issuer == TestTokens.Issuer, ReferenceEquals(read.Issuer, integration.Issuers.Items.Single(i => i == TestTokens.Issuer)));
+        Assert.Equal(plain.Audiences.Count == 1 && plain.Audiences[0] == TestTokens.Audience, ReferenceEquals(read.Audiences[0], integration.Audience));
+    }
 }
