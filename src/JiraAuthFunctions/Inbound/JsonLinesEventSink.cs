@@ -44,6 +44,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
     // The writer loop's alone.
     private FileStream? _file;
     private string? _fileName;
+    private FileInfo? _fileAtPath; // the path's status, refreshed per batch (one object per file, not per batch)
     private DateOnly _fileDay;
     private long _length;
     private DateTimeOffset? _failingSince;
@@ -203,7 +204,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
             }
 
             _length = file.Position;
-            if (IsStillAtItsPath(file, _fileName!))
+            if (IsStillAtItsPath(file, _fileAtPath!))
             {
                 return;
             }
@@ -253,16 +254,15 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
         }
     }
 
-    // No inode in .NET's API: the path must name a file with our handle's modification time
-    // (nanoseconds on ext4, xfs, tmpfs; every write sets it) and creation time (the birth time, or
-    // where there is none the earlier of the status change and modification times; a file moved or
-    // copied here has its own), which only our file has. A missing path reads as 1601-01-01, never
-    // a written file's. Four stat calls and no allocation, once per batch.
-    private static bool IsStillAtItsPath(FileStream file, string path)
+    // No inode in .NET's API: the path must name a file of the length we wrote and the same
+    // modification time as our handle's (nanoseconds on ext4, xfs, tmpfs), which only our file has.
+    // The path's FileInfo is the file's own, refreshed (a stat) rather than made again per batch.
+    private static bool IsStillAtItsPath(FileStream file, FileInfo atPath)
     {
-        var handle = file.SafeFileHandle;
-        return File.GetLastWriteTimeUtc(path) == File.GetLastWriteTimeUtc(handle)
-            && File.GetCreationTimeUtc(path) == File.GetCreationTimeUtc(handle);
+        atPath.Refresh();
+        return atPath.Exists
+            && atPath.Length == file.Length
+            && atPath.LastWriteTimeUtc == File.GetLastWriteTimeUtc(file.SafeFileHandle);
     }
 
     private FileStream OpenForToday()
@@ -292,6 +292,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
 
         _file = file;
         _fileName = name;
+        _fileAtPath = new FileInfo(name);
         _fileDay = day;
         return file;
     }
@@ -425,6 +426,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
 
         _file = null;
         _fileName = null;
+        _fileAtPath = null;
     }
 
     public async ValueTask DisposeAsync()
