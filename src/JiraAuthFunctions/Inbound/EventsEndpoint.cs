@@ -46,7 +46,7 @@ internal sealed class EventsEndpoint(
         var caller = check.Caller;
         if (!check.Succeeded)
         {
-            await RejectAsync(context, integration, check.Reason, caller, requestId);
+            Reject(context, integration, check.Reason, caller, requestId);
             return;
         }
 
@@ -59,19 +59,19 @@ internal sealed class EventsEndpoint(
         {
             if (!IsJson(context.Request.ContentType))
             {
-                await RejectAsync(context, integration, ReasonCode.UnsupportedMediaType, caller, requestId);
+                Reject(context, integration, ReasonCode.UnsupportedMediaType, caller, requestId);
                 return;
             }
 
-            if (await request.ReadBodyAsync(context.RequestAborted) is not { } body)
+            if (!await request.ReadBodyAsync(context.RequestAborted))
             {
-                await RejectAsync(context, integration, ReasonCode.BodyTooLarge, caller, requestId);
+                Reject(context, integration, ReasonCode.BodyTooLarge, caller, requestId);
                 return;
             }
 
             if (held is not null && await LostHoldAsync(held, context.RequestAborted) is { } lost)
             {
-                await RejectAsync(context, integration, lost, caller, requestId);
+                Reject(context, integration, lost, caller, requestId);
                 return;
             }
 
@@ -85,10 +85,10 @@ internal sealed class EventsEndpoint(
                 return;
             }
 
-            var format = JiraEventClassifier.Classify(body.Span);
+            var format = JiraEventClassifier.Classify(request.Body.Span);
             if (format == JiraEventFormat.Unknown)
             {
-                await RejectAsync(context, integration, ReasonCode.NotAJiraEvent, caller, requestId);
+                Reject(context, integration, ReasonCode.NotAJiraEvent, caller, requestId);
                 return;
             }
 
@@ -103,13 +103,13 @@ internal sealed class EventsEndpoint(
                     Integration = integration,
                     Format = format,
                     Caller = caller,
-                    Payload = EventPayload.Compact(body),
+                    Payload = EventPayload.Compact(request.Body),
                 }, context.RequestAborted);
             }
             catch (EventSinkUnavailableException ex)
             {
                 InboundLog.SinkWriteFailed(logger, integration, ex.InnerException?.GetType().Name ?? ex.GetType().Name, requestId);
-                await RejectAsync(context, integration, ReasonCode.SinkUnavailable, caller, requestId);
+                Reject(context, integration, ReasonCode.SinkUnavailable, caller, requestId);
                 return;
             }
 
@@ -187,14 +187,15 @@ internal sealed class EventsEndpoint(
         }
     }
 
-    private Task RejectAsync(HttpContext context, string integration, ReasonCode reason, CallerInfo caller, string requestId)
+    // Synchronous (the body goes into the response's pipe): no awaiter for it in the request's state machine.
+    private void Reject(HttpContext context, string integration, ReasonCode reason, CallerInfo caller, string requestId)
     {
         var status = InboundResponses.StatusCodeFor(reason);
         InboundLog.RequestRejected(logger, CallerInfo.Clip(integration)!, status, reason.ToCode(), caller.Kid, caller.Issuer, caller.Subject, caller.JtiHash, requestId);
 
         // An unknown integration is counted under one name: the URL's text must not make new series.
         metrics.Decision(reason == ReasonCode.UnknownIntegration ? "(unknown)" : integration, reason.ToCode(), status);
-        return InboundResponses.WriteRejectionAsync(context, reason, requestId);
+        InboundResponses.WriteRejection(context, reason, requestId);
     }
 
     private static string? DeliveryIdOf(CallerInfo caller) =>
@@ -293,13 +294,16 @@ internal sealed class EventsEndpoint(
         {
             _context = context;
             _maxBodyBytes = maxBodyBytes;
-            Inbound = RequestOf(context, Header, ReadBodyAsync, body: default);
+            Inbound = RequestOf(context, Header, ReadBodyForSchemeAsync, body: default);
         }
 
         public InboundRequest Inbound { get; }
 
-        /// <summary>The body, or null when it is larger than the limit; read once, whoever asks first.</summary>
-        public async ValueTask<ReadOnlyMemory<byte>?> ReadBodyAsync(CancellationToken cancellationToken)
+        /// <summary>The body once <see cref="ReadBodyAsync"/> read it within the limit; empty before.</summary>
+        public ReadOnlyMemory<byte> Body => _body?.Memory ?? default;
+
+        /// <summary>Reads the body into <see cref="Body"/> once, whoever asks first; false when it is larger than the limit.</summary>
+        public async ValueTask<bool> ReadBodyAsync(CancellationToken cancellationToken)
         {
             if (!_read)
             {
@@ -307,8 +311,11 @@ internal sealed class EventsEndpoint(
                 _read = true;
             }
 
-            return _body?.Memory;
+            return _body is not null;
         }
+
+        private async ValueTask<ReadOnlyMemory<byte>?> ReadBodyForSchemeAsync(CancellationToken cancellationToken) =>
+            await ReadBodyAsync(cancellationToken) ? Body : null;
 
         public void Dispose() => _body?.Dispose();
 

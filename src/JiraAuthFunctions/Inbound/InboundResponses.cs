@@ -84,6 +84,13 @@ internal static class InboundResponses
 
     public static Task WriteRejectionAsync(HttpContext context, ReasonCode reason, string requestId)
     {
+        WriteRejection(context, reason, requestId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The refusal for <paramref name="reason"/>: status, headers and body, into the response's pipe.</summary>
+    public static void WriteRejection(HttpContext context, ReasonCode reason, string requestId)
+    {
         var refusal = AnswerFor(reason);
         if (refusal.Error is null || refusal.Description is null)
         {
@@ -109,7 +116,6 @@ internal static class InboundResponses
             writer.WriteString("error_description", answer.refusal.Description);
             writer.WriteString("requestId", answer.requestId);
         });
-        return Task.CompletedTask;
     }
 
     // Every accepted event passes here: no closure, no task, and the writer straight on the response's pipe.
