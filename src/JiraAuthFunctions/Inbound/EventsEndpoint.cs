@@ -314,8 +314,16 @@ internal sealed class EventsEndpoint(
             return _body is not null;
         }
 
-        private async ValueTask<ReadOnlyMemory<byte>?> ReadBodyForSchemeAsync(CancellationToken cancellationToken) =>
-            await ReadBodyAsync(cancellationToken) ? Body : null;
+        // Not "read ? Body : null": null would become an empty body through the array conversion, not "too large".
+        private async ValueTask<ReadOnlyMemory<byte>?> ReadBodyForSchemeAsync(CancellationToken cancellationToken)
+        {
+            if (!await ReadBodyAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            return Body;
+        }
 
         public void Dispose() => _body?.Dispose();
 
