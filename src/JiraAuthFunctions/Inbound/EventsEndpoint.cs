@@ -103,7 +103,7 @@ internal sealed class EventsEndpoint(
                     Integration = integration,
                     Format = format,
                     Caller = caller,
-                    Payload = EventPayload.Compact(request.Body),
+                    Payload = request.CompactBody(),
                 }, context.RequestAborted);
             }
             catch (EventSinkUnavailableException ex)
@@ -325,6 +325,9 @@ internal sealed class EventsEndpoint(
             return Body;
         }
 
+        /// <summary>The body compacted to one line (<see cref="EventPayload.CompactInPlace"/>) in its own buffer: only the record reads it after classification.</summary>
+        public ReadOnlyMemory<byte> CompactBody() => _body is { } body ? EventPayload.CompactInPlace(body.WritableMemory) : default;
+
         public void Dispose() => _body?.Dispose();
 
         private string? Header(string name) => HeaderOf(_context.Request.Headers, name);
@@ -338,6 +341,9 @@ internal sealed class EventsEndpoint(
         public int Length { get; private set; }
 
         public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, Length);
+
+        /// <summary>The same bytes, for their owner to rewrite (compacting the body in place).</summary>
+        public Memory<byte> WritableMemory => _array.AsMemory(0, Length);
 
         public Memory<byte> FreeSpace(int limit)
         {
