@@ -4,7 +4,7 @@ using JiraAuthFunctions.Benchmarks;
 // bench/run.sh drives every part; each can also be run alone:
 //   validation [BenchmarkDotNet args]   per-token validation cost against raw crypto, and X-Hub-Signature against raw HMAC
 //   pipeline [BenchmarkDotNet args]   one event through the endpoint and the worker's adapter in process, bytes per request
-//   allocations [--requests N]   bytes per request of the pipeline by type (allocation sampling)
+//   allocations [--requests N] [--top N] [--sites]   bytes per request of the pipeline by type (allocation sampling), the harness apart; --sites: by allocating frame, with stacks
 //   serve --auth on|off --port P --data D [--log LEVEL]   the app for a load test (off is this benchmark's switch only)
 //   coldstart --exe PATH [--runs N]   process start to the first authenticated 202
 return args.FirstOrDefault() switch

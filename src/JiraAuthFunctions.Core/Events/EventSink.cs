@@ -49,17 +49,36 @@ public static class EventPayload
 
         var compact = new byte[span.Length];
         span[..first].CopyTo(compact);
+        return compact.AsMemory(0, Squeeze(span, compact, first));
+    }
+
+    /// <summary>
+    /// As <see cref="Compact(ReadOnlyMemory{byte})"/>, in the same memory (the text only shrinks, so
+    /// each byte is read before its place is written): for a body the caller owns and reads no more,
+    /// without a copy the size of the body.
+    /// </summary>
+    /// <returns>The start of <paramref name="json"/>, as long as the compacted text.</returns>
+    public static Memory<byte> CompactInPlace(Memory<byte> json)
+    {
+        var span = json.Span;
+        var first = FirstWhitespaceOutsideStrings(span);
+        return first < 0 ? json : json[..Squeeze(span, span, first)];
+    }
+
+    // From the first whitespace on: source and destination may be the same bytes (destination never ahead).
+    private static int Squeeze(ReadOnlySpan<byte> source, Span<byte> destination, int first)
+    {
         var length = first;
         var inString = false;
-        for (var i = first; i < span.Length; i++)
+        for (var i = first; i < source.Length; i++)
         {
-            var b = span[i];
+            var b = source[i];
             if (inString)
             {
-                compact[length++] = b;
+                destination[length++] = b;
                 if (b == (byte)'\\')
                 {
-                    compact[length++] = span[++i];
+                    destination[length++] = source[++i];
                 }
                 else if (b == (byte)'"')
                 {
@@ -68,12 +87,12 @@ public static class EventPayload
             }
             else if (!IsWhitespace(b))
             {
-                compact[length++] = b;
+                destination[length++] = b;
                 inString = b == (byte)'"';
             }
         }
 
-        return compact.AsMemory(0, length);
+        return length;
     }
 
     private static int FirstWhitespaceOutsideStrings(ReadOnlySpan<byte> span)

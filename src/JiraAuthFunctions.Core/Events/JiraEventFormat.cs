@@ -21,6 +21,128 @@ public enum JiraEventFormat
 /// <summary>Tells which Jira shape a body has, looking at top-level members only.</summary>
 public static class JiraEventClassifier
 {
+    /// <summary>The nesting a body may have (as JSON text deeper than this is not an event).</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
+
+    /// <summary>
+    /// The shape of a body as received: <see cref="JiraEventFormat.Unknown"/> unless it is JSON text
+    /// (RFC 8259: UTF-8, one value, at most <see cref="MaxDepth"/> deep) whose top level is an event.
+    /// Decides exactly as <see cref="Classify(JsonElement)"/> on the parsed document, in one pass of
+    /// a reader: no document is built for a look at four top-level members.
+    /// </summary>
+    public static JiraEventFormat Classify(ReadOnlySpan<byte> utf8Json)
+    {
+        // The reader leaves bytes inside strings unchecked; a string that is not UTF-8 would be
+        // stored as something Jira never sent.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json))
+        {
+            return JiraEventFormat.Unknown;
+        }
+
+        var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
+        try
+        {
+            return Classify(ref reader);
+        }
+        catch (JsonException)
+        {
+            return JiraEventFormat.Unknown;
+        }
+    }
+
+    // As TryGetMember reads them: each member overwrites what an earlier one of its name said (the last wins).
+    private static JiraEventFormat Classify(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return JiraEventFormat.Unknown; // valid or not: not an event
+        }
+
+        bool webhookEvent = false, issue = false, key = false, fields = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = NameOf(ref reader);
+            reader.Read();
+            switch (name)
+            {
+                case Member.WebhookEvent:
+                    webhookEvent = reader.TokenType == JsonTokenType.String;
+                    break;
+                case Member.Issue:
+                    issue = reader.TokenType == JsonTokenType.StartObject && IsIssue(ref reader);
+                    break;
+                case Member.Key:
+                    key = IsKey(ref reader);
+                    break;
+                case Member.Fields:
+                    fields = reader.TokenType == JsonTokenType.StartObject;
+                    break;
+            }
+
+            reader.Skip(); // a value not yet read to its end (nothing for a scalar or an issue read through)
+        }
+
+        // The whole text is checked as the document was: nothing may follow the object.
+        while (reader.Read())
+        {
+        }
+
+        return webhookEvent ? JiraEventFormat.Webhook
+            : issue ? JiraEventFormat.JiraFormat
+            : key && fields ? JiraEventFormat.AutomationFormat
+            : JiraEventFormat.Unknown;
+    }
+
+    /// <summary>On an object's start: whether its last <c>key</c> is a non-empty string; leaves the reader on the object's end.</summary>
+    private static bool IsIssue(ref Utf8JsonReader reader)
+    {
+        var key = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = NameOf(ref reader);
+            reader.Read();
+            if (name == Member.Key)
+            {
+                key = IsKey(ref reader);
+            }
+
+            reader.Skip();
+        }
+
+        return key;
+    }
+
+    // The raw text between the quotes: escapes count as characters, as GetRawText's length did.
+    private static bool IsKey(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0;
+
+    private enum Member
+    {
+        Other,
+        WebhookEvent,
+        Issue,
+        Key,
+        Fields,
+    }
+
+    private static Member NameOf(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.ValueTextEquals("webhookEvent"u8) ? Member.WebhookEvent
+                : reader.ValueTextEquals("issue"u8) ? Member.Issue
+                : reader.ValueTextEquals("key"u8) ? Member.Key
+                : reader.ValueTextEquals("fields"u8) ? Member.Fields
+                : Member.Other;
+        }
+        catch (InvalidOperationException)
+        {
+            return Member.Other; // an escaped lone surrogate: not UTF-16 text, so none of the names
+        }
+    }
+
     public static JiraEventFormat Classify(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)

@@ -140,20 +140,24 @@ public sealed partial class SharedSecretKeySource : ISigningKeySource, IDependen
 
         public bool HasKid(string kid) => _byKid.ContainsKey(kid);
 
+        // By index, and the filtering lambda in a method of its own: a closure over 'now' (or a boxed
+        // enumerator) would be made on every request, expired key or not.
         public KeyLookup Lookup(string? kid, DateTimeOffset now)
         {
             var lookup = kid is null ? _all : _byKid.GetValueOrDefault(kid, KeyLookup.None);
-            foreach (var key in Keys)
+            for (var i = 0; i < Keys.Count; i++)
             {
                 // A version that expired since the last refresh stops verifying at once.
-                if (key.ExpiresOn <= now)
+                if (Keys[i].ExpiresOn <= now)
                 {
-                    return new KeyLookup([.. lookup.Keys.Where(k => !IsExpired(k, now))]);
+                    return WithoutExpired(lookup, now);
                 }
             }
 
             return lookup;
         }
+
+        private KeyLookup WithoutExpired(KeyLookup lookup, DateTimeOffset now) => new([.. lookup.Keys.Where(k => !IsExpired(k, now))]);
 
         private bool IsExpired(VerificationKey key, DateTimeOffset now) =>
             Keys.Any(k => ReferenceEquals(k.Key, key) && k.ExpiresOn <= now);

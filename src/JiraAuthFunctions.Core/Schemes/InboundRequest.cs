@@ -71,6 +71,6 @@ public static class AuthorizationHeader
         }
 
         var credentials = value[(scheme.Length + 1)..].Trim();
-        return credentials.IsEmpty ? null : credentials.ToString();
+        return credentials.IsEmpty ? null : RecentCredentials.Shared.Get(credentials);
     }
 }

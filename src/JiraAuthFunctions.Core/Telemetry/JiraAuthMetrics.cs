@@ -38,7 +38,7 @@ public sealed class JiraAuthMetrics : IDisposable
     }
 
     public void Decision(string integration, string reason, int status) =>
-        _decisions.Add(1, new("integration", integration), new("reason", reason), new("status", status));
+        _decisions.Add(1, new("integration", integration), new("reason", reason), new("status", StatusTag(status)));
 
     public void ValidationTime(string integration, TimeSpan elapsed) =>
         _validation.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("integration", integration));
@@ -71,7 +71,13 @@ public sealed class JiraAuthMetrics : IDisposable
 
     /// <param name="reason">A <see cref="Jira.JiraRateLimitReasons"/> value, never the raw header: the series stay few.</param>
     public void JiraThrottled(string connection, string reason, int status) =>
-        _jiraThrottled.Add(1, new("connection", connection), new("reason", reason), new("status", status));
+        _jiraThrottled.Add(1, new("connection", connection), new("reason", reason), new("status", StatusTag(status)));
+
+    // An HTTP status as a tag value, boxed once per status rather than per measurement (every request counts one).
+    private static readonly object?[] BoxedStatuses = new object?[600];
+
+    private static object StatusTag(int status) =>
+        (uint)status < (uint)BoxedStatuses.Length ? BoxedStatuses[status] ??= status : status;
 
     /// <summary>Registers a gauge read at each collection, e.g. seconds until a token expires.</summary>
     public void ObserveGauge(string name, string description, Func<IEnumerable<Measurement<double>>> observe) =>

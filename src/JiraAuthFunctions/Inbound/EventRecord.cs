@@ -11,12 +11,23 @@ namespace JiraAuthFunctions.Inbound;
 /// </summary>
 internal static class EventRecord
 {
-    // Relaxed escaping keeps "Größe" readable; records are JSON lines or queue messages, never embedded in HTML.
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
+    /// <remarks>Relaxed escaping (<see cref="PooledJsonWriters.RentForRecord"/>) keeps "Größe" readable; records are JSON lines or queue messages, never embedded in HTML.</remarks>
     public static void Write(IBufferWriter<byte> buffer, AcceptedEvent e)
     {
-        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
+        var writer = PooledJsonWriters.RentForRecord(buffer);
+        try
+        {
+            Write(writer, e);
+            writer.Flush();
+        }
+        finally
+        {
+            PooledJsonWriters.Return(writer);
+        }
+    }
+
+    private static void Write(Utf8JsonWriter writer, AcceptedEvent e)
+    {
         writer.WriteStartObject();
         writer.WriteString("eventId", e.EventId);
         writer.WriteString("receivedAt", e.ReceivedAt);

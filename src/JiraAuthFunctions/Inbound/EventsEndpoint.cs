@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -29,6 +28,10 @@ internal sealed class EventsEndpoint(
     private readonly long _maxBodyBytes = options.Value.MaxBodyBytes;
 
     /// <param name="route">The route template the request came by: an integration answers only on its scheme's (<see cref="InboundSchemeOptions.EventsRoute"/>).</param>
+    /// <remarks>
+    /// One async method for the whole request (the append is where it waits, for the disk): every
+    /// async method that waits costs its own state machine on the heap, per request.
+    /// </remarks>
     public async Task HandleAsync(HttpContext context, string integration, string route = Route)
     {
         var requestId = RequestIdOf(context);
@@ -36,61 +39,101 @@ internal sealed class EventsEndpoint(
         // The scheme decides whether it needs the exact bytes before it can decide (X-Hub-Signature
         // does): it asks for them through the request. Every other scheme decides first, so an
         // unauthenticated caller costs no body read.
-        RentedBuffer? body = null;
+        using var request = new EventRequest(context, _maxBodyBytes);
+        var started = timeProvider.GetTimestamp();
+        var check = await authenticator.AuthenticateAsync(integration, route, request.Inbound, context.RequestAborted);
+        metrics.ValidationTime(CallerInfo.Clip(integration)!, timeProvider.GetElapsedTime(started));
+        var caller = check.Caller;
+        if (!check.Succeeded)
+        {
+            Reject(context, integration, check.Reason, caller, requestId);
+            return;
+        }
+
+        // From here a per-request token's jti is held for this request (check.Reservation): committed
+        // once the event is durable, released on every other outcome. So what needs no secret
+        // (content type, declared length), checked only now that the caller is authenticated, and
+        // every later refusal or failure leave the token usable for the sender's corrected retry.
+        var held = check.Reservation;
         try
         {
-            var request = RequestOf(context, async cancellationToken =>
+            if (!IsJson(context.Request.ContentType))
             {
-                body ??= await ReadBodyAsync(context.Request, _maxBodyBytes, cancellationToken);
-                return body?.Memory;
-            });
-            var started = timeProvider.GetTimestamp();
-            var check = await authenticator.AuthenticateAsync(integration, route, request, context.RequestAborted);
-            metrics.ValidationTime(CallerInfo.Clip(integration)!, timeProvider.GetElapsedTime(started));
-            if (!check.Succeeded)
-            {
-                await RejectAsync(context, integration, check.Reason, check.Caller, requestId);
+                Reject(context, integration, ReasonCode.UnsupportedMediaType, caller, requestId);
                 return;
             }
 
-            // From here a per-request token's jti is held for this request (check.Reservation): committed
-            // once the event is durable, released on every other outcome. So what needs no secret
-            // (content type, declared length), checked only now that the caller is authenticated, and
-            // every later refusal or failure leave the token usable for the sender's corrected retry.
+            if (!await request.ReadBodyAsync(context.RequestAborted))
+            {
+                Reject(context, integration, ReasonCode.BodyTooLarge, caller, requestId);
+                return;
+            }
+
+            if (held is not null && await LostHoldAsync(held, context.RequestAborted) is { } lost)
+            {
+                Reject(context, integration, lost, caller, requestId);
+                return;
+            }
+
+            // A sender's retry of a delivery already stored: the same answer as the first time, no second write.
+            if (caller.DeliveryKey is { } deliveryKey &&
+                await deliveries.FindAsync(integration, deliveryKey, context.RequestAborted) is { } firstEventId)
+            {
+                InboundLog.DuplicateDeliveryAnswered(logger, integration, DeliveryIdOf(caller), firstEventId, requestId);
+                metrics.Decision(integration, ReasonCode.DuplicateDelivery.ToCode(), StatusCodes.Status202Accepted);
+                InboundResponses.WriteAccepted(context, firstEventId, requestId);
+                return;
+            }
+
+            var format = JiraEventClassifier.Classify(request.Body.Span);
+            if (format == JiraEventFormat.Unknown)
+            {
+                Reject(context, integration, ReasonCode.NotAJiraEvent, caller, requestId);
+                return;
+            }
+
+            var receivedAt = timeProvider.GetUtcNow();
+            var eventId = AcceptedEventId.New(receivedAt);
             try
             {
-                if (!IsJson(context.Request.ContentType))
+                await sink.AppendAsync(new AcceptedEvent
                 {
-                    await RejectAsync(context, integration, ReasonCode.UnsupportedMediaType, check.Caller, requestId);
-                    return;
-                }
-
-                body ??= await ReadBodyAsync(context.Request, _maxBodyBytes, context.RequestAborted);
-                if (body is null)
-                {
-                    await RejectAsync(context, integration, ReasonCode.BodyTooLarge, check.Caller, requestId);
-                    return;
-                }
-
-                if (check.Reservation is { } held && await LostHoldAsync(held, context.RequestAborted) is { } lost)
-                {
-                    await RejectAsync(context, integration, lost, check.Caller, requestId);
-                    return;
-                }
-
-                await AcceptAsync(context, integration, check.Caller, body.Memory, requestId, check.Reservation);
+                    EventId = eventId,
+                    ReceivedAt = receivedAt,
+                    Integration = integration,
+                    Format = format,
+                    Caller = caller,
+                    Payload = request.CompactBody(),
+                }, context.RequestAborted);
             }
-            finally
+            catch (EventSinkUnavailableException ex)
             {
-                if (check.Reservation is { Settled: false } unsettled)
-                {
-                    await ReleaseAsync(unsettled, check.Caller, requestId);
-                }
+                InboundLog.SinkWriteFailed(logger, integration, ex.InnerException?.GetType().Name ?? ex.GetType().Name, requestId);
+                Reject(context, integration, ReasonCode.SinkUnavailable, caller, requestId);
+                return;
             }
+
+            // Only now: had the write failed, the retry must still be free to store the event.
+            if (held is not null)
+            {
+                await CommitAsync(held, eventId, caller, requestId);
+            }
+
+            if (caller.DeliveryKey is { } stored)
+            {
+                await deliveries.RecordAsync(integration, stored, eventId, context.RequestAborted);
+            }
+
+            InboundLog.EventAccepted(logger, eventId, integration, format.ToCode(), caller.Kid, caller.Issuer, caller.Subject, caller.JtiHash, requestId);
+            metrics.Decision(integration, ReasonCode.Accepted.ToCode(), StatusCodes.Status202Accepted);
+            InboundResponses.WriteAccepted(context, eventId, requestId);
         }
         finally
         {
-            body?.Dispose();
+            if (held is { Settled: false })
+            {
+                await ReleaseAsync(held, caller, requestId);
+            }
         }
     }
 
@@ -144,94 +187,46 @@ internal sealed class EventsEndpoint(
         }
     }
 
-    private async Task AcceptAsync(HttpContext context, string integration, CallerInfo caller, ReadOnlyMemory<byte> body, string requestId, ReplayReservation? held)
-    {
-        // A sender's retry of a delivery already stored: the same answer as the first time, no second write.
-        if (caller.DeliveryKey is { } deliveryKey &&
-            await deliveries.FindAsync(integration, deliveryKey, context.RequestAborted) is { } firstEventId)
-        {
-            InboundLog.DuplicateDeliveryAnswered(logger, integration, DeliveryIdOf(caller), firstEventId, requestId);
-            metrics.Decision(integration, ReasonCode.DuplicateDelivery.ToCode(), StatusCodes.Status202Accepted);
-            await InboundResponses.WriteAcceptedAsync(context, firstEventId, requestId);
-            return;
-        }
-
-        using var document = TryParse(body);
-        var format = document is null ? JiraEventFormat.Unknown : JiraEventClassifier.Classify(document.RootElement);
-        if (format == JiraEventFormat.Unknown)
-        {
-            await RejectAsync(context, integration, ReasonCode.NotAJiraEvent, caller, requestId);
-            return;
-        }
-
-        var receivedAt = timeProvider.GetUtcNow();
-        var eventId = AcceptedEventId.New(receivedAt);
-        try
-        {
-            await sink.AppendAsync(new AcceptedEvent
-            {
-                EventId = eventId,
-                ReceivedAt = receivedAt,
-                Integration = integration,
-                Format = format,
-                Caller = caller,
-                Payload = EventPayload.Compact(body),
-            }, context.RequestAborted);
-        }
-        catch (EventSinkUnavailableException ex)
-        {
-            InboundLog.SinkWriteFailed(logger, integration, ex.InnerException?.GetType().Name ?? ex.GetType().Name, requestId);
-            await RejectAsync(context, integration, ReasonCode.SinkUnavailable, caller, requestId);
-            return;
-        }
-
-        // Only now: had the write failed, the retry must still be free to store the event.
-        if (held is not null)
-        {
-            await CommitAsync(held, eventId, caller, requestId);
-        }
-
-        if (caller.DeliveryKey is { } stored)
-        {
-            await deliveries.RecordAsync(integration, stored, eventId, context.RequestAborted);
-        }
-
-        InboundLog.EventAccepted(logger, eventId, integration, format.ToCode(), caller.Kid, caller.Issuer, caller.Subject, caller.JtiHash, requestId);
-        metrics.Decision(integration, ReasonCode.Accepted.ToCode(), StatusCodes.Status202Accepted);
-        await InboundResponses.WriteAcceptedAsync(context, eventId, requestId);
-    }
-
-    private Task RejectAsync(HttpContext context, string integration, ReasonCode reason, CallerInfo caller, string requestId)
+    // Synchronous (the body goes into the response's pipe): no awaiter for it in the request's state machine.
+    private void Reject(HttpContext context, string integration, ReasonCode reason, CallerInfo caller, string requestId)
     {
         var status = InboundResponses.StatusCodeFor(reason);
         InboundLog.RequestRejected(logger, CallerInfo.Clip(integration)!, status, reason.ToCode(), caller.Kid, caller.Issuer, caller.Subject, caller.JtiHash, requestId);
 
         // An unknown integration is counted under one name: the URL's text must not make new series.
         metrics.Decision(reason == ReasonCode.UnknownIntegration ? "(unknown)" : integration, reason.ToCode(), status);
-        return InboundResponses.WriteRejectionAsync(context, reason, requestId);
+        InboundResponses.WriteRejection(context, reason, requestId);
     }
 
     private static string? DeliveryIdOf(CallerInfo caller) =>
         caller.Context.FirstOrDefault(c => c.Key == "deliveryId").Value;
 
     /// <summary>The request as the authentication schemes see it: path and query as received, headers, the body when read.</summary>
-    internal static InboundRequest RequestOf(HttpContext context, RentedBuffer? body) => RequestOf(context, readBody: null, body);
+    internal static InboundRequest RequestOf(HttpContext context, RentedBuffer? body)
+    {
+        var headers = context.Request.Headers;
+        return RequestOf(context, name => HeaderOf(headers, name), readBody: null, body?.Memory ?? default);
+    }
 
+    /// <param name="header">A header's value (<see cref="HeaderOf"/>).</param>
     /// <param name="readBody">Reads the body for a scheme that signs it (<see cref="InboundRequest.BufferBodyAsync"/>).</param>
-    private static InboundRequest RequestOf(HttpContext context, Func<CancellationToken, ValueTask<ReadOnlyMemory<byte>?>>? readBody, RentedBuffer? body = null)
+    private static InboundRequest RequestOf(HttpContext context, Func<string, string?> header, Func<CancellationToken, ValueTask<ReadOnlyMemory<byte>?>>? readBody, ReadOnlyMemory<byte> body)
     {
         var request = context.Request;
-        var headers = request.Headers;
         return new InboundRequest
         {
             Method = request.Method,
             Path = RawPathOf(context),
             Query = request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
-            Header = name => headers.TryGetValue(name, out var values) && values.Count == 1 ? values[0] : null,
-            Body = body?.Memory ?? default,
+            Header = header,
+            Body = body,
             ReadBody = readBody,
         };
     }
+
+    // Sent once: its value; absent or repeated: null (never guessed between two).
+    private static string? HeaderOf(IHeaderDictionary headers, string name) =>
+        headers.TryGetValue(name, out var values) && values.Count == 1 ? values[0] : null;
 
     // The path before ASP.NET Core decoded it (%2F stays %2F): what the sender hashed.
     private static string RawPathOf(HttpContext context) =>
@@ -243,14 +238,21 @@ internal sealed class EventsEndpoint(
     // adapter sets it to the invocation id (Functions/Invocation.cs), so a line here joins the host's telemetry.
     internal static string RequestIdOf(HttpContext context) => context.TraceIdentifier;
 
+    // The two spellings senders use are known without parsing (a parsed header is an object per request).
     private static bool IsJson(string? contentType) =>
+        string.Equals(contentType, "application/json", StringComparison.OrdinalIgnoreCase) ||
+        string.Equals(contentType, "application/json; charset=utf-8", StringComparison.OrdinalIgnoreCase) ||
+        IsJsonParsed(contentType);
+
+    private static bool IsJsonParsed(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var mediaType) &&
         (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||
          mediaType.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)) &&
         (!mediaType.Charset.HasValue || mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The body, or null when it is larger than the limit (declared or actual).</summary>
-    internal static async Task<RentedBuffer?> ReadBodyAsync(HttpRequest request, long maxBodyBytes, CancellationToken cancellationToken)
+    /// <remarks>A value task: a body already received (the usual case) is read without a task on the heap.</remarks>
+    internal static async ValueTask<RentedBuffer?> ReadBodyAsync(HttpRequest request, long maxBodyBytes, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBodyBytes)
         {
@@ -276,24 +278,59 @@ internal sealed class EventsEndpoint(
         }
     }
 
-    /// <summary>The body as JSON, or null when it is not JSON text (RFC 8259: UTF-8, so invalid UTF-8 is not JSON).</summary>
-    private static JsonDocument? TryParse(ReadOnlyMemory<byte> json)
+    /// <summary>
+    /// One request as the schemes see it (<see cref="Inbound"/>), and its body, read at most once
+    /// (by a scheme that signs it, or after authentication) into a pooled buffer returned on dispose.
+    /// One object per request holds what closures over the request's locals held before.
+    /// </summary>
+    private sealed class EventRequest : IDisposable
     {
-        // The parser leaves bytes inside strings unchecked; a string that is not UTF-8 would be
-        // stored as something Jira never sent.
-        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+        private readonly HttpContext _context;
+        private readonly long _maxBodyBytes;
+        private RentedBuffer? _body;
+        private bool _read;
+
+        public EventRequest(HttpContext context, long maxBodyBytes)
         {
-            return null;
+            _context = context;
+            _maxBodyBytes = maxBodyBytes;
+            Inbound = RequestOf(context, Header, ReadBodyForSchemeAsync, body: default);
         }
 
-        try
+        public InboundRequest Inbound { get; }
+
+        /// <summary>The body once <see cref="ReadBodyAsync"/> read it within the limit; empty before.</summary>
+        public ReadOnlyMemory<byte> Body => _body?.Memory ?? default;
+
+        /// <summary>Reads the body into <see cref="Body"/> once, whoever asks first; false when it is larger than the limit.</summary>
+        public async ValueTask<bool> ReadBodyAsync(CancellationToken cancellationToken)
         {
-            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            if (!_read)
+            {
+                _body = await EventsEndpoint.ReadBodyAsync(_context.Request, _maxBodyBytes, cancellationToken);
+                _read = true;
+            }
+
+            return _body is not null;
         }
-        catch (JsonException)
+
+        // Not "read ? Body : null": null would become an empty body through the array conversion, not "too large".
+        private async ValueTask<ReadOnlyMemory<byte>?> ReadBodyForSchemeAsync(CancellationToken cancellationToken)
         {
-            return null;
+            if (!await ReadBodyAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            return Body;
         }
+
+        /// <summary>The body compacted to one line (<see cref="EventPayload.CompactInPlace"/>) in its own buffer: only the record reads it after classification.</summary>
+        public ReadOnlyMemory<byte> CompactBody() => _body is { } body ? EventPayload.CompactInPlace(body.WritableMemory) : default;
+
+        public void Dispose() => _body?.Dispose();
+
+        private string? Header(string name) => HeaderOf(_context.Request.Headers, name);
     }
 
     /// <summary>A growable byte buffer from the shared pool.</summary>
@@ -304,6 +341,9 @@ internal sealed class EventsEndpoint(
         public int Length { get; private set; }
 
         public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, Length);
+
+        /// <summary>The same bytes, for their owner to rewrite (compacting the body in place).</summary>
+        public Memory<byte> WritableMemory => _array.AsMemory(0, Length);
 
         public Memory<byte> FreeSpace(int limit)
         {

@@ -82,7 +82,14 @@ internal static class InboundResponses
     };
 #pragma warning restore CS8524
 
-    public static async Task WriteRejectionAsync(HttpContext context, ReasonCode reason, string requestId)
+    public static Task WriteRejectionAsync(HttpContext context, ReasonCode reason, string requestId)
+    {
+        WriteRejection(context, reason, requestId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The refusal for <paramref name="reason"/>: status, headers and body, into the response's pipe.</summary>
+    public static void WriteRejection(HttpContext context, ReasonCode reason, string requestId)
     {
         var refusal = AnswerFor(reason);
         if (refusal.Error is null || refusal.Description is null)
@@ -103,36 +110,51 @@ internal static class InboundResponses
             response.Headers.RetryAfter = "30";
         }
 
-        await WriteJsonAsync(response, writer =>
+        WriteJson(response, (refusal, requestId), static (writer, answer) =>
         {
-            writer.WriteString("error", refusal.Error);
-            writer.WriteString("error_description", refusal.Description);
-            writer.WriteString("requestId", requestId);
-        }, context.RequestAborted);
+            writer.WriteString("error", answer.refusal.Error);
+            writer.WriteString("error_description", answer.refusal.Description);
+            writer.WriteString("requestId", answer.requestId);
+        });
     }
 
-    // Every accepted event passes here: no closure, and the writer straight on the response's pipe.
-    public static async Task WriteAcceptedAsync(HttpContext context, string eventId, string requestId)
+    // Every accepted event passes here: no closure, no task, and the writer straight on the response's pipe.
+    public static void WriteAccepted(HttpContext context, string eventId, string requestId)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status202Accepted;
-        response.ContentType = "application/json; charset=utf-8";
-        await using var writer = new Utf8JsonWriter(response.BodyWriter);
-        writer.WriteStartObject();
-        writer.WriteString("eventId", eventId);
-        writer.WriteString("requestId", requestId);
-        writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted);
+        WriteJson(response, (eventId, requestId), static (writer, ids) =>
+        {
+            writer.WriteString("eventId", ids.eventId);
+            writer.WriteString("requestId", ids.requestId);
+        });
     }
 
     /// <summary>Writes one JSON object as the response body (UTF-8), its members by <paramref name="write"/>.</summary>
-    internal static async Task WriteJsonAsync(HttpResponse response, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Into the response's pipe only: the server sends it when the request completes (as it did when the
+    /// writer was flushed asynchronously, which advances the pipe without flushing it). Nothing here waits.
+    /// </remarks>
+    internal static Task WriteJsonAsync(HttpResponse response, Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    {
+        WriteJson(response, write, static (writer, write) => write(writer));
+        return Task.CompletedTask;
+    }
+
+    private static void WriteJson<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write)
     {
         response.ContentType = "application/json; charset=utf-8";
-        await using var writer = new Utf8JsonWriter(response.BodyWriter);
-        writer.WriteStartObject();
-        write(writer);
-        writer.WriteEndObject();
-        await writer.FlushAsync(cancellationToken);
+        var writer = PooledJsonWriters.RentForResponse(response.BodyWriter);
+        try
+        {
+            writer.WriteStartObject();
+            write(writer, state);
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+        finally
+        {
+            PooledJsonWriters.Return(writer);
+        }
     }
 }

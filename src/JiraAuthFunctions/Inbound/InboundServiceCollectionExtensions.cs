@@ -152,9 +152,12 @@ public static class InboundServiceCollectionExtensions
     public static IEndpointRouteBuilder MapInbound(this IEndpointRouteBuilder endpoints)
     {
         // Each scheme's events route (/api/jira/events/{integration}, a Connect app's beneath its base URL).
-        foreach (var route in InboundSchemes.EventsRoutes(endpoints.ServiceProvider.GetServices<InboundSchemeRegistration>()))
+        // The endpoint is a singleton, taken from the app's services: a handler parameter would be
+        // resolved from RequestServices, which makes a DI scope per request for nothing.
+        var services = endpoints.ServiceProvider;
+        foreach (var route in InboundSchemes.EventsRoutes(services.GetServices<InboundSchemeRegistration>()))
         {
-            endpoints.MapPost(route, (HttpContext context, string integration, EventsEndpoint endpoint) => endpoint.HandleAsync(context, integration, route));
+            endpoints.MapPost(route, (HttpContext context, string integration) => services.GetRequiredService<EventsEndpoint>().HandleAsync(context, integration, route));
         }
 
         // Atlassian Connect's lifecycle calls, beneath the app's base URL /api/connect/{app}.

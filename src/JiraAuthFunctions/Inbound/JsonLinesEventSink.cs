@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 using JiraAuthFunctions.Health;
 using JiraAuthFunctions.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,22 +30,29 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
     private const int MaxBatch = 1024;
     private const int ChunkBytes = 64 * 1024;
 
+    // Lines kept for reuse: about the appends in flight at once (more are made and left to the GC).
+    private const int SpareLines = 64;
+
     private readonly string _folder;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Func<string, FileStream> _openFile;
     private readonly Channel<PendingLine> _pending = Channel.CreateUnbounded<PendingLine>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly PendingLine?[] _spareLines = new PendingLine?[SpareLines];
     private readonly Task _writer;
 
     // The writer loop's alone.
     private FileStream? _file;
     private string? _fileName;
+    private FileInfo? _fileAtPath; // the path's status, refreshed per batch (one object per file, not per batch)
     private DateOnly _fileDay;
     private long _length;
     private DateTimeOffset? _failingSince;
 
-    // Written by the writer loop, read by health probes.
+    // Written by the writer loop, read by health probes: the state changes only when writes start
+    // or stop failing; the last success's time (UTC ticks, 0 before the first) with every batch.
     private volatile DependencyState _state = new(HealthName, HealthStatus.Healthy);
+    private long _lastSuccessTicks;
 
     public JsonLinesEventSink(string folder, TimeProvider timeProvider, ILogger<JsonLinesEventSink>? logger = null)
         : this(folder, timeProvider, OpenEventFile, logger)
@@ -73,39 +81,64 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
     public ValueTask AppendAsync(AcceptedEvent acceptedEvent, CancellationToken cancellationToken = default)
     {
         // Serialized on the caller's thread: the writer loop only writes and flushes.
-        var line = Serialize(acceptedEvent);
+        var line = RentLine();
+        try
+        {
+            line.Serialize(acceptedEvent);
+        }
+        catch
+        {
+            line.ReturnBuffer();
+            ReturnLine(line);
+            throw;
+        }
+
+        var completion = line.Completion;
         if (!_pending.Writer.TryWrite(line))
         {
             line.ReturnBuffer();
+            ReturnLine(line);
             throw new EventSinkUnavailableException("The event sink is shut down.");
         }
 
         // Not cancelled with the request: once queued, the line is written either way, and the
-        // caller must learn the outcome to answer truthfully. The line's own task, not an async
-        // method around it: one state machine and one thread-pool hop fewer per event.
-        return new ValueTask(line.Task);
+        // caller must learn the outcome to answer truthfully. The line's own completion, not an
+        // async method around it: no state machine, and no thread-pool hop more per event.
+        return completion;
     }
 
     /// <summary>Unhealthy from a failed write until a write succeeds again (<c>write_failed</c>, or <c>folder_missing</c> when the folder cannot be made).</summary>
-    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_state);
-
-    // Into a pooled buffer the writer loop returns once the line's batch is done: a record's bytes
-    // are the largest allocation of a request otherwise (twice: the writer's array and its copy).
-    private static PendingLine Serialize(AcceptedEvent e)
+    public ValueTask<DependencyState> CheckAsync(CancellationToken cancellationToken = default)
     {
-        var buffer = new PooledBufferWriter(512 + e.Payload.Length);
-        try
+        var state = _state;
+        var lastSuccess = Volatile.Read(ref _lastSuccessTicks);
+        return ValueTask.FromResult(lastSuccess == 0 ? state : state with { LastSuccess = new DateTimeOffset(lastSuccess, TimeSpan.Zero) });
+    }
+
+    private PendingLine RentLine()
+    {
+        var spare = _spareLines;
+        for (var i = 0; i < spare.Length; i++)
         {
-            EventRecord.Write(buffer, e);
-            buffer.Write("\n"u8);
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
+            if (Volatile.Read(ref spare[i]) is { } line && Interlocked.CompareExchange(ref spare[i], null, line) == line)
+            {
+                return line;
+            }
         }
 
-        return new PendingLine(buffer);
+        return new PendingLine(this);
+    }
+
+    private void ReturnLine(PendingLine line)
+    {
+        var spare = _spareLines;
+        for (var i = 0; i < spare.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref spare[i], line, null) is null)
+            {
+                return;
+            }
+        }
     }
 
     private async Task WriteLoopAsync()
@@ -126,7 +159,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
                 foreach (var line in batch)
                 {
                     line.ReturnBuffer();
-                    line.TrySetResult();
+                    line.Succeed();
                 }
             }
             catch (Exception ex)
@@ -138,7 +171,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
                 foreach (var line in batch)
                 {
                     line.ReturnBuffer();
-                    line.TrySetException(failure);
+                    line.Fail(failure);
                 }
             }
 
@@ -171,7 +204,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
             }
 
             _length = file.Position;
-            if (IsStillAtItsPath(file, _fileName!))
+            if (IsStillAtItsPath(file, _fileAtPath!))
             {
                 return;
             }
@@ -223,9 +256,10 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
 
     // No inode in .NET's API: the path must name a file of the length we wrote and the same
     // modification time as our handle's (nanoseconds on ext4, xfs, tmpfs), which only our file has.
-    private static bool IsStillAtItsPath(FileStream file, string path)
+    // The path's FileInfo is the file's own, refreshed (a stat) rather than made again per batch.
+    private static bool IsStillAtItsPath(FileStream file, FileInfo atPath)
     {
-        var atPath = new FileInfo(path);
+        atPath.Refresh();
         return atPath.Exists
             && atPath.Length == file.Length
             && atPath.LastWriteTimeUtc == File.GetLastWriteTimeUtc(file.SafeFileHandle);
@@ -258,6 +292,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
 
         _file = file;
         _fileName = name;
+        _fileAtPath = new FileInfo(name);
         _fileDay = day;
         return file;
     }
@@ -351,7 +386,13 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
             _failingSince = null;
         }
 
-        _state = new DependencyState(HealthName, HealthStatus.Healthy, null, now);
+        // A new state only on recovery: per batch, only the time.
+        if (_state.Status != HealthStatus.Healthy)
+        {
+            _state = new DependencyState(HealthName, HealthStatus.Healthy);
+        }
+
+        Volatile.Write(ref _lastSuccessTicks, now.UtcTicks);
     }
 
     private string Failed(Exception ex)
@@ -364,7 +405,11 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
             Log.SinkFailing(_logger, _folder, detail, ex.GetType().Name, ex.Message);
         }
 
-        _state = new DependencyState(HealthName, HealthStatus.Unhealthy, detail, _state.LastSuccess);
+        if (_state.Detail != detail)
+        {
+            _state = new DependencyState(HealthName, HealthStatus.Unhealthy, detail);
+        }
+
         return detail;
     }
 
@@ -381,6 +426,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
 
         _file = null;
         _fileName = null;
+        _fileAtPath = null;
     }
 
     public async ValueTask DisposeAsync()
@@ -389,22 +435,78 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
         await _writer.ConfigureAwait(false);
     }
 
-    /// <summary>A serialized line and the completion its caller awaits (one object per append, not two).</summary>
-    private sealed class PendingLine(PooledBufferWriter buffer) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>
+    /// A serialized line and the completion its caller awaits, reused: the caller's await of
+    /// <see cref="Completion"/> hands the line back to the sink, so an append allocates nothing of
+    /// its own (no task, no buffer object) once the sink has lines to spare.
+    /// </summary>
+    private sealed class PendingLine(JsonLinesEventSink sink) : IValueTaskSource
     {
-        public ReadOnlySpan<byte> Bytes => buffer.WrittenSpan;
+        private readonly PooledBufferWriter _buffer = new();
+
+        // Continuations on the thread pool: the writer loop never runs a request's code.
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+        public ReadOnlySpan<byte> Bytes => _buffer.WrittenSpan;
+
+        /// <summary>Completes once the line's batch is durable (or failed); awaited once.</summary>
+        public ValueTask Completion => new(this, _core.Version);
+
+        // Into a pooled buffer the writer loop returns once the line's batch is done: a record's bytes
+        // are the largest allocation of a request otherwise (twice: the writer's array and its copy).
+        public void Serialize(AcceptedEvent e)
+        {
+            _buffer.Start(512 + e.Payload.Length);
+            EventRecord.Write(_buffer, e);
+            _buffer.Write("\n"u8);
+        }
 
         /// <summary>Once the line's batch is written (or failed): nothing reads the bytes after.</summary>
-        public void ReturnBuffer() => buffer.Dispose();
+        public void ReturnBuffer() => _buffer.Dispose();
+
+        public void Succeed() => _core.SetResult(true);
+
+        public void Fail(Exception failure) => _core.SetException(failure);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+
+        public void GetResult(short token)
+        {
+            // A stale token (a second await of one completion) must not recycle a line in use.
+            if (token != _core.Version)
+            {
+                throw new InvalidOperationException("The append's completion was already awaited.");
+            }
+
+            try
+            {
+                _core.GetResult(token);
+            }
+            finally
+            {
+                _core.Reset();
+                sink.ReturnLine(this);
+            }
+        }
     }
 
-    /// <summary>An <see cref="IBufferWriter{T}"/> over arrays from the shared pool.</summary>
-    private sealed class PooledBufferWriter(int initialSize) : IBufferWriter<byte>, IDisposable
+    /// <summary>An <see cref="IBufferWriter{T}"/> over arrays from the shared pool, holding one only between <see cref="Start"/> and <see cref="Dispose"/>.</summary>
+    private sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     {
-        private byte[]? _array = ArrayPool<byte>.Shared.Rent(initialSize);
+        private byte[]? _array;
         private int _written;
 
         public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _written);
+
+        public void Start(int initialSize)
+        {
+            Dispose();
+            _array = ArrayPool<byte>.Shared.Rent(initialSize);
+            _written = 0;
+        }
 
         public void Advance(int count) => _written += count;
 
@@ -432,6 +534,7 @@ public sealed partial class JsonLinesEventSink : IEventSink, IDependencyHealth, 
             if (_array is { } array)
             {
                 _array = null;
+                _written = 0;
                 ArrayPool<byte>.Shared.Return(array);
             }
         }

@@ -173,6 +173,21 @@ public static class QueryTokenRedaction
                 return state is string text && MayCarryToken(text.AsSpan());
             }
 
+            // By index where the state is a list (ASP.NET Core's request scope, every LoggerMessage
+            // state): its enumerator would be an object per request scope and per log line.
+            if (pairs is IReadOnlyList<KeyValuePair<string, object?>> list)
+            {
+                for (var i = 0; i < list.Count; i++)
+                {
+                    if (MayCarryToken(list[i].Value))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
             foreach (var (_, value) in pairs)
             {
                 if (MayCarryToken(value))

@@ -80,7 +80,26 @@ public sealed class InboundSchemeTests : IAsyncLifetime
         _factory.Sink.Verify(s => s.AppendAsync(It.Is<AcceptedEvent>(e => e.Integration == "tiny" && e.Caller.Issuer == "body-seen"), It.IsAny<CancellationToken>()), Times.Once);
     }
 
-    /// <summary>The whole handler of a scheme: a header must carry the integration's key (kept in Audience for the test).</summary>
+    [Fact]
+    public async Task A_scheme_that_signs_the_body_is_not_asked_about_a_body_over_the_limit_which_gets_413()
+    {
+        _factory.Settings["Inbound:MaxBodyBytes"] = "1024";
+        _factory.ExtraServices += services => services.AddSingleton(new TinyScheme { SignsBody = true });
+        var client = _factory.CreateClient();
+        var request = Post("open-sesame");
+        request.Content = new StringContent("""{"webhookEvent":"x","pad":" """ + new string('a', 2000) + "\"}", Encoding.UTF8, "application/json");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("body_too_large", _factory.Logs.WithEventId(EventIds.RequestRejected).Single()["Reason"]);
+        _factory.Sink.VerifyNoOtherCalls();
+    }
+
+    /// <summary>
+    /// The whole handler of a scheme: a header must carry the integration's key (kept in Audience for
+    /// the test); one that signs the body refuses an empty one, as a signature over other bytes fails.
+    /// </summary>
     private sealed class TinyScheme : IInboundScheme
     {
         public const string KeyHeader = "X-Tiny-Key";
@@ -90,7 +109,7 @@ public sealed class InboundSchemeTests : IAsyncLifetime
         public bool SignsBody { get; init; }
 
         public ValueTask<TokenCheck> AuthenticateAsync(Integration integration, InboundRequest request, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(request.Header(KeyHeader) != integration.Audience
+            ValueTask.FromResult(request.Header(KeyHeader) != integration.Audience || (SignsBody && request.Body.IsEmpty)
                 ? TokenCheck.Reject(ReasonCode.BadSignature)
                 : TokenCheck.Accept(new CallerInfo(null, request.Body.IsEmpty ? null : "body-seen", "tiny-caller", null, null)));
     }

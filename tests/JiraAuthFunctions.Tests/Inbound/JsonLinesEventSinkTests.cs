@@ -125,6 +125,65 @@ public sealed class JsonLinesEventSinkTests : IDisposable
         Assert.Single(_logs.WithEventId(EventIds.EventFileVanished));
     }
 
+    [Fact]
+    public async Task Events_after_the_file_was_moved_away_land_in_a_new_file_at_the_same_path()
+    {
+        await using var sink = NewSink();
+        await sink.AppendAsync(Event("first")).AsTask().WaitAsync(Patience);
+        var file = sink.FileFor(_time.GetUtcNow());
+
+        File.Move(file, file + ".moved");
+        await sink.AppendAsync(Event("second")).AsTask().WaitAsync(Patience);
+
+        Assert.Equal(["second"], EventIdsIn(file));
+        Assert.Single(_logs.WithEventId(EventIds.EventFileVanished));
+    }
+
+    /// <summary>
+    /// Another file put where the file was, even with the time the sink's file was last written (a
+    /// restore that keeps times): the next batch is written to the file the sink holds open, which
+    /// moves that file's time, and the path no longer names it.
+    /// </summary>
+    [Fact]
+    public async Task Events_after_the_file_was_replaced_by_another_with_its_write_time_land_in_the_new_file()
+    {
+        await using var sink = NewSink();
+        await sink.AppendAsync(Event("first")).AsTask().WaitAsync(Patience);
+        var file = sink.FileFor(_time.GetUtcNow());
+        var written = File.GetLastWriteTimeUtc(file);
+
+        File.Move(file, file + ".moved");
+        await File.WriteAllTextAsync(file, """{"eventId":"restored","event":{}}""" + "\n");
+        File.SetLastWriteTimeUtc(file, written);
+        await sink.AppendAsync(Event("second")).AsTask().WaitAsync(Patience);
+
+        Assert.Equal(["restored", "second"], EventIdsIn(file));
+        Assert.Single(_logs.WithEventId(EventIds.EventFileVanished));
+    }
+
+    [Fact]
+    public async Task Many_appends_one_after_another_each_complete_once_with_their_own_outcome()
+    {
+        // Lines are reused once their caller has its answer: a reused line must not carry an old outcome.
+        await using var sink = NewSink();
+        for (var i = 0; i < 200; i++)
+        {
+            _disk.Full = i % 3 == 1;
+            var append = sink.AppendAsync(Event($"e-{i}")).AsTask();
+            if (_disk.Full)
+            {
+                await Assert.ThrowsAsync<EventSinkUnavailableException>(() => append.WaitAsync(Patience));
+            }
+            else
+            {
+                await append.WaitAsync(Patience);
+            }
+        }
+
+        _disk.Full = false;
+        Assert.Equal(Enumerable.Range(0, 200).Where(i => i % 3 != 1).Select(i => $"e-{i}"), EventIdsIn(sink.FileFor(_time.GetUtcNow())));
+    }
+
     private JsonLinesEventSink NewSink(string? folder = null) =>
         new(folder ?? Folder, _time, path => new FailingDiskFileStream(path, _disk), _logs.CreateLogger(nameof(JsonLinesEventSink)));
 
