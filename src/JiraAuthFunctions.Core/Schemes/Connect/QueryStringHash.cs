@@ -278,64 +278,13 @@ public static class QueryStringHash
         try
         {
             // Most queries hold nothing but unreserved characters, '&' and '=': then every name is its
-            // own encoded form, every value its own decoded form, and the pairs are found by search.
+            // own encoded form and every value its own decoded form, and only '&' and '=' are looked for.
             var plain = query.IndexOfAnyExcept(UnreservedAndSeparators) < 0;
             var next = 0;
             while (next < query.Length)
             {
                 var start = next;
-                var equals = -1;
-                var nameIsEncoded = true; // only unreserved characters: its own decoded and encoded form
-                var valueIsDecoded = true; // no '%' or '+': its own decoded form
-                var valueIsEncoded = true; // ... and only unreserved characters: its own encoded form too
-                if (plain)
-                {
-                    // Only where the pair ends and where its '=' is; a second '=' is the value's, to be encoded.
-                    for (; next < query.Length; next++)
-                    {
-                        var c = query[next];
-                        if (c == '&')
-                        {
-                            break;
-                        }
-
-                        if (c == '=')
-                        {
-                            valueIsEncoded = equals < 0;
-                            equals = equals < 0 ? next : equals;
-                        }
-                    }
-                }
-                else
-                {
-                    // One pass over the pair: where it ends, where its '=' is, and what its name and value hold.
-                    for (; next < query.Length; next++)
-                    {
-                        var c = query[next];
-                        if (c == '&')
-                        {
-                            break;
-                        }
-
-                        if (equals < 0)
-                        {
-                            if (c == '=')
-                            {
-                                equals = next;
-                            }
-                            else if (!IsUnreserved(c))
-                            {
-                                nameIsEncoded = false;
-                            }
-                        }
-                        else if (!IsUnreserved(c))
-                        {
-                            valueIsEncoded = false;
-                            valueIsDecoded &= c is not ('%' or '+');
-                        }
-                    }
-                }
-
+                next = ScanPair(query, start, plain, out var equals, out var nameIsEncoded, out var valueIsDecoded, out var valueIsEncoded);
                 var end = next++;
                 if (end == start)
                 {
@@ -428,6 +377,57 @@ public static class QueryStringHash
             names.Dispose();
             values.Dispose();
         }
+    }
+
+    /// <summary>
+    /// One pass over the pair at <paramref name="start"/>: where it ends (the next '&amp;' or the end of
+    /// the query), where its first '=' is (-1: none), and whether its name needs no decoding or
+    /// encoding, its value no decoding, and its value no encoding either.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ScanPair(ReadOnlySpan<char> query, int start, bool plain, out int equals, out bool nameIsEncoded, out bool valueIsDecoded, out bool valueIsEncoded)
+    {
+        equals = -1;
+        nameIsEncoded = true;
+        valueIsDecoded = true;
+        valueIsEncoded = true;
+        var next = start;
+        for (; next < query.Length; next++)
+        {
+            var c = query[next];
+            if (c == '&')
+            {
+                break;
+            }
+
+            if (plain)
+            {
+                // Only unreserved characters besides '&' and '=': a second '=' is the value's, to be encoded.
+                if (c == '=')
+                {
+                    valueIsEncoded = equals < 0;
+                    equals = equals < 0 ? next : equals;
+                }
+            }
+            else if (equals < 0)
+            {
+                if (c == '=')
+                {
+                    equals = next;
+                }
+                else if (!IsUnreserved(c))
+                {
+                    nameIsEncoded = false;
+                }
+            }
+            else if (!IsUnreserved(c))
+            {
+                valueIsEncoded = false;
+                valueIsDecoded &= c is not ('%' or '+');
+            }
+        }
+
+        return next;
     }
 
     // RFC 3986's unreserved characters, A-Z a-z 0-9 - . _ ~, as two 64-bit masks over ASCII.
