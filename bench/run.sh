@@ -115,8 +115,10 @@ if part load; then
     done
   done
   col() { awk -v m="$1" -v c="$2" '$1==m {print $c}' "$out/load.txt" | median; }
+  # Bytes/request are whole numbers for the shell's arithmetic below (an even round count's median can end in .5).
+  bytes() { col "$1" 5 | awk '{printf "%d", $1 + 0.5}'; }
   for mode in floor on off ${compare:+base}; do
-    eval "rps_$mode=$(col $mode 2) p50_$mode=$(col $mode 3) p99_$mode=$(col $mode 4) alloc_$mode=$(col $mode 5)"
+    eval "rps_$mode=$(col $mode 2) p50_$mode=$(col $mode 3) p99_$mode=$(col $mode 4) alloc_$mode=$(bytes $mode)"
   done
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
 fi
