@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
 using JiraAuthFunctions.Schemes;
 
@@ -42,6 +44,70 @@ public sealed class VerificationKey
         }
 
         return _provider ??= Factory.CreateForVerifying(Key, Algorithm);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="signature"/> is this key's signature of <paramref name="input"/> with
+    /// <paramref name="algorithm"/> (only ever its own one). HS256/384/512 with a shared secret are
+    /// verified here with keyed HMAC instances kept per key (IdentityModel's provider copies the secret
+    /// out of the key and allocates the MAC on every call) and a constant-time compare; every other
+    /// algorithm goes through <see cref="GetSignatureProvider"/>. Throws as the provider does for a key
+    /// and algorithm that do not fit.
+    /// </summary>
+    public bool Verify(string algorithm, byte[] input, int inputLength, byte[] signature, int signatureLength)
+    {
+        // A secret shorter than the MAC (IdentityModel's rule: HS256 needs 256 bits, ...) goes to its
+        // provider, which refuses it, as before.
+        if (string.Equals(algorithm, Algorithm, StringComparison.Ordinal) && Key is SymmetricSecurityKey symmetric && HmacName(algorithm) is { } name && symmetric.KeySize >= MacBits(name))
+        {
+            return VerifyHmac(name, input.AsSpan(0, inputLength), signature.AsSpan(0, signatureLength));
+        }
+
+        return GetSignatureProvider(algorithm).Verify(input, 0, inputLength, signature, 0, signatureLength);
+    }
+
+    private static HashAlgorithmName? HmacName(string algorithm) => algorithm switch
+    {
+        SecurityAlgorithms.HmacSha256 => HashAlgorithmName.SHA256,
+        SecurityAlgorithms.HmacSha384 => HashAlgorithmName.SHA384,
+        SecurityAlgorithms.HmacSha512 => HashAlgorithmName.SHA512,
+        _ => null,
+    };
+
+    private static int MacBits(HashAlgorithmName name) => name == HashAlgorithmName.SHA256 ? 256 : name == HashAlgorithmName.SHA384 ? 384 : 512;
+
+    // Keyed once per instance; an instance is used by one caller at a time and returned reset.
+    private ConcurrentBag<IncrementalHash>? _hmacs;
+    private byte[]? _secret;
+
+    private bool VerifyHmac(HashAlgorithmName name, ReadOnlySpan<byte> input, ReadOnlySpan<byte> signature)
+    {
+        var hmacs = _hmacs ?? Interlocked.CompareExchange(ref _hmacs, new ConcurrentBag<IncrementalHash>(), null) ?? _hmacs;
+        if (!hmacs.TryTake(out var hmac))
+        {
+            // The secret is copied out of the key once (SymmetricSecurityKey.Key copies on every read).
+            _secret ??= ((SymmetricSecurityKey)Key).Key;
+            hmac = IncrementalHash.CreateHMAC(name, _secret);
+        }
+
+        Span<byte> mac = stackalloc byte[64];
+        int length;
+        try
+        {
+            hmac.AppendData(input);
+            length = hmac.GetHashAndReset(mac);
+        }
+        catch
+        {
+            // An instance that failed half-way is not returned: it could carry part of this input into the next.
+            hmac.Dispose();
+            throw;
+        }
+
+        hmacs.Add(hmac);
+
+        // IdentityModel's rule: a signature of another length is not this key's (no truncated MACs).
+        return signature.Length == length && CryptographicOperations.FixedTimeEquals(mac[..length], signature);
     }
 }
 

@@ -335,7 +335,7 @@ public sealed class TokenValidator : ITokenValidator
 
                 try
                 {
-                    if (key.GetSignatureProvider(algorithm).Verify(input, 0, inputLength, signature, 0, signatureLength))
+                    if (key.Verify(algorithm, input, inputLength, signature, signatureLength))
                     {
                         return true;
                     }
