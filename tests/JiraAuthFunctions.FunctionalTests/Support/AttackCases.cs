@@ -865,16 +865,30 @@ public static partial class AttackCases
         TestTokens.Create(TestTokens.Header(alg), f.Claims(), signed ? TestTokens.Hmac(AttackApp.Secret) : null);
 
     // One character changed inside a JSON string, so the JSON stays valid and only the signature can tell.
-    private static string TamperedHeader(AttackApp f)
-    {
-        var token = f.Hs(header: HeaderWith(f, "x", "aaaaaaaaaaaa"));
-        return FlipAt(token, token.IndexOf("YWFh", StringComparison.Ordinal));
-    }
+    private static string TamperedHeader(AttackApp f) =>
+        FlipInside(f.Hs(header: HeaderWith(f, "x", "aaaaaaaaaaaa")), segment: 0, member: "x");
 
-    private static string TamperedPayload(AttackApp f)
+    private static string TamperedPayload(AttackApp f) =>
+        FlipInside(f.Hs(f.Claims(c => c["sub"] = "aaaaaaaaaaaa")), segment: 1, member: "sub");
+
+    // The "aaa" ("YWFh" in base64url) inside the member's value, not one that a random kid or jti
+    // happens to encode to: the flip must change that member only (a changed kid would be unknown_kid).
+    private static string FlipInside(string token, int segment, string member)
     {
-        var token = f.Hs(f.Claims(c => c["sub"] = "aaaaaaaaaaaa"));
-        return FlipAt(token, token.IndexOf("YWFh", token.IndexOf('.'), StringComparison.Ordinal));
+        var parts = token.Split('.');
+        var original = System.Text.Json.Nodes.JsonNode.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[segment]))!.AsObject();
+        for (var at = parts[segment].IndexOf("YWFh", StringComparison.Ordinal); at >= 0; at = parts[segment].IndexOf("YWFh", at + 1, StringComparison.Ordinal))
+        {
+            var flipped = FlipAt(parts[segment], at);
+            var changed = System.Text.Json.Nodes.JsonNode.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(flipped))!.AsObject();
+            if (original.All(m => (m.Key == member) != System.Text.Json.Nodes.JsonNode.DeepEquals(m.Value, changed[m.Key])))
+            {
+                parts[segment] = flipped;
+                return string.Join('.', parts);
+            }
+        }
+
+        throw new InvalidOperationException($"No 'aaa' inside {member} to flip.");
     }
 
     private static string WithoutSignature(string token) => token[..token.LastIndexOf('.')];
