@@ -18,7 +18,7 @@ namespace JiraAuthFunctions.Schemes.Connect;
 /// <remarks>
 /// No jti replay cache: Connect tokens carry no jti, and the qsh ties a token to one method,
 /// path and query within its short lifetime (Jira issues them for 3 minutes). The body is not
-/// covered by the token at all: see the README.
+/// covered by the token at all: see docs/connect.md.
 /// </remarks>
 public sealed class ConnectTokenValidator(IOptions<InboundOptions> options, TimeProvider timeProvider)
 {
